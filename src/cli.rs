@@ -1,0 +1,117 @@
+//! The command line. Values arrive as text and are parsed by the same validated types the wizard
+//! and `selkie.toml` use, so every rejection carries the same message and hint.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// selkie: a self-hosted LiveKit deployment on one Linux server, set up and watched.
+#[derive(Debug, Parser)]
+#[command(name = "selkie", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Plan and write the deployment (interactive, or --non-interactive with flags).
+    Setup(SetupArgs),
+    /// Show the plan from the saved answers: ports, DNS records, firewall rules, warnings.
+    Plan(PlanArgs),
+    /// Print the firewall commands for a cloud provider and a host firewall.
+    Firewall(FirewallArgs),
+}
+
+/// Where the deployment lives.
+#[derive(Debug, Args)]
+pub struct DirArg {
+    /// Deployment directory [default: /opt/selkie as root, ~/.local/share/selkie otherwise]
+    #[arg(long, env = "SELKIE_DIR", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Take every answer from flags and saved state; never prompt.
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Start from the saved answers; change only what the flags say.
+    #[arg(long)]
+    pub resume: bool,
+    /// Replace files edited by hand (each is backed up first).
+    #[arg(long)]
+    pub force: bool,
+    /// Write the files but do not start containers.
+    #[arg(long)]
+    pub no_start: bool,
+    /// Stack to deploy: livekit, reflector, xr-hub, hearth, private.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Domain that points at this server (automatic HTTPS).
+    #[arg(long, value_name = "NAME", conflicts_with = "ip")]
+    pub domain: Option<String>,
+    /// IP address clients reach this server at (no domain).
+    #[arg(long, value_name = "ADDR")]
+    pub ip: Option<String>,
+    /// Reverse proxy: caddy, caddy-l4, external, none.
+    #[arg(long, value_name = "MODE")]
+    pub proxy: Option<String>,
+    /// Expected peak number of people in calls at once (1-10000); sizes the UDP range.
+    #[arg(long, value_name = "N")]
+    pub participants: Option<String>,
+    /// WebRTC media over a UDP port range, or one multiplexed port: range, mux.
+    #[arg(long, value_name = "MODE")]
+    pub udp: Option<String>,
+    /// First UDP port of the media range (or the mux port), 1024-65535.
+    #[arg(long, value_name = "PORT")]
+    pub udp_start: Option<String>,
+    /// Cloud provider, for its firewall commands: digitalocean, aws, hetzner, gcp, azure, oracle,
+    /// linode, vultr, scaleway, ovh, none [default: detected].
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// E-mail for certificate expiry notices.
+    #[arg(long, value_name = "ADDR")]
+    pub email: Option<String>,
+    /// Image for a service, e.g. --image frontend=registry.example.com/app:1.2 (repeatable).
+    #[arg(long, value_name = "SERVICE=REF")]
+    pub image: Vec<String>,
+    /// Host name for LiveKit signalling when it needs its own [default: lk.DOMAIN].
+    #[arg(long, value_name = "NAME")]
+    pub livekit_host: Option<String>,
+    /// Host name for TURN/TLS in caddy-l4 mode [default: turn.DOMAIN].
+    #[arg(long, value_name = "NAME")]
+    pub turn_host: Option<String>,
+    /// Port sshd listens on, kept open first (repeatable) [default: detected].
+    #[arg(long, value_name = "PORT")]
+    pub ssh_port: Vec<String>,
+    /// Allow SSH only from this address or network, e.g. 203.0.113.7 or 203.0.113.0/24.
+    #[arg(long, value_name = "CIDR")]
+    pub ssh_from: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Machine-readable output with keys services, ports, dns, firewall, warnings.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FirewallArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Cloud provider whose commands to print [default: the saved answer].
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// Host firewall: ufw, firewalld, nftables, iptables [default: the one installed].
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Print the egress rules a client network needs to reach this deployment instead.
+    #[arg(long)]
+    pub clients: bool,
+}

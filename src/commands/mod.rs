@@ -1,0 +1,45 @@
+//! The subcommands: each loads what it needs at the edge, calls the pure core, and reports.
+
+pub mod firewall;
+pub mod plan;
+pub mod setup;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+use crate::answers::Answers;
+use crate::cli::DirArg;
+use crate::error::{Error, Result};
+use crate::host::{self, HostFacts};
+use crate::plan::Plan;
+use crate::preset;
+use crate::state::{self, Deployment};
+
+/// The deployment directory for this run.
+pub fn resolve_dir(arg: &DirArg) -> PathBuf {
+    arg.dir.clone().unwrap_or_else(state::default_dir)
+}
+
+/// Host facts from the real system.
+pub fn detect_host() -> HostFacts {
+    host::detect(&host::Sources::system())
+}
+
+/// The saved answers, or an error telling the operator to run setup first.
+pub fn saved_answers(dir: &Path) -> Result<Answers> {
+    Deployment::new(dir).load_answers()?.ok_or_else(|| {
+        Error::invalid(
+            format!(
+                "no deployment in {} (there is no selkie.toml)",
+                dir.display()
+            ),
+            "run `selkie setup` first, or point --dir (or SELKIE_DIR) at the deployment directory",
+        )
+    })
+}
+
+/// The plan for saved (or changed) answers.
+pub fn plan_for(answers: &Answers, host: &HostFacts) -> Result<Plan> {
+    let preset = preset::find(&answers.preset)?;
+    crate::plan::build(answers, &preset, host)
+}

@@ -1,0 +1,310 @@
+//! `selkie setup`: from flags (and saved answers on `--resume`) to a written deployment.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use crate::answers::{
+    Answers, Cidr, Email, ExtraHosts, Hostname, ImageRef, Participants, Provider, PublicAddress,
+    SshAccess, UdpMode, UdpStart,
+};
+use crate::cli::SetupArgs;
+use crate::error::{Error, Result};
+use crate::host::HostFacts;
+use crate::plan::Plan;
+use crate::preset::{self, Preset};
+use crate::render;
+use crate::secrets::{self, Secrets};
+use crate::state::{Deployment, FileAction, Report};
+
+/// Run `selkie setup`.
+pub fn run(args: &SetupArgs) -> Result<()> {
+    let dir = super::resolve_dir(&args.dir);
+    if !args.non_interactive {
+        let hint = "run `selkie setup --non-interactive --domain NAME` (or --ip ADDR), with --preset, --proxy, \
+                    --participants and --provider as needed; `selkie setup --help` lists every flag";
+        return Err(if std::io::stdin().is_terminal() {
+            Error::invalid(
+                "the interactive wizard is not part of this version yet",
+                hint,
+            )
+        } else {
+            Error::invalid(
+                "setup needs a terminal to ask its questions (standard input is not one)",
+                hint,
+            )
+        });
+    }
+    let host = super::detect_host();
+    let outcome = apply(args, &dir, &host)?;
+    print!("{}", summary(&outcome));
+    println!("Deployment directory: {}", dir.display());
+    Ok(())
+}
+
+/// What a setup run produced, for the summary and for tests.
+pub struct Outcome {
+    pub plan: Plan,
+    pub answers: Answers,
+    pub secrets: Secrets,
+    pub report: Report,
+    pub resumed: bool,
+}
+
+/// Validate, plan and write, without printing: the whole of `setup --non-interactive`.
+pub fn apply(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<Outcome> {
+    let deployment = Deployment::new(dir);
+    let saved = deployment.load_answers()?;
+    let (answers, preset) = match (&saved, args.resume) {
+        (Some(saved), true) => resume(saved, args)?,
+        (None, true) => {
+            return Err(Error::invalid(
+                format!("there is nothing to resume in {} (no selkie.toml)", dir.display()),
+                "run `selkie setup --non-interactive --domain NAME` (or --ip ADDR) first, or point --dir at the deployment",
+            ))
+        }
+        (Some(_), false) => {
+            return Err(Error::invalid(
+                format!("{} already holds a deployment", dir.display()),
+                "change it with `selkie setup --resume` (saved answers and secrets are kept), or choose another --dir",
+            ))
+        }
+        (None, false) => fresh(args, host)?,
+    };
+    let plan = crate::plan::build(&answers, &preset, host)?;
+    let secrets = match deployment.load_secrets()? {
+        Some(mut s) => {
+            s.add_missing(&plan.secrets)?;
+            s
+        }
+        None => Secrets::generate(&plan.secrets)?,
+    };
+    let files = render::all(&plan, &secrets)?;
+    let report = deployment.write(&answers, &secrets, &files, args.force)?;
+    Ok(Outcome {
+        plan,
+        answers,
+        secrets,
+        report,
+        resumed: args.resume,
+    })
+}
+
+/// The flags, parsed by the validated types.
+struct Flags {
+    preset: Option<Preset>,
+    domain: Option<Hostname>,
+    ip: Option<PublicAddress>,
+    proxy: Option<crate::answers::ProxyMode>,
+    participants: Option<Participants>,
+    udp: Option<UdpMode>,
+    udp_start: Option<UdpStart>,
+    provider: Option<Provider>,
+    email: Option<Email>,
+    images: Vec<(String, ImageRef)>,
+    livekit_host: Option<Hostname>,
+    turn_host: Option<Hostname>,
+    ssh_ports: Vec<u16>,
+    ssh_from: Option<Cidr>,
+}
+
+fn parse_flags(args: &SetupArgs) -> Result<Flags> {
+    fn opt<T: std::str::FromStr<Err = Error>>(v: &Option<String>) -> Result<Option<T>> {
+        v.as_deref().map(str::parse).transpose()
+    }
+    let images = args
+        .image
+        .iter()
+        .map(|raw| {
+            let (service, reference) = raw.split_once('=').ok_or_else(|| {
+                Error::invalid(
+                    format!("`--image {raw}` has no `=`"),
+                    "write it as --image SERVICE=REF, e.g. --image frontend=registry.example.com/app:1.2",
+                )
+            })?;
+            Ok((service.trim().to_string(), reference.parse()?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let ssh_ports = args
+        .ssh_port
+        .iter()
+        .map(|p| {
+            p.trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!("`{p}` is not a port number"),
+                        "give the port sshd listens on, e.g. --ssh-port 22",
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Flags {
+        preset: args.preset.as_deref().map(preset::find).transpose()?,
+        domain: opt(&args.domain)?,
+        ip: opt(&args.ip)?,
+        proxy: opt(&args.proxy)?,
+        participants: opt(&args.participants)?,
+        udp: opt(&args.udp)?,
+        udp_start: opt(&args.udp_start)?,
+        provider: opt(&args.provider)?,
+        email: opt(&args.email)?,
+        images,
+        livekit_host: opt(&args.livekit_host)?,
+        turn_host: opt(&args.turn_host)?,
+        ssh_ports,
+        ssh_from: opt(&args.ssh_from)?,
+    })
+}
+
+fn fresh(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Preset)> {
+    let flags = parse_flags(args)?;
+    let preset = match flags.preset {
+        Some(p) => p,
+        None => preset::find(preset::DEFAULT)?,
+    };
+    if flags.domain.is_none() && flags.ip.is_none() {
+        return Err(Error::invalid(
+            "no domain or IP address was given",
+            "give --domain NAME (a name that points at this server, for automatic HTTPS) or --ip ADDR",
+        ));
+    }
+    let d = &preset.defaults;
+    let udp = flags.udp.unwrap_or(d.udp);
+    // The preset's own range end holds only while the operator sizes nothing themselves.
+    let udp_end = (flags.participants.is_none() && flags.udp_start.is_none() && udp == d.udp)
+        .then_some(d.udp_end)
+        .flatten();
+    let allow_from = flags.ssh_from.or_else(|| {
+        d.restrict_ssh
+            .then_some(host.ssh_client.map(Cidr::host))
+            .flatten()
+    });
+    let answers = Answers {
+        preset: preset.name.clone(),
+        domain: flags.domain,
+        ip: flags.ip,
+        proxy: flags.proxy.unwrap_or(d.proxy),
+        participants: flags.participants.unwrap_or(d.participants),
+        udp,
+        udp_start: flags.udp_start,
+        udp_end,
+        provider: flags.provider.or(host.provider).unwrap_or(Provider::None),
+        email: flags.email,
+        hosts: ExtraHosts {
+            livekit: flags.livekit_host,
+            turn: flags.turn_host,
+        },
+        ssh: SshAccess {
+            ports: if flags.ssh_ports.is_empty() {
+                host.ssh_ports.clone()
+            } else {
+                flags.ssh_ports
+            },
+            allow_from,
+        },
+        images: flags.images.into_iter().collect(),
+    };
+    Ok((answers, preset))
+}
+
+fn resume(saved: &Answers, args: &SetupArgs) -> Result<(Answers, Preset)> {
+    let flags = parse_flags(args)?;
+    let mut a = saved.clone();
+    let preset = match flags.preset {
+        Some(p) => {
+            a.preset = p.name.clone();
+            p
+        }
+        None => preset::find(&a.preset)?,
+    };
+    if let Some(d) = flags.domain {
+        a.domain = Some(d);
+        a.ip = None;
+    }
+    if let Some(ip) = flags.ip {
+        a.ip = Some(ip);
+        a.domain = None;
+    }
+    if let Some(p) = flags.proxy {
+        a.proxy = p;
+    }
+    if let Some(p) = flags.participants {
+        a.participants = p;
+        a.udp_end = None;
+    }
+    if let Some(u) = flags.udp.filter(|u| *u != a.udp) {
+        a.udp = u;
+        a.udp_start = None;
+        a.udp_end = None;
+    }
+    if let Some(s) = flags.udp_start {
+        a.udp_start = Some(s);
+        a.udp_end = None;
+    }
+    if let Some(p) = flags.provider {
+        a.provider = p;
+    }
+    if let Some(e) = flags.email {
+        a.email = Some(e);
+    }
+    if let Some(h) = flags.livekit_host {
+        a.hosts.livekit = Some(h);
+    }
+    if let Some(h) = flags.turn_host {
+        a.hosts.turn = Some(h);
+    }
+    if !flags.ssh_ports.is_empty() {
+        a.ssh.ports = flags.ssh_ports;
+    }
+    if let Some(c) = flags.ssh_from {
+        a.ssh.allow_from = Some(c);
+    }
+    a.images.extend(flags.images);
+    Ok((a, preset))
+}
+
+fn action_word(a: FileAction) -> &'static str {
+    match a {
+        FileAction::Created => "created",
+        FileAction::Updated => "updated",
+        FileAction::Unchanged => "unchanged",
+        FileAction::KeptEdit => "kept your edit",
+        FileAction::ReplacedEdit => "replaced your edit (backed up)",
+        FileAction::Removed => "removed (backed up)",
+        FileAction::LeftEdited => "no longer used; left in place because you edited it",
+    }
+}
+
+/// What the operator reads at the end of a run. Secrets appear masked only.
+pub fn summary(outcome: &Outcome) -> String {
+    let plan = &outcome.plan;
+    let mut out = super::plan::describe(plan);
+    out.push_str("\nFiles\n");
+    for (path, action) in &outcome.report.files {
+        if outcome.resumed && *action == FileAction::Unchanged {
+            continue;
+        }
+        out.push_str(&format!("  {path:<28} {}\n", action_word(*action)));
+    }
+    if outcome.resumed && outcome.report.changed().next().is_none() {
+        out.push_str("  nothing changed\n");
+    }
+    if let Some(backup) = &outcome.report.backup {
+        out.push_str(&format!("  previous versions: {}\n", backup.display()));
+    }
+    out.push_str(&format!(
+        "\nLiveKit API key:    {}\nLiveKit API secret: {} (in secrets.toml, mode 0600)\n",
+        outcome.secrets.livekit_api_key,
+        secrets::mask(&outcome.secrets.livekit_api_secret)
+    ));
+    out.push_str("\nNext steps\n");
+    for (i, step) in plan.next_steps.iter().enumerate() {
+        out.push_str(&format!("  {}. {step}\n", i + 1));
+    }
+    out.push_str(
+        "  (This version writes the deployment; starting the containers itself comes next, so --no-start is implied.)\n",
+    );
+    out
+}

@@ -1,0 +1,89 @@
+//! One error type for the whole tool; each variant knows its exit code and what to tell the operator.
+
+use std::path::PathBuf;
+
+/// Everything that can stop a selkie run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The operator gave a value selkie cannot use; exit 2 and say what to enter instead.
+    #[error("{message}")]
+    Invalid { message: String, hint: String },
+
+    /// Reading or writing a file failed.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A state file exists but cannot be understood.
+    #[error("{} is not a valid selkie file: {message}", path.display())]
+    State { path: PathBuf, message: String },
+
+    /// Files the operator edited by hand would be overwritten.
+    #[error("{} changed by hand since selkie wrote {}: {}", if files.len() == 1 { "a file was" } else { "files were" }, if files.len() == 1 { "it" } else { "them" }, files.join(", "))]
+    HandEdited { files: Vec<String> },
+
+    /// Anything else, already phrased for the operator.
+    #[error("{message}")]
+    Other {
+        message: String,
+        hint: Option<String>,
+    },
+}
+
+impl Error {
+    /// A rejected input: exit 2, with a hint that says what to enter.
+    pub fn invalid(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Invalid {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// A filesystem failure naming the path and what was being done.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The process exit code documented in the README: 2 for bad input, 1 for anything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Invalid { .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// What the operator can do about it, when there is something to say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Invalid { hint, .. } => Some(hint.clone()),
+            Error::Io { source, path, .. } => match source.kind() {
+                std::io::ErrorKind::PermissionDenied => Some(format!(
+                    "run with sudo, or choose a directory you can write with --dir (now {})",
+                    path.display()
+                )),
+                _ => None,
+            },
+            Error::State { path, .. } => Some(format!(
+                "fix the file by hand, or move it away and run `selkie setup` again (a copy of every file selkie replaced is under {}/backups/)",
+                path.parent().map(|p| p.display().to_string()).unwrap_or_default()
+            )),
+            Error::HandEdited { .. } => Some(
+                "look at your changes with `selkie setup --resume --non-interactive` after copying them elsewhere, \
+                 or pass --force to replace them (the edited files are backed up first)"
+                    .into(),
+            ),
+            Error::Other { hint, .. } => hint.clone(),
+        }
+    }
+}
+
+/// Shorthand used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

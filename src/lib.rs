@@ -1,0 +1,15 @@
+//! selkie: turns a fresh Linux server into a self-hosted LiveKit deployment, and keeps an eye on it.
+//!
+//! Answers + Preset + HostFacts -> `plan::build` -> Plan -> `render` -> files. Only the edges
+//! (`host`, `state`, `commands`) touch the world; `plan` and `render` are pure.
+
+pub mod answers;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod host;
+pub mod plan;
+pub mod preset;
+pub mod render;
+pub mod secrets;
+pub mod state;

@@ -1,0 +1,33 @@
+//! Parse the command line, run, and turn errors into exit codes and hints — nothing else.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use selkie::cli::{Cli, Command};
+use selkie::commands;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints usage errors with a hint and exits 2; --help and --version exit 0.
+            e.exit();
+        }
+    };
+    let result = match &cli.command {
+        Command::Setup(args) => commands::setup::run(args),
+        Command::Plan(args) => commands::plan::run(args),
+        Command::Firewall(args) => commands::firewall::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Some(hint) = e.hint() {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! The containers: LiveKit and the proxy from the core, the application services from the preset.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::answers::{Answers, ImageRef, ProxyMode};
+use crate::error::Error;
+use crate::preset::{AppService, NetworkKind, Preset};
+
+use super::{
+    Exposure, Mount, Port, Publish, Service, Urls, CADDY_IMAGE, CADDY_L4_IMAGE, LIVEKIT_IMAGE,
+};
+
+/// Where livekit.yaml and its key file are mounted in the container.
+pub const LIVEKIT_CONFIG_DIR: &str = "/etc/livekit";
+/// Where the Caddy config directory is mounted.
+pub const CADDY_CONFIG_DIR: &str = "/etc/caddy";
+
+fn image(answers: &Answers, service: &str, default: &str) -> Result<ImageRef, Error> {
+    match answers.images.get(service) {
+        Some(i) => Ok(i.clone()),
+        None => default.parse(),
+    }
+}
+
+fn mount(source: &str, target: &str, read_only: bool) -> Mount {
+    Mount {
+        source: source.into(),
+        target: target.into(),
+        read_only,
+    }
+}
+
+/// Every service, in start order: dependencies first, LiveKit, the apps, the proxy last.
+pub(crate) fn all(
+    answers: &Answers,
+    preset: &Preset,
+    urls: &Urls,
+    ports: &[Port],
+) -> Result<Vec<Service>, Error> {
+    let known: BTreeSet<&str> = preset
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(["livekit", "caddy"])
+        .collect();
+    if let Some(unknown) = answers.images.keys().find(|k| !known.contains(k.as_str())) {
+        let names: Vec<&str> = known.iter().copied().collect();
+        return Err(Error::invalid(
+            format!("`{unknown}` is not a service of the {} preset", preset.name),
+            format!("image overrides take one of: {}", names.join(", ")),
+        ));
+    }
+
+    let mut livekit_env = BTreeMap::new();
+    if let Some(limit) = &preset.livekit.memory_limit {
+        livekit_env.insert("GOMEMLIMIT".to_string(), limit.clone());
+    }
+    let livekit = Service {
+        name: "livekit".into(),
+        purpose: "LiveKit server: signalling, WebRTC media and TURN".into(),
+        image: image(answers, "livekit", LIVEKIT_IMAGE)?,
+        network: NetworkKind::Host,
+        command: vec![
+            "--config".into(),
+            format!("{LIVEKIT_CONFIG_DIR}/livekit.yaml"),
+        ],
+        env: livekit_env,
+        secret_env: BTreeMap::new(),
+        env_file: None,
+        publish: Vec::new(),
+        mounts: vec![mount("./livekit", LIVEKIT_CONFIG_DIR, true)],
+        depends_on: Vec::new(),
+        healthcheck: Vec::new(),
+        cap_add: Vec::new(),
+        devices: Vec::new(),
+    };
+
+    let mut apps = Vec::new();
+    for app in order(&preset.services) {
+        apps.push(app_service(answers, preset, app, urls, ports)?);
+    }
+
+    let mut out: Vec<Service> = Vec::new();
+    // Apps nothing else depends on start after LiveKit; the rest (databases, caches) before it.
+    let depended: BTreeSet<&str> = preset
+        .services
+        .iter()
+        .flat_map(|s| s.depends_on.iter().map(String::as_str))
+        .collect();
+    let (deps, rest): (Vec<Service>, Vec<Service>) = apps
+        .into_iter()
+        .partition(|s| depended.contains(s.name.as_str()));
+    out.extend(deps);
+    out.push(livekit);
+    out.extend(rest);
+
+    if let Some(proxy) = proxy_service(answers)? {
+        out.push(proxy);
+    }
+    Ok(out)
+}
+
+fn proxy_service(answers: &Answers) -> Result<Option<Service>, Error> {
+    let (default_image, command) = match answers.proxy {
+        ProxyMode::Caddy => (
+            CADDY_IMAGE,
+            vec![
+                "caddy".to_string(),
+                "run".into(),
+                "--config".into(),
+                format!("{CADDY_CONFIG_DIR}/Caddyfile"),
+                "--adapter".into(),
+                "caddyfile".into(),
+            ],
+        ),
+        // The layer-4 image's entrypoint is `caddy` itself.
+        ProxyMode::CaddyL4 => (
+            CADDY_L4_IMAGE,
+            vec![
+                "run".to_string(),
+                "--config".into(),
+                format!("{CADDY_CONFIG_DIR}/caddy.json"),
+            ],
+        ),
+        ProxyMode::External | ProxyMode::None => return Ok(None),
+    };
+    Ok(Some(Service {
+        name: "caddy".into(),
+        purpose: "Caddy: HTTPS with automatic certificates, reverse proxy".into(),
+        image: image(answers, "caddy", default_image)?,
+        network: NetworkKind::Host,
+        command,
+        env: BTreeMap::new(),
+        secret_env: BTreeMap::new(),
+        env_file: None,
+        publish: Vec::new(),
+        mounts: vec![
+            mount("./caddy", CADDY_CONFIG_DIR, true),
+            mount("caddy-data", "/data", false),
+            mount("caddy-config", "/config", false),
+        ],
+        depends_on: Vec::new(),
+        healthcheck: Vec::new(),
+        cap_add: Vec::new(),
+        devices: Vec::new(),
+    }))
+}
+
+/// Preset services with every dependency before its dependents; ties keep the preset's order.
+fn order(services: &[AppService]) -> Vec<&AppService> {
+    let mut placed: Vec<&AppService> = Vec::new();
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    // The preset check refuses unknown dependencies, so each pass places at least one service
+    // unless there is a cycle; a cycle leaves the rest in preset order.
+    while placed.len() < services.len() {
+        let before = placed.len();
+        for s in services {
+            if !names.contains(s.name.as_str())
+                && s.depends_on
+                    .iter()
+                    .all(|d| names.contains(d.as_str()) || d == "livekit" || d == "caddy")
+            {
+                placed.push(s);
+                names.insert(&s.name);
+            }
+        }
+        if placed.len() == before {
+            placed.extend(services.iter().filter(|s| !names.contains(s.name.as_str())));
+            break;
+        }
+    }
+    placed
+}
+
+fn app_service(
+    answers: &Answers,
+    preset: &Preset,
+    app: &AppService,
+    urls: &Urls,
+    ports: &[Port],
+) -> Result<Service, Error> {
+    let image = match (answers.images.get(&app.name), &app.image) {
+        (Some(i), _) => i.clone(),
+        (None, Some(i)) => i.clone(),
+        (None, None) => {
+            return Err(Error::invalid(
+                format!(
+                    "the {} preset needs the image for `{}` ({}): it has no public image",
+                    preset.name, app.name, app.purpose
+                ),
+                format!(
+                    "pass --image {}=REF with {} (or set it under [images] in selkie.toml)",
+                    app.name,
+                    app.image_hint.as_deref().unwrap_or("your image reference")
+                ),
+            ))
+        }
+    };
+    let mut env = BTreeMap::new();
+    let mut secret_env = BTreeMap::new();
+    for (key, value) in &app.env {
+        let resolved = expand(value, urls).map_err(|placeholder| Error::Other {
+            message: format!(
+                "preset {}: service `{}` uses {{{{{placeholder}}}}} in {key}, which this plan does not have",
+                preset.name, app.name
+            ),
+            hint: Some("choose a proxy mode that gives the stack a web site, or fix the preset".into()),
+        })?;
+        if value.contains("{{secret.") || value.contains("{{livekit_api_key}}") {
+            let names = secret_names(value);
+            let unknown = names.iter().find(|n| {
+                **n != "livekit_api_secret" && !preset.secrets.iter().any(|s| s.name == **n)
+            });
+            if let Some(n) = unknown {
+                return Err(Error::Other {
+                    message: format!(
+                        "preset {}: `{}` uses an undeclared secret `{n}`",
+                        preset.name, app.name
+                    ),
+                    hint: Some("declare it with [[secret]] name = \"...\" in the preset".into()),
+                });
+            }
+            secret_env.insert(key.clone(), resolved);
+        } else {
+            env.insert(key.clone(), resolved);
+        }
+    }
+    let publish = if app.network == NetworkKind::Bridge {
+        ports
+            .iter()
+            .filter(|p| p.service == app.name)
+            .filter(|p| {
+                matches!(
+                    p.exposure,
+                    Exposure::Proxied | Exposure::Loopback | Exposure::Public | Exposure::Vpn
+                )
+            })
+            .map(|p| Publish {
+                // Published ports bypass host firewalls, so only ports meant for everyone use all addresses.
+                host_ip: if p.exposure == Exposure::Public {
+                    "0.0.0.0".into()
+                } else {
+                    "127.0.0.1".into()
+                },
+                port: p.port,
+                end: p.end,
+                proto: p.proto,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mounts = app
+        .volumes
+        .iter()
+        .filter_map(|v| v.split_once(':'))
+        .map(|(source, target)| mount(source, target, false))
+        .collect();
+    Ok(Service {
+        name: app.name.clone(),
+        purpose: app.purpose.clone(),
+        image,
+        network: app.network,
+        command: app.command.clone(),
+        env,
+        env_file: (!secret_env.is_empty()).then(|| format!("env/{}.env", app.name)),
+        secret_env,
+        publish,
+        mounts,
+        depends_on: app.depends_on.clone(),
+        healthcheck: app.healthcheck.clone(),
+        cap_add: app.cap_add.clone(),
+        devices: app.devices.clone(),
+    })
+}
+
+fn secret_names(value: &str) -> Vec<&str> {
+    value
+        .split("{{secret.")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("}}").map(|(name, _)| name))
+        .collect()
+}
+
+/// Replace the plan's placeholders; `{{secret.*}}` stay for the renderer, which has the values.
+/// Returns the unknown placeholder's name on failure.
+fn expand(value: &str, urls: &Urls) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            out.push_str(&rest[open..]);
+            return Ok(out);
+        };
+        let name = &after[..close];
+        let replacement = match name {
+            "public_url" => urls.site.clone(),
+            "public_wss" => urls.site.as_ref().map(|s| {
+                s.replacen("https://", "wss://", 1)
+                    .replacen("http://", "ws://", 1)
+            }),
+            "livekit_url" => Some(urls.livekit.clone()),
+            // Both live in secrets.toml; the renderer fills them into the service's 0600 env file.
+            "livekit_api_key" => Some("{{livekit_api_key}}".to_string()),
+            n if n.starts_with("secret.") => Some(format!("{{{{{n}}}}}")),
+            _ => None,
+        };
+        match replacement {
+            Some(r) => out.push_str(&r),
+            None => return Err(name.to_string()),
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}

@@ -1,0 +1,315 @@
+//! The web side of the plan: host names, URLs, proxy routes, DNS records and next steps.
+
+use crate::answers::{Address, Answers, ProxyMode};
+use crate::error::Error;
+use crate::preset::{Expose, Preset};
+
+use super::{
+    DnsRecord, Hosts, Livekit, Route, Turn, Urls, Web, SIGNAL_PORT, TCP_FALLBACK_PORT,
+    TURN_TLS_PORT, TURN_UDP_PORT,
+};
+
+/// The path LiveKit gets on the main site when the app owns `/` and the preset names none.
+pub const DEFAULT_LIVEKIT_PATH: &str = "/livekit";
+
+fn behind_proxy(proxy: ProxyMode) -> bool {
+    proxy != ProxyMode::None
+}
+
+/// Whether LiveKit's signalling is reached only through the app (never through selkie's proxy).
+pub(crate) fn signal_via_app(preset: &Preset) -> bool {
+    preset.livekit.signal == Some(Expose::Loopback)
+}
+
+pub(crate) fn hosts(answers: &Answers, preset: &Preset, addr: &Address) -> Result<Hosts, Error> {
+    let site = addr.url_host();
+    let Address::Domain(domain) = addr else {
+        if answers.hosts.livekit.is_some() {
+            return Err(Error::invalid(
+                "a LiveKit host name needs a domain deployment",
+                "remove the LiveKit host name, or give --domain NAME instead of --ip",
+            ));
+        }
+        return Ok(Hosts {
+            site,
+            livekit: None,
+            turn: None,
+        });
+    };
+    if !behind_proxy(answers.proxy) {
+        return Ok(Hosts {
+            site,
+            livekit: None,
+            turn: None,
+        });
+    }
+    let needs_own_host = preset.app_owns_root()
+        && (answers.proxy == ProxyMode::CaddyL4 || preset.livekit.path.is_none());
+    let livekit = match (&answers.hosts.livekit, needs_own_host) {
+        (Some(h), _) => Some(h.clone()),
+        (None, true) => Some(domain.subdomain("lk")?),
+        (None, false) => None,
+    };
+    let turn = if answers.proxy == ProxyMode::CaddyL4 && preset.livekit.turn {
+        Some(match &answers.hosts.turn {
+            Some(h) => h.clone(),
+            None => domain.subdomain("turn")?,
+        })
+    } else {
+        None
+    };
+    for extra in livekit.iter().chain(turn.iter()) {
+        if extra == domain {
+            return Err(Error::invalid(
+                format!(
+                    "{extra} is the main site's name; LiveKit and TURN need names of their own"
+                ),
+                format!("use names such as lk.{domain} and turn.{domain}"),
+            ));
+        }
+    }
+    if livekit.is_some() && livekit == turn {
+        return Err(Error::invalid(
+            "LiveKit and TURN were given the same host name",
+            format!("use names such as lk.{domain} and turn.{domain}"),
+        ));
+    }
+    Ok(Hosts {
+        site,
+        livekit,
+        turn,
+    })
+}
+
+pub(crate) fn front_door(_answers: &Answers, preset: &Preset, addr: &Address) -> Web {
+    Web {
+        https_port: preset.web.https_port,
+        redirect_http: preset.web.redirect_http,
+        internal_tls: matches!(addr, Address::Ip(_)),
+    }
+}
+
+fn with_port(scheme: &str, host: &str, port: u16, default: u16) -> String {
+    if port == default {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}:{port}")
+    }
+}
+
+/// The path LiveKit is served under on the main site, if it shares the site with the app.
+pub(crate) fn livekit_path(answers: &Answers, preset: &Preset, hosts: &Hosts) -> Option<String> {
+    if !behind_proxy(answers.proxy) || hosts.livekit.is_some() || !preset.app_owns_root() {
+        return None;
+    }
+    Some(
+        preset
+            .livekit
+            .path
+            .clone()
+            .unwrap_or_else(|| DEFAULT_LIVEKIT_PATH.to_string()),
+    )
+}
+
+pub(crate) fn urls(
+    answers: &Answers,
+    preset: &Preset,
+    addr: &Address,
+    hosts: &Hosts,
+    web: &Web,
+) -> Urls {
+    let host = addr.url_host();
+    if !behind_proxy(answers.proxy) {
+        let root = preset
+            .services
+            .iter()
+            .flat_map(|s| &s.ports)
+            .find(|p| p.expose == Expose::Web && p.route.as_deref() == Some("/"));
+        let livekit = if signal_via_app(preset) {
+            format!("ws://127.0.0.1:{SIGNAL_PORT}")
+        } else {
+            format!("ws://{host}:{SIGNAL_PORT}")
+        };
+        return Urls {
+            site: root.map(|p| format!("http://{host}:{}", p.port)),
+            livekit,
+        };
+    }
+    let https = |h: &str| with_port("https", h, web.https_port, 443);
+    let wss = |h: &str| with_port("wss", h, web.https_port, 443);
+    let site = preset.app_owns_root().then(|| https(&host));
+    let livekit = if signal_via_app(preset) {
+        format!("ws://127.0.0.1:{SIGNAL_PORT}")
+    } else if let Some(lk) = &hosts.livekit {
+        wss(lk.as_str())
+    } else if let Some(path) = livekit_path(answers, preset, hosts) {
+        format!("{}{path}", wss(&host))
+    } else {
+        wss(&host)
+    };
+    Urls { site, livekit }
+}
+
+pub(crate) fn livekit(
+    answers: &Answers,
+    preset: &Preset,
+    addr: &Address,
+    hosts: &Hosts,
+) -> Livekit {
+    let (node_ip, use_external_ip) = match addr {
+        // LiveKit would otherwise ask a STUN server and overwrite the address the operator gave.
+        Address::Ip(ip) => (Some(ip.ip()), false),
+        Address::Domain(_) => (None, true),
+    };
+    let turn = preset.livekit.turn.then(|| Turn {
+        domain: hosts
+            .turn
+            .as_ref()
+            .map(|h| h.to_string())
+            .unwrap_or_else(|| addr.to_string()),
+        udp_port: TURN_UDP_PORT,
+        tls_port: hosts.turn.as_ref().map(|_| TURN_TLS_PORT),
+    });
+    Livekit {
+        loopback_only: behind_proxy(answers.proxy) || signal_via_app(preset),
+        node_ip,
+        use_external_ip,
+        tcp_port: preset.livekit.tcp_fallback.then_some(TCP_FALLBACK_PORT),
+        turn,
+        room: preset.livekit.room.clone(),
+        limit: preset.livekit.limit.clone(),
+    }
+}
+
+pub(crate) fn routes(answers: &Answers, preset: &Preset, hosts: &Hosts) -> Vec<Route> {
+    if !behind_proxy(answers.proxy) {
+        return Vec::new();
+    }
+    let mut routes = Vec::new();
+    if let Some(turn) = &hosts.turn {
+        routes.push(Route {
+            host: turn.to_string(),
+            path: None,
+            strip_prefix: false,
+            upstream: format!("127.0.0.1:{TURN_TLS_PORT}"),
+            service: "livekit".into(),
+            tcp: true,
+        });
+    }
+    if !signal_via_app(preset) {
+        routes.push(Route {
+            host: hosts
+                .livekit
+                .as_ref()
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| hosts.site.clone()),
+            path: livekit_path(answers, preset, hosts),
+            strip_prefix: true,
+            upstream: format!("127.0.0.1:{SIGNAL_PORT}"),
+            service: "livekit".into(),
+            tcp: false,
+        });
+    }
+    for service in &preset.services {
+        for port in service.ports.iter().filter(|p| p.expose == Expose::Web) {
+            let path = port.route.clone().filter(|r| r != "/");
+            routes.push(Route {
+                host: hosts.site.clone(),
+                path,
+                strip_prefix: false,
+                upstream: format!("127.0.0.1:{}", port.port),
+                service: service.name.clone(),
+                tcp: false,
+            });
+        }
+    }
+    // Longest paths first, so a prefix never shadows a longer one; the site root comes last.
+    routes.sort_by(|a, b| {
+        (a.host.clone(), b.path.as_ref().map(|p| p.len()))
+            .cmp(&(b.host.clone(), a.path.as_ref().map(|p| p.len())))
+    });
+    routes
+}
+
+pub(crate) fn dns(
+    hosts: &Hosts,
+    addr: &Address,
+    public_ip: Option<std::net::IpAddr>,
+) -> Vec<DnsRecord> {
+    let Address::Domain(domain) = addr else {
+        return Vec::new();
+    };
+    let (kind, value) = match public_ip {
+        Some(ip) if ip.is_ipv6() => ("AAAA", ip.to_string()),
+        Some(ip) => ("A", ip.to_string()),
+        None => ("A", "<this server's public IPv4>".to_string()),
+    };
+    let record = |name: String, purpose: &str| DnsRecord {
+        name,
+        kind: kind.into(),
+        value: value.clone(),
+        purpose: purpose.into(),
+    };
+    let mut out = vec![record(
+        domain.to_string(),
+        "the site, and HTTPS certificates for it",
+    )];
+    if let Some(lk) = &hosts.livekit {
+        out.push(record(lk.to_string(), "LiveKit signalling (wss://)"));
+    }
+    if let Some(turn) = &hosts.turn {
+        out.push(record(
+            turn.to_string(),
+            "TURN over TLS on 443, routed by SNI",
+        ));
+    }
+    out
+}
+
+pub(crate) fn next_steps(
+    answers: &Answers,
+    preset: &Preset,
+    addr: &Address,
+    dns: &[DnsRecord],
+    web: &Web,
+) -> Vec<String> {
+    let mut steps = Vec::new();
+    if !dns.is_empty() {
+        let names: Vec<&str> = dns.iter().map(|r| r.name.as_str()).collect();
+        steps.push(format!(
+            "Point DNS at this server: {} record(s) for {} (see dns.txt); certificates are issued once they resolve here.",
+            dns[0].kind,
+            names.join(", ")
+        ));
+    }
+    steps.push(
+        "Open the firewall: run the script for your host firewall under firewall/ (SSH is allowed first), \
+         and your cloud provider's commands if it has a cloud firewall."
+            .into(),
+    );
+    steps.push(
+        "Install the kernel settings: sudo install -m 0644 sysctl/99-selkie.conf /etc/sysctl.d/ && sudo sysctl --system"
+            .into(),
+    );
+    if answers.proxy == ProxyMode::External {
+        steps.push(
+            "Add the routes to your own proxy: proxy/nginx.conf or proxy/traefik.yml, ready to paste.".into(),
+        );
+    }
+    if web.internal_tls && behind_proxy(answers.proxy) && answers.proxy != ProxyMode::External {
+        steps.push(format!(
+            "Trust Caddy's own certificate authority on every device that connects to {addr}: \
+             docker exec selkie-caddy cat /data/caddy/pki/authorities/local/root.crt > selkie-root.crt, \
+             then import selkie-root.crt as a trusted root (browsers only allow camera and microphone over trusted HTTPS)."
+        ));
+    }
+    if preset.vpn.is_some() {
+        steps.push(
+            "Join the server to your tailnet: docker exec -it selkie-tailscale tailscale up".into(),
+        );
+    }
+    steps.push(
+        "Start the stack: docker compose -f docker-compose.yml up -d (run it in the deployment directory).".into(),
+    );
+    steps
+}

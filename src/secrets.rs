@@ -1,0 +1,170 @@
+//! Secrets: made once with the OS random source, kept across `--resume`, stored 0600, never printed.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/// Length of generated secrets: 48 characters of base62 is about 285 bits.
+pub const SECRET_LEN: usize = 48;
+
+/// The deployment's secrets, as saved in `secrets.toml`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    /// LiveKit API key: an identifier, shown to the operator.
+    pub livekit_api_key: String,
+    /// LiveKit API secret: signs access tokens; at least 32 characters.
+    pub livekit_api_secret: String,
+    /// Secrets a preset declares (database passwords and the like), by name.
+    #[serde(default)]
+    pub extra: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Secrets")
+            .field("livekit_api_key", &self.livekit_api_key)
+            .field("livekit_api_secret", &mask(&self.livekit_api_secret))
+            .field("extra", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// `abcd…` with the rest hidden, for showing that a secret exists without showing it.
+pub fn mask(secret: &str) -> String {
+    let shown: String = secret.chars().take(4).collect();
+    format!(
+        "{shown}{}",
+        "*".repeat(secret.chars().count().saturating_sub(4).min(12))
+    )
+}
+
+/// `len` random characters from [A-Za-z0-9], drawn from the OS CSPRNG without modulo bias.
+pub fn random_string(len: usize) -> Result<String, Error> {
+    let mut out = String::with_capacity(len);
+    let mut buf = [0u8; 64];
+    while out.len() < len {
+        getrandom::fill(&mut buf).map_err(|e| Error::Other {
+            message: format!("the operating system's random source failed: {e}"),
+            hint: Some("check that /dev/urandom is available, then run again".into()),
+        })?;
+        // 248 is the largest multiple of 62 that fits a byte; larger bytes are discarded.
+        for &b in buf.iter().filter(|&&b| b < 248) {
+            if out.len() == len {
+                break;
+            }
+            out.push(ALPHABET[usize::from(b % 62)] as char);
+        }
+    }
+    Ok(out)
+}
+
+impl Secrets {
+    /// Fresh secrets for a new deployment.
+    pub fn generate(extra_names: &[String]) -> Result<Secrets, Error> {
+        let mut s = Secrets {
+            livekit_api_key: format!("API{}", random_string(12)?),
+            livekit_api_secret: random_string(SECRET_LEN)?,
+            extra: BTreeMap::new(),
+        };
+        s.add_missing(extra_names)?;
+        Ok(s)
+    }
+
+    /// Generate the named secrets that do not exist yet; existing ones are never changed.
+    /// Returns whether anything was added.
+    pub fn add_missing(&mut self, names: &[String]) -> Result<bool, Error> {
+        let mut added = false;
+        for name in names.iter().filter(|n| *n != "livekit_api_secret") {
+            if !self.extra.contains_key(name) {
+                self.extra.insert(name.clone(), random_string(SECRET_LEN)?);
+                added = true;
+            }
+        }
+        Ok(added)
+    }
+
+    /// The value of `{{secret.NAME}}`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        match name {
+            "livekit_api_secret" => Some(&self.livekit_api_secret),
+            other => self.extra.get(other).map(String::as_str),
+        }
+    }
+
+    /// Fill `{{livekit_api_key}}` and `{{secret.NAME}}` into a template.
+    pub fn fill(&self, template: &str) -> Result<String, Error> {
+        let mut out = template.replace("{{livekit_api_key}}", &self.livekit_api_key);
+        while let Some(open) = out.find("{{secret.") {
+            let Some(len) = out[open..].find("}}") else {
+                break;
+            };
+            let name = out[open + 9..open + len].to_string();
+            let value = self.get(&name).ok_or_else(|| Error::Other {
+                message: format!("secrets.toml has no secret named `{name}`"),
+                hint: Some("run `selkie setup --resume` to generate missing secrets".into()),
+            })?;
+            out.replace_range(open..open + len + 2, value);
+        }
+        Ok(out)
+    }
+
+    /// Every secret value, for checks that none leaks into a file meant to be readable.
+    pub fn values(&self) -> Vec<&str> {
+        let mut v = vec![self.livekit_api_secret.as_str()];
+        v.extend(self.extra.values().map(String::as_str));
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_secrets_are_long_random_and_distinct() {
+        let a = Secrets::generate(&["postgres_password".into()]).unwrap();
+        let b = Secrets::generate(&["postgres_password".into()]).unwrap();
+        assert_eq!(a.livekit_api_secret.len(), SECRET_LEN);
+        assert!(a.livekit_api_secret.len() >= 32);
+        assert!(a
+            .livekit_api_secret
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a.livekit_api_secret, b.livekit_api_secret);
+        assert_ne!(a.extra["postgres_password"], b.extra["postgres_password"]);
+        assert!(a.livekit_api_key.starts_with("API"));
+    }
+
+    #[test]
+    fn existing_secrets_are_kept_and_missing_ones_added() {
+        let mut s = Secrets::generate(&[]).unwrap();
+        let before = s.clone();
+        assert!(s.add_missing(&["db".into()]).unwrap());
+        assert_eq!(s.livekit_api_secret, before.livekit_api_secret);
+        let db = s.extra["db"].clone();
+        assert!(!s.add_missing(&["db".into()]).unwrap());
+        assert_eq!(s.extra["db"], db);
+    }
+
+    #[test]
+    fn templates_are_filled_and_debug_output_is_masked() {
+        let s = Secrets::generate(&["db".into()]).unwrap();
+        let filled = s
+            .fill("postgres://u:{{secret.db}}@h/{{livekit_api_key}}")
+            .unwrap();
+        assert_eq!(
+            filled,
+            format!("postgres://u:{}@h/{}", s.extra["db"], s.livekit_api_key)
+        );
+        assert!(s.fill("{{secret.nope}}").is_err());
+        let debug = format!("{s:?}");
+        assert!(!debug.contains(&s.livekit_api_secret));
+        assert!(!debug.contains(&s.extra["db"]));
+        assert_eq!(mask("abcdefgh"), "abcd****");
+    }
+}
