@@ -414,6 +414,22 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
         );
     }
     for service in &services {
+        for publish in service.publish.iter().filter(|p| p.host_ip == "0.0.0.0") {
+            let restricted = port_table
+                .iter()
+                .any(|p| p.service == service.name && p.port == publish.port && p.source.is_some());
+            warnings.push(format!(
+                "{}/{} of `{}` is published by Docker, which bypasses host firewalls (ufw, nftables){}",
+                publish.port,
+                publish.proto.as_str(),
+                service.name,
+                if restricted {
+                    ": only a cloud firewall can restrict who reaches it"
+                } else {
+                    ""
+                }
+            ));
+        }
         if service.image.is_floating() {
             warnings.push(format!(
                 "the image of `{}` ({}) has no fixed version: pin a tag so upgrades happen when you choose",
