@@ -22,7 +22,9 @@ pub fn answers(preset: &Preset, proxy: ProxyMode, domain: bool) -> Answers {
         .iter()
         .filter(|s| s.image.is_none())
         .map(|s| {
-            let image = format!("registry.example.com/{}:1.0.0", s.name).parse().unwrap();
+            let image = format!("registry.example.com/{}:1.0.0", s.name)
+                .parse()
+                .unwrap();
             (s.name.clone(), image)
         })
         .collect();
@@ -69,7 +71,12 @@ pub fn cases() -> Vec<Case> {
                     Err(e) => panic!("{} {proxy} domain={domain}: {e}", preset.name),
                 };
                 out.push(Case {
-                    name: format!("{}-{}-{}", preset.name, proxy, if domain { "domain" } else { "ip" }),
+                    name: format!(
+                        "{}-{}-{}",
+                        preset.name,
+                        proxy,
+                        if domain { "domain" } else { "ip" }
+                    ),
                     preset: preset.clone(),
                     answers,
                     plan,
@@ -95,8 +102,10 @@ pub fn fake_secrets(plan: &Plan) -> Secrets {
 
 /// Fail with an install hint when a tool the tests use is missing (never skip).
 pub fn require_tool(cmd: &str, package: &str) {
-    let found = std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|p| p.join(cmd).is_file())
-    });
-    assert!(found, "`{cmd}` is needed by this test: apt-get install {package} (.ci/run installs it)");
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(cmd).is_file()));
+    assert!(
+        found,
+        "`{cmd}` is needed by this test: apt-get install {package} (.ci/run installs it)"
+    );
 }
