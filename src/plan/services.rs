@@ -51,6 +51,41 @@ pub(crate) fn all(
         ));
     }
 
+    let missing: Vec<&AppService> = preset
+        .services
+        .iter()
+        .filter(|s| s.image.is_none() && !answers.images.contains_key(&s.name))
+        .collect();
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|s| s.name.as_str()).collect();
+        let flags: Vec<String> = missing
+            .iter()
+            .map(|s| format!("--image {}=REF", s.name))
+            .collect();
+        let what: Vec<String> = missing
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}: {}",
+                    s.name,
+                    s.image_hint.as_deref().unwrap_or("your image reference")
+                )
+            })
+            .collect();
+        return Err(Error::invalid(
+            format!(
+                "the {} preset needs your image for {} (there is no public image to use)",
+                preset.name,
+                names.join(" and ")
+            ),
+            format!(
+                "pass {} (or set them under [images] in selkie.toml); {}",
+                flags.join(" "),
+                what.join("; ")
+            ),
+        ));
+    }
+
     let mut livekit_env = BTreeMap::new();
     if let Some(limit) = &preset.livekit.memory_limit {
         livekit_env.insert("GOMEMLIMIT".to_string(), limit.clone());
@@ -182,17 +217,11 @@ fn app_service(
     let image = match (answers.images.get(&app.name), &app.image) {
         (Some(i), _) => i.clone(),
         (None, Some(i)) => i.clone(),
+        // `all` refuses a plan with missing images before any service is built.
         (None, None) => {
             return Err(Error::invalid(
-                format!(
-                    "the {} preset needs the image for `{}` ({}): it has no public image",
-                    preset.name, app.name, app.purpose
-                ),
-                format!(
-                    "pass --image {}=REF with {} (or set it under [images] in selkie.toml)",
-                    app.name,
-                    app.image_hint.as_deref().unwrap_or("your image reference")
-                ),
+                format!("no image for `{}`", app.name),
+                format!("pass --image {}=REF", app.name),
             ))
         }
     };

@@ -1,1 +1,232 @@
 use super::*;
+use crate::answers::{ExtraHosts, SshAccess};
+use crate::preset;
+
+fn answers(preset: &Preset, proxy: ProxyMode, domain: Option<&str>, ip: Option<&str>) -> Answers {
+    let d = &preset.defaults;
+    Answers {
+        preset: preset.name.clone(),
+        domain: domain.map(|d| d.parse().unwrap()),
+        ip: ip.map(|i| i.parse().unwrap()),
+        proxy,
+        participants: d.participants,
+        udp: d.udp,
+        udp_start: None,
+        udp_end: d.udp_end,
+        provider: Provider::None,
+        email: None,
+        hosts: ExtraHosts::default(),
+        ssh: SshAccess {
+            ports: vec![22],
+            allow_from: None,
+        },
+        images: preset
+            .services
+            .iter()
+            .filter(|s| s.image.is_none())
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    format!("registry.example.com/{}:1", s.name)
+                        .parse()
+                        .unwrap(),
+                )
+            })
+            .collect(),
+    }
+}
+
+fn port<'a>(plan: &'a Plan, service: &str, number: u16) -> &'a Port {
+    plan.ports
+        .iter()
+        .find(|p| p.service == service && p.port == number)
+        .unwrap_or_else(|| panic!("no {service} port {number} in {:#?}", plan.ports))
+}
+
+#[test]
+fn hearth_routes_three_host_names_by_sni() {
+    let preset = preset::find("hearth").unwrap();
+    let a = answers(&preset, ProxyMode::CaddyL4, Some("hearth.example"), None);
+    let plan = build(&a, &preset, &HostFacts::default()).unwrap();
+    let names: Vec<&str> = plan.dns.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["hearth.example", "lk.hearth.example", "turn.hearth.example"]
+    );
+    assert_eq!(plan.urls.livekit, "wss://lk.hearth.example");
+    let turn = plan.livekit.turn.as_ref().unwrap();
+    assert_eq!(
+        (turn.domain.as_str(), turn.tls_port),
+        ("turn.hearth.example", Some(TURN_TLS_PORT))
+    );
+    assert_eq!(
+        port(&plan, "livekit", TURN_TLS_PORT).exposure,
+        Exposure::Proxied
+    );
+    assert_eq!(port(&plan, "pocketbase", 8090).exposure, Exposure::Proxied);
+    assert_eq!(port(&plan, "caddy", 443).exposure, Exposure::Public);
+    assert!(plan
+        .routes
+        .iter()
+        .any(|r| r.tcp && r.host == "turn.hearth.example"));
+    assert_eq!(
+        plan.service("caddy").unwrap().image.as_str(),
+        CADDY_L4_IMAGE
+    );
+    assert_eq!(
+        plan.livekit.room.as_ref().unwrap().max_participants,
+        Some(20)
+    );
+}
+
+#[test]
+fn reflector_keeps_its_own_range_and_serves_livekit_under_lk_ws() {
+    let preset = preset::find("reflector").unwrap();
+    let a = answers(
+        &preset,
+        ProxyMode::Caddy,
+        Some("reflector.example.com"),
+        None,
+    );
+    let plan = build(&a, &preset, &HostFacts::default()).unwrap();
+    assert_eq!((plan.media.start, plan.media.end), (44200, 44300));
+    assert_eq!(plan.urls.livekit, "wss://reflector.example.com/lk-ws");
+    for (service, number, exposure) in [
+        ("frontend", 3000, Exposure::Proxied),
+        ("backend", 1250, Exposure::Proxied),
+        ("livekit", 7880, Exposure::Proxied),
+        ("garage", 3900, Exposure::Proxied),
+        ("hatchet", 8888, Exposure::Public),
+        ("hatchet", 7077, Exposure::Internal),
+        ("postgres", 5432, Exposure::Internal),
+        ("redis", 6379, Exposure::Internal),
+    ] {
+        assert_eq!(
+            port(&plan, service, number).exposure,
+            exposure,
+            "{service} {number}"
+        );
+    }
+    assert!(
+        !plan.ports.iter().any(|p| p.port == 40000),
+        "Reflector's own WebRTC only without Caddy"
+    );
+    let secret_env = &plan.service("backend").unwrap().secret_env;
+    assert!(secret_env["DATABASE_URL"].contains("{{secret.postgres_password}}"));
+
+    let direct = answers(&preset, ProxyMode::None, None, Some("203.0.113.7"));
+    let plan = build(&direct, &preset, &HostFacts::default()).unwrap();
+    for number in [3000, 1250, 7880, 3900, 40000] {
+        assert!(
+            plan.public_ports().any(|p| p.port == number),
+            "{number} is public without a proxy"
+        );
+    }
+    assert!(plan
+        .warnings
+        .iter()
+        .any(|w| w.contains("camera and microphone")));
+}
+
+#[test]
+fn the_xr_hub_multiplexes_media_and_keeps_signalling_on_loopback() {
+    let preset = preset::find("xr-hub").unwrap();
+    let a = answers(&preset, ProxyMode::None, None, Some("203.0.113.7"));
+    let plan = build(&a, &preset, &HostFacts::default()).unwrap();
+    assert_eq!(
+        (plan.media.mode, plan.media.start, plan.media.end),
+        (UdpMode::Mux, 7882, 7882)
+    );
+    assert_eq!(port(&plan, "livekit", 7880).exposure, Exposure::Loopback);
+    assert!(plan.livekit.loopback_only && plan.livekit.turn.is_none());
+    let public: Vec<(u16, Proto)> = plan.public_ports().map(|p| (p.port, p.proto)).collect();
+    assert_eq!(
+        public,
+        [
+            (22, Proto::Tcp),
+            (7881, Proto::Tcp),
+            (8080, Proto::Tcp),
+            (48322, Proto::Tcp),
+            (7882, Proto::Udp)
+        ]
+    );
+    assert!(
+        !plan.warnings.iter().any(|w| w.contains("camera")),
+        "the hub serves HTTPS itself"
+    );
+}
+
+#[test]
+fn the_private_preset_opens_only_ssh_and_wireguard() {
+    let preset = preset::find("private").unwrap();
+    let mut a = answers(&preset, ProxyMode::Caddy, None, Some("100.101.102.103"));
+    a.ssh.allow_from = Some("198.51.100.4".parse().unwrap());
+    let plan = build(&a, &preset, &HostFacts::default()).unwrap();
+    let public: Vec<(u16, Proto)> = plan.public_ports().map(|p| (p.port, p.proto)).collect();
+    assert_eq!(public, [(22, Proto::Tcp), (41641, Proto::Udp)]);
+    assert_eq!(port(&plan, "sshd", 22).source, a.ssh.allow_from);
+    assert_eq!(port(&plan, "caddy", 8443).exposure, Exposure::Vpn);
+    assert!(
+        !plan.ports.iter().any(|p| p.port == 80),
+        "no HTTP listener on a VPN-only host"
+    );
+    assert_eq!(
+        plan.firewall.trusted_interface.as_deref(),
+        Some("tailscale0")
+    );
+    assert_eq!(plan.urls.livekit, "wss://100.101.102.103:8443");
+    assert!(plan.warnings.iter().any(|w| w.contains("100.64.0.0/10")));
+}
+
+#[test]
+fn an_ip_deployment_uses_internal_tls_and_explains_trust() {
+    let preset = preset::find("livekit").unwrap();
+    let a = answers(&preset, ProxyMode::Caddy, None, Some("203.0.113.7"));
+    let plan = build(&a, &preset, &HostFacts::default()).unwrap();
+    assert!(plan.web.internal_tls);
+    assert!(plan.dns.is_empty());
+    assert_eq!(plan.livekit.node_ip, Some("203.0.113.7".parse().unwrap()));
+    assert!(!plan.livekit.use_external_ip);
+    assert!(plan.next_steps.iter().any(|s| s.contains("root.crt")));
+}
+
+#[test]
+fn the_media_range_is_checked_against_the_ephemeral_range_and_other_ports() {
+    let preset = preset::find("livekit").unwrap();
+    let a = answers(&preset, ProxyMode::Caddy, Some("meet.example.com"), None);
+    let plan = build(&a, &preset, &HostFacts::default()).unwrap();
+    assert!(plan.warnings.iter().any(|w| w.contains("ephemeral")));
+    assert_eq!(plan.sysctl.reserved_ports, [(50000, 50119)]);
+
+    let narrow = HostFacts {
+        ephemeral: (61000, 65000),
+        ..HostFacts::default()
+    };
+    let plan = build(&a, &preset, &narrow).unwrap();
+    assert!(!plan.warnings.iter().any(|w| w.contains("ephemeral")));
+    assert!(plan.sysctl.reserved_ports.is_empty());
+
+    let mut clash = a.clone();
+    clash.udp_start = Some(3400.try_into().unwrap());
+    let err = build(&clash, &preset, &HostFacts::default()).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(err.to_string().contains("3478/udp"), "{err}");
+    assert!(
+        err.hint().unwrap().contains("--udp-start 50000"),
+        "{:?}",
+        err.hint()
+    );
+}
+
+#[test]
+fn a_restricted_admin_port_follows_the_ssh_source() {
+    let preset = preset::find("reflector").unwrap();
+    let mut a = answers(&preset, ProxyMode::Caddy, Some("r.example.com"), None);
+    a.ssh.allow_from = Some("198.51.100.0/24".parse().unwrap());
+    let plan = build(&a, &preset, &HostFacts::default()).unwrap();
+    assert_eq!(port(&plan, "hatchet", 8888).source, a.ssh.allow_from);
+    assert!(plan
+        .warnings
+        .iter()
+        .any(|w| w.contains("bypasses host firewalls")));
+}
