@@ -230,6 +230,12 @@ impl PublicAddress {
     }
 }
 
+impl From<IpAddr> for PublicAddress {
+    fn from(ip: IpAddr) -> Self {
+        PublicAddress(ip)
+    }
+}
+
 impl FromStr for PublicAddress {
     type Err = Error;
 

@@ -92,7 +92,7 @@ pub fn detect(src: &Sources) -> HostFacts {
         ssh_client,
         ephemeral,
         listening: listening(&src.proc_dir),
-        public_ip: None,
+        public_ip: public_address(&src.proc_dir),
     }
 }
 
@@ -181,6 +181,54 @@ pub fn detect_provider(dmi: &Path, proc_dir: &Path) -> Option<Provider> {
         return Some(Provider::Aws);
     }
     None
+}
+
+/// The first internet-reachable address on this host's interfaces: IPv4 from the kernel's FIB
+/// (`/32 host LOCAL` entries), else a global IPv6 from `if_inet6`. Sends nothing on the network.
+pub fn public_address(proc_dir: &Path) -> Option<IpAddr> {
+    local_ipv4(proc_dir)
+        .into_iter()
+        .chain(global_ipv6(proc_dir))
+        .find(|ip| {
+            crate::answers::PublicAddress::from(*ip).reach() == crate::answers::Reach::Internet
+        })
+}
+
+fn local_ipv4(proc_dir: &Path) -> Vec<IpAddr> {
+    let Ok(text) = std::fs::read_to_string(proc_dir.join("net/fib_trie")) else {
+        return Vec::new();
+    };
+    let mut last: Option<IpAddr> = None;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if let Some(addr) = trimmed.strip_prefix("|-- ") {
+            last = addr.parse().ok();
+        } else if trimmed.contains("/32 host LOCAL") {
+            if let Some(ip) = last.filter(|ip| !out.contains(ip)) {
+                out.push(ip);
+            }
+        }
+    }
+    out
+}
+
+fn global_ipv6(proc_dir: &Path) -> Vec<IpAddr> {
+    let Ok(text) = std::fs::read_to_string(proc_dir.join("net/if_inet6")) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // Scope 00 is global.
+            if fields.get(3) != Some(&"00") {
+                return None;
+            }
+            let hex = fields.first()?;
+            let bits = u128::from_str_radix(hex, 16).ok()?;
+            Some(IpAddr::V6(std::net::Ipv6Addr::from(bits)))
+        })
+        .collect()
 }
 
 /// Ports with a listening TCP socket or a bound UDP socket, from /proc/net.
@@ -326,6 +374,29 @@ mod tests {
                     proto: Proto::Udp
                 }
             ]
+        );
+    }
+
+    #[test]
+    fn the_public_address_comes_from_the_interfaces() {
+        let proc_dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(proc_dir.path().join("net")).unwrap();
+        let fib = "Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 10.0.0.5\n        /32 host LOCAL\n     |-- 203.0.113.7\n        /32 host LOCAL\n     |-- 203.0.113.255\n        /32 link BROADCAST\n";
+        std::fs::write(proc_dir.path().join("net/fib_trie"), fib).unwrap();
+        assert_eq!(
+            public_address(proc_dir.path()),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        std::fs::write(
+            proc_dir.path().join("net/fib_trie"),
+            "Main:\n     |-- 10.0.0.5\n        /32 host LOCAL\n",
+        )
+        .unwrap();
+        let v6 = "fe800000000000000000000000000001 02 40 20 80 eth0\n20010db8000000000000000000000007 02 40 00 80 eth0\n";
+        std::fs::write(proc_dir.path().join("net/if_inet6"), v6).unwrap();
+        assert_eq!(
+            public_address(proc_dir.path()),
+            Some("2001:db8::7".parse().unwrap())
         );
     }
 
