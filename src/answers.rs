@@ -876,13 +876,10 @@ mod tests {
 
     #[test]
     fn images_and_cidrs_are_checked() {
-        assert!(
-            "livekit/livekit-server:v1.13.5"
-                .parse::<ImageRef>()
-                .unwrap()
-                .is_floating()
-                == false
-        );
+        assert!(!"livekit/livekit-server:v1.13.5"
+            .parse::<ImageRef>()
+            .unwrap()
+            .is_floating());
         assert!("caddy".parse::<ImageRef>().unwrap().is_floating());
         assert!("ghcr.io/a/b:latest"
             .parse::<ImageRef>()

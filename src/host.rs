@@ -296,7 +296,8 @@ mod tests {
 
     #[test]
     fn providers_are_told_apart_by_their_dmi_strings() {
-        let cases: &[(&[(&str, &str)], Option<Provider>)] = &[
+        type Dmi<'a> = &'a [(&'a str, &'a str)];
+        let cases: &[(Dmi, Option<Provider>)] = &[
             (
                 &[
                     ("chassis_asset_tag", "7783-7084-3265-9085-8269-3286-77"),
