@@ -13,3 +13,5 @@ pub mod preset;
 pub mod render;
 pub mod secrets;
 pub mod state;
+#[cfg(test)]
+mod testing;

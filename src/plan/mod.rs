@@ -365,14 +365,14 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
 
     let admin_source = answers.ssh.allow_from;
     let hosts = web::hosts(answers, preset, &addr)?;
-    let web = web::front_door(answers, preset, &addr);
+    let web = web::front_door(preset, &addr);
     let urls = web::urls(answers, preset, &addr, &hosts, &web);
     let livekit = web::livekit(answers, preset, &addr, &hosts);
     let routes = web::routes(answers, preset, &hosts);
 
     let port_table = ports::table(answers, preset, host, &media, &livekit, &web, admin_source)?;
     let services = services::all(answers, preset, &urls, &port_table)?;
-    let dns = web::dns(&hosts, &addr, host.public_ip);
+    let dns = web::dns(&hosts, &addr, host.public_ip, preset.vpn.is_some());
 
     let firewall = Firewall {
         provider: answers.provider,

@@ -153,7 +153,7 @@ pub(crate) fn table(
                 Proto::Tcp,
                 Exposure::Proxied,
                 "livekit",
-                "TURN/TLS: the proxy terminates TLS on 443 and forwards here",
+                "TURN/TLS: the proxy terminates TLS on 443 and forwards here (LiveKit binds it on all interfaces; the firewall keeps it closed)",
                 true,
             ));
         }

@@ -1,40 +1,6 @@
 use super::*;
-use crate::answers::{ExtraHosts, SshAccess};
 use crate::preset;
-
-fn answers(preset: &Preset, proxy: ProxyMode, domain: Option<&str>, ip: Option<&str>) -> Answers {
-    let d = &preset.defaults;
-    Answers {
-        preset: preset.name.clone(),
-        domain: domain.map(|d| d.parse().unwrap()),
-        ip: ip.map(|i| i.parse().unwrap()),
-        proxy,
-        participants: d.participants,
-        udp: d.udp,
-        udp_start: None,
-        udp_end: d.udp_end,
-        provider: Provider::None,
-        email: None,
-        hosts: ExtraHosts::default(),
-        ssh: SshAccess {
-            ports: vec![22],
-            allow_from: None,
-        },
-        images: preset
-            .services
-            .iter()
-            .filter(|s| s.image.is_none())
-            .map(|s| {
-                (
-                    s.name.clone(),
-                    format!("registry.example.com/{}:1", s.name)
-                        .parse()
-                        .unwrap(),
-                )
-            })
-            .collect(),
-    }
-}
+use crate::testing::answers;
 
 fn port<'a>(plan: &'a Plan, service: &str, number: u16) -> &'a Port {
     plan.ports
@@ -46,7 +12,7 @@ fn port<'a>(plan: &'a Plan, service: &str, number: u16) -> &'a Port {
 #[test]
 fn hearth_routes_three_host_names_by_sni() {
     let preset = preset::find("hearth").unwrap();
-    let a = answers(&preset, ProxyMode::CaddyL4, Some("hearth.example"), None);
+    let a = answers(&preset, ProxyMode::CaddyL4, "hearth.example");
     let plan = build(&a, &preset, &HostFacts::default()).unwrap();
     let names: Vec<&str> = plan.dns.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(
@@ -82,12 +48,7 @@ fn hearth_routes_three_host_names_by_sni() {
 #[test]
 fn reflector_keeps_its_own_range_and_serves_livekit_under_lk_ws() {
     let preset = preset::find("reflector").unwrap();
-    let a = answers(
-        &preset,
-        ProxyMode::Caddy,
-        Some("reflector.example.com"),
-        None,
-    );
+    let a = answers(&preset, ProxyMode::Caddy, "reflector.example.com");
     let plan = build(&a, &preset, &HostFacts::default()).unwrap();
     assert_eq!((plan.media.start, plan.media.end), (44200, 44300));
     assert_eq!(plan.urls.livekit, "wss://reflector.example.com/lk-ws");
@@ -114,7 +75,7 @@ fn reflector_keeps_its_own_range_and_serves_livekit_under_lk_ws() {
     let secret_env = &plan.service("backend").unwrap().secret_env;
     assert!(secret_env["DATABASE_URL"].contains("{{secret.postgres_password}}"));
 
-    let direct = answers(&preset, ProxyMode::None, None, Some("203.0.113.7"));
+    let direct = answers(&preset, ProxyMode::None, "203.0.113.7");
     let plan = build(&direct, &preset, &HostFacts::default()).unwrap();
     for number in [3000, 1250, 7880, 3900, 40000] {
         assert!(
@@ -131,7 +92,7 @@ fn reflector_keeps_its_own_range_and_serves_livekit_under_lk_ws() {
 #[test]
 fn the_xr_hub_multiplexes_media_and_keeps_signalling_on_loopback() {
     let preset = preset::find("xr-hub").unwrap();
-    let a = answers(&preset, ProxyMode::None, None, Some("203.0.113.7"));
+    let a = answers(&preset, ProxyMode::None, "203.0.113.7");
     let plan = build(&a, &preset, &HostFacts::default()).unwrap();
     assert_eq!(
         (plan.media.mode, plan.media.start, plan.media.end),
@@ -159,7 +120,7 @@ fn the_xr_hub_multiplexes_media_and_keeps_signalling_on_loopback() {
 #[test]
 fn the_private_preset_opens_only_ssh_and_wireguard() {
     let preset = preset::find("private").unwrap();
-    let mut a = answers(&preset, ProxyMode::Caddy, None, Some("100.101.102.103"));
+    let mut a = answers(&preset, ProxyMode::Caddy, "100.101.102.103");
     a.ssh.allow_from = Some("198.51.100.4".parse().unwrap());
     let plan = build(&a, &preset, &HostFacts::default()).unwrap();
     let public: Vec<(u16, Proto)> = plan.public_ports().map(|p| (p.port, p.proto)).collect();
@@ -181,7 +142,7 @@ fn the_private_preset_opens_only_ssh_and_wireguard() {
 #[test]
 fn an_ip_deployment_uses_internal_tls_and_explains_trust() {
     let preset = preset::find("livekit").unwrap();
-    let a = answers(&preset, ProxyMode::Caddy, None, Some("203.0.113.7"));
+    let a = answers(&preset, ProxyMode::Caddy, "203.0.113.7");
     let plan = build(&a, &preset, &HostFacts::default()).unwrap();
     assert!(plan.web.internal_tls);
     assert!(plan.dns.is_empty());
@@ -193,7 +154,7 @@ fn an_ip_deployment_uses_internal_tls_and_explains_trust() {
 #[test]
 fn the_media_range_is_checked_against_the_ephemeral_range_and_other_ports() {
     let preset = preset::find("livekit").unwrap();
-    let a = answers(&preset, ProxyMode::Caddy, Some("meet.example.com"), None);
+    let a = answers(&preset, ProxyMode::Caddy, "meet.example.com");
     let plan = build(&a, &preset, &HostFacts::default()).unwrap();
     assert!(plan.warnings.iter().any(|w| w.contains("ephemeral")));
     assert_eq!(plan.sysctl.reserved_ports, [(50000, 50119)]);
@@ -221,7 +182,7 @@ fn the_media_range_is_checked_against_the_ephemeral_range_and_other_ports() {
 #[test]
 fn a_restricted_admin_port_follows_the_ssh_source() {
     let preset = preset::find("reflector").unwrap();
-    let mut a = answers(&preset, ProxyMode::Caddy, Some("r.example.com"), None);
+    let mut a = answers(&preset, ProxyMode::Caddy, "r.example.com");
     a.ssh.allow_from = Some("198.51.100.0/24".parse().unwrap());
     let plan = build(&a, &preset, &HostFacts::default()).unwrap();
     assert_eq!(port(&plan, "hatchet", 8888).source, a.ssh.allow_from);
@@ -229,4 +190,29 @@ fn a_restricted_admin_port_follows_the_ssh_source() {
         .warnings
         .iter()
         .any(|w| w.contains("bypasses host firewalls")));
+}
+
+#[test]
+fn a_vpn_only_domain_uses_caddys_own_ca_and_the_vpn_address() {
+    let preset = preset::find("private").unwrap();
+    let a = answers(&preset, ProxyMode::Caddy, "meet.tailnet.example");
+    let host = HostFacts {
+        public_ip: Some("203.0.113.7".parse().unwrap()),
+        ..HostFacts::default()
+    };
+    let plan = build(&a, &preset, &host).unwrap();
+    assert!(
+        plan.web.internal_tls,
+        "no public CA can reach a VPN-only host"
+    );
+    assert_eq!(plan.dns[0].value, "<this server's VPN address>");
+
+    let public = preset::find("livekit").unwrap();
+    let a = answers(&public, ProxyMode::Caddy, "meet.example.com");
+    let plan = build(&a, &public, &host).unwrap();
+    assert!(!plan.web.internal_tls);
+    assert_eq!(
+        (plan.dns[0].kind.as_str(), plan.dns[0].value.as_str()),
+        ("A", "203.0.113.7")
+    );
 }

@@ -1,0 +1,222 @@
+//! caddy.json for `caddy-l4` mode, as typed structs so that the key order reads top-down
+//! (`handler` first) and never depends on serde_json's map feature. The layout is explained in
+//! the parent module's docs, since JSON cannot carry comments.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::plan::Plan;
+
+/// Where Caddy keeps certificates and its ACME account: the `caddy-data` volume.
+const STORAGE_ROOT: &str = "/data";
+
+#[derive(Serialize)]
+struct Config {
+    logging: Logging,
+    storage: Storage,
+    apps: Apps,
+}
+
+#[derive(Serialize)]
+struct Logging {
+    logs: BTreeMap<&'static str, Log>,
+}
+
+#[derive(Serialize)]
+struct Log {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Storage {
+    module: &'static str,
+    root: &'static str,
+}
+
+#[derive(Serialize)]
+struct Apps {
+    layer4: Layer4,
+    tls: Tls,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http: Option<Http>,
+}
+
+#[derive(Serialize)]
+struct Layer4 {
+    servers: BTreeMap<&'static str, Layer4Server>,
+}
+
+#[derive(Serialize)]
+struct Layer4Server {
+    listen: Vec<String>,
+    routes: Vec<Layer4Route>,
+}
+
+#[derive(Serialize)]
+struct Layer4Route {
+    #[serde(rename = "match")]
+    matchers: Vec<Matcher>,
+    handle: Vec<Handler>,
+}
+
+#[derive(Serialize)]
+struct Matcher {
+    tls: SniMatch,
+}
+
+#[derive(Serialize)]
+struct SniMatch {
+    sni: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "handler", rename_all = "lowercase")]
+enum Handler {
+    Tls {
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        connection_policies: Vec<ConnectionPolicy>,
+    },
+    Proxy {
+        upstreams: Vec<Upstream>,
+    },
+}
+
+#[derive(Serialize)]
+struct ConnectionPolicy {
+    alpn: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Upstream {
+    dial: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Tls {
+    certificates: Certificates,
+}
+
+#[derive(Serialize)]
+struct Certificates {
+    automate: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Http {
+    servers: BTreeMap<&'static str, HttpServer>,
+}
+
+#[derive(Serialize)]
+struct HttpServer {
+    listen: Vec<String>,
+    routes: Vec<HttpRoute>,
+}
+
+#[derive(Serialize)]
+struct HttpRoute {
+    handle: Vec<StaticResponse>,
+}
+
+#[derive(Serialize)]
+struct StaticResponse {
+    handler: &'static str,
+    status_code: u16,
+    headers: BTreeMap<&'static str, Vec<String>>,
+}
+
+/// caddy.json for the plan, pretty-printed and ending in a newline.
+pub(super) fn render(plan: &Plan) -> String {
+    let routes = plan
+        .routes
+        .iter()
+        .map(|route| Layer4Route {
+            matchers: vec![Matcher {
+                tls: SniMatch {
+                    sni: vec![route.host.clone()],
+                },
+            }],
+            handle: vec![
+                Handler::Tls {
+                    // TURN clients negotiate no ALPN; the HTTP upstreams read the stream as
+                    // HTTP/1.1, so HTTP/2 must never be negotiated for them.
+                    connection_policies: if route.tcp {
+                        Vec::new()
+                    } else {
+                        vec![ConnectionPolicy {
+                            alpn: vec!["http/1.1"],
+                        }]
+                    },
+                },
+                Handler::Proxy {
+                    upstreams: vec![Upstream {
+                        dial: vec![route.upstream.clone()],
+                    }],
+                },
+            ],
+        })
+        .collect();
+
+    let mut hosts: Vec<String> = Vec::new();
+    for route in &plan.routes {
+        if !hosts.contains(&route.host) {
+            hosts.push(route.host.clone());
+        }
+    }
+
+    let port = match plan.web.https_port {
+        443 => String::new(),
+        other => format!(":{other}"),
+    };
+    let redirect = plan.web.redirect_http.then(|| Http {
+        servers: BTreeMap::from([(
+            "http_redirect",
+            HttpServer {
+                listen: vec![":80".into()],
+                routes: vec![HttpRoute {
+                    handle: vec![StaticResponse {
+                        handler: "static_response",
+                        // Permanent, and unlike 301 it keeps the method and body.
+                        status_code: 308,
+                        headers: BTreeMap::from([(
+                            "Location",
+                            vec![format!(
+                                "https://{{http.request.host}}{port}{{http.request.uri}}"
+                            )],
+                        )]),
+                    }],
+                }],
+            },
+        )]),
+    });
+
+    let config = Config {
+        logging: Logging {
+            logs: BTreeMap::from([("default", Log { level: "INFO" })]),
+        },
+        storage: Storage {
+            module: "file_system",
+            root: STORAGE_ROOT,
+        },
+        apps: Apps {
+            layer4: Layer4 {
+                servers: BTreeMap::from([(
+                    "tls_by_server_name",
+                    Layer4Server {
+                        listen: vec![format!(":{}", plan.web.https_port)],
+                        routes,
+                    },
+                )]),
+            },
+            tls: Tls {
+                certificates: Certificates { automate: hosts },
+            },
+            http: redirect,
+        },
+    };
+    // Structs of strings, numbers and string-keyed maps always serialise; an empty file would
+    // still make Caddy refuse to start rather than run with a wrong config.
+    let mut json = serde_json::to_string_pretty(&config).unwrap_or_default();
+    json.push('\n');
+    json
+}

@@ -1,0 +1,593 @@
+//! The proxy configs of every fixture plan, checked by the real tools: `caddy adapt --validate`
+//! for the Caddyfile, `caddy validate` for caddy.json (without its layer-4 app, see below),
+//! `nginx -t` for the nginx snippet, and cross-references of the Traefik YAML. A missing tool
+//! fails the test rather than skipping it: CI installs the Debian packages caddy, nginx and
+//! openssl.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use selkie::answers::ProxyMode;
+use selkie::plan::{Plan, Route};
+use selkie::render;
+use serde_json::{Map, Value};
+
+fn file(plan: &Plan, path: &str) -> String {
+    render::public_files(plan)
+        .into_iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("no {path} for --proxy {}", plan.proxy))
+        .contents
+}
+
+fn cases_for(proxy: ProxyMode) -> Vec<common::Case> {
+    let cases: Vec<_> = common::cases()
+        .into_iter()
+        .filter(|c| c.plan.proxy == proxy)
+        .collect();
+    assert!(!cases.is_empty(), "no fixture uses --proxy {proxy}");
+    cases
+}
+
+fn http_routes(plan: &Plan) -> impl Iterator<Item = &Route> {
+    plan.routes.iter().filter(|r| !r.tcp)
+}
+
+fn bare(host: &str) -> &str {
+    host.trim_start_matches('[').trim_end_matches(']')
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs caddy with its data and config directories under `dir`: validating `tls internal`
+/// creates a local CA, which must not land in the home directory of whoever runs the tests.
+fn caddy(dir: &Path, args: &[&str]) -> Output {
+    Command::new("caddy")
+        .args(args)
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .output()
+        .expect("run caddy")
+}
+
+/// Every JSON object in the tree, depth first.
+fn objects(value: &Value) -> Vec<&Map<String, Value>> {
+    let mut out = Vec::new();
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                out.push(map);
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every upstream address a Caddy config dials, as a string or a list of strings.
+fn dials(value: &Value) -> Vec<String> {
+    objects(value)
+        .into_iter()
+        .filter_map(|o| o.get("dial"))
+        .flat_map(|d| match d {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(String::from))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// The first route object whose matchers name `key` with `wanted` among its values.
+fn route_matching<'a>(tree: &'a Value, key: &str, wanted: &str) -> Option<&'a Map<String, Value>> {
+    objects(tree).into_iter().find(|o| {
+        o.get("match")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.get(key).and_then(Value::as_array))
+            .flatten()
+            .any(|v| v == wanted)
+    })
+}
+
+#[test]
+fn caddyfiles_pass_caddy_adapt_validate_and_route_as_planned() {
+    common::require_tool("caddy", "caddy");
+    let dir = tempfile::tempdir().unwrap();
+    for case in cases_for(ProxyMode::Caddy) {
+        let plan = &case.plan;
+        let path = dir.path().join(format!("{}.Caddyfile", case.name));
+        fs::write(&path, file(plan, "caddy/Caddyfile")).unwrap();
+        // --validate provisions every module as `caddy run` would, without listening or
+        // contacting a CA, so it needs no network.
+        let out = caddy(
+            dir.path(),
+            &[
+                "adapt",
+                "--config",
+                path.to_str().unwrap(),
+                "--adapter",
+                "caddyfile",
+                "--validate",
+            ],
+        );
+        assert!(out.status.success(), "{}: {}", case.name, show(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("not formatted"),
+            "{}: the Caddyfile is not in `caddy fmt` form: {stderr}",
+            case.name
+        );
+
+        let adapted: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let listens: Vec<&Value> = objects(&adapted["apps"]["http"]["servers"])
+            .into_iter()
+            .filter_map(|o| o.get("listen"))
+            .flat_map(|l| l.as_array().unwrap())
+            .collect();
+        let https = format!(":{}", plan.web.https_port);
+        assert!(
+            listens.iter().any(|l| *l == &https),
+            "{}: {listens:?}",
+            case.name
+        );
+        let no_redirects = objects(&adapted)
+            .into_iter()
+            .any(|o| o.get("disable_redirects") == Some(&Value::Bool(true)));
+        assert_eq!(no_redirects, !plan.web.redirect_http, "{}", case.name);
+
+        for route in http_routes(plan) {
+            let host = bare(&route.host);
+            let site = route_matching(&adapted, "host", host)
+                .unwrap_or_else(|| panic!("{}: no site for {host}", case.name));
+            let site = Value::Object(site.clone());
+            match &route.path {
+                Some(p) => {
+                    let wanted = if route.strip_prefix {
+                        format!("{p}/*")
+                    } else {
+                        p.clone()
+                    };
+                    let handler = route_matching(&site, "path", &wanted)
+                        .unwrap_or_else(|| panic!("{}: no route for {wanted}", case.name));
+                    let handler = Value::Object(handler.clone());
+                    assert!(
+                        dials(&handler).contains(&route.upstream),
+                        "{}: {p}",
+                        case.name
+                    );
+                    let strips = objects(&handler)
+                        .iter()
+                        .any(|o| o.get("strip_path_prefix") == Some(&Value::String(p.clone())));
+                    assert_eq!(strips, route.strip_prefix, "{}: {p}", case.name);
+                }
+                None => assert!(dials(&site).contains(&route.upstream), "{}", case.name),
+            }
+            if plan.web.internal_tls {
+                let internal = objects(&adapted["apps"]["tls"]).into_iter().any(|o| {
+                    o.get("subjects")
+                        .is_some_and(|s| s.to_string().contains(host))
+                        && o.get("issuers")
+                            .is_some_and(|i| i.to_string().contains("internal"))
+                });
+                assert!(internal, "{}: {host} is not on tls internal", case.name);
+            }
+        }
+        let turn = format!("127.0.0.1:{}", selkie::plan::TURN_TLS_PORT);
+        assert!(
+            !dials(&adapted).contains(&turn),
+            "{}: TURN in caddy mode",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn layer4_json_routes_every_host_by_sni_and_caddy_accepts_it() {
+    common::require_tool("caddy", "caddy");
+    let dir = tempfile::tempdir().unwrap();
+    let mut saw_turn = false;
+    for case in cases_for(ProxyMode::CaddyL4) {
+        let plan = &case.plan;
+        let text = file(plan, "caddy/caddy.json");
+        let mut json: Value = serde_json::from_str(&text).unwrap();
+
+        let servers = json["apps"]["layer4"]["servers"].as_object().unwrap();
+        assert_eq!(servers.len(), 1, "{}", case.name);
+        let server = servers.values().next().unwrap();
+        let listen = format!(":{}", plan.web.https_port);
+        assert_eq!(
+            server["listen"],
+            serde_json::json!([listen]),
+            "{}",
+            case.name
+        );
+        let routes = server["routes"].as_array().unwrap();
+        assert_eq!(routes.len(), plan.routes.len(), "{}", case.name);
+        for route in &plan.routes {
+            let l4 = routes
+                .iter()
+                .find(|r| r["match"] == serde_json::json!([{"tls": {"sni": [route.host]}}]))
+                .unwrap_or_else(|| panic!("{}: no SNI route for {}", case.name, route.host));
+            assert_eq!(l4["handle"][0]["handler"], "tls", "{}", case.name);
+            assert_eq!(l4["handle"][1]["handler"], "proxy", "{}", case.name);
+            assert_eq!(
+                l4["handle"][1]["upstreams"],
+                serde_json::json!([{"dial": [route.upstream]}]),
+                "{}",
+                case.name
+            );
+            let alpn = &l4["handle"][0]["connection_policies"];
+            if route.tcp {
+                assert!(
+                    alpn.is_null(),
+                    "{}: TURN must not offer http/1.1",
+                    case.name
+                );
+            } else {
+                assert_eq!(
+                    *alpn,
+                    serde_json::json!([{"alpn": ["http/1.1"]}]),
+                    "{}",
+                    case.name
+                );
+            }
+            if route.tcp {
+                saw_turn = true;
+                assert_eq!(route.upstream, "127.0.0.1:5349", "{}", case.name);
+                assert_eq!(
+                    plan.livekit.turn.as_ref().and_then(|t| t.tls_port),
+                    Some(5349),
+                    "{}",
+                    case.name
+                );
+            }
+        }
+        let mut hosts: Vec<&str> = plan.routes.iter().map(|r| r.host.as_str()).collect();
+        hosts.dedup();
+        assert_eq!(
+            json["apps"]["tls"]["certificates"]["automate"],
+            serde_json::json!(hosts),
+            "{}",
+            case.name
+        );
+        assert!(
+            !text.contains("\"path\""),
+            "{}: layer 4 routes no paths",
+            case.name
+        );
+        assert_eq!(
+            json["storage"],
+            serde_json::json!({"module": "file_system", "root": "/data"})
+        );
+        assert_eq!(json["logging"]["logs"]["default"]["level"], "INFO");
+        assert_eq!(
+            json["apps"]["http"]["servers"]["http_redirect"]["listen"],
+            if plan.web.redirect_http {
+                serde_json::json!([":80"])
+            } else {
+                Value::Null
+            },
+            "{}",
+            case.name
+        );
+
+        // Debian's caddy lacks the layer4 module, so `caddy validate` cannot check the layer4 app
+        // itself: only the JSON shape asserted above covers it. Everything else (tls, http,
+        // storage, logging) goes through the real validation. Should the installed caddy ever
+        // have the module, the whole file is validated as it is.
+        let whole = dir.path().join(format!("{}.json", case.name));
+        fs::write(&whole, &text).unwrap();
+        let out = caddy(
+            dir.path(),
+            &["validate", "--config", whole.to_str().unwrap()],
+        );
+        if out.status.success() {
+            continue;
+        }
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("unknown module: layer4"),
+            "{}: {}",
+            case.name,
+            show(&out)
+        );
+        json["apps"].as_object_mut().unwrap().remove("layer4");
+        // Provisioning may create the storage root; /data is the container's, not this host's.
+        json["storage"]["root"] = Value::String(dir.path().join("storage").display().to_string());
+        let rest = dir
+            .path()
+            .join(format!("{}-without-layer4.json", case.name));
+        fs::write(&rest, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+        let out = caddy(
+            dir.path(),
+            &["validate", "--config", rest.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{}: {}", case.name, show(&out));
+    }
+    assert!(saw_turn, "no caddy-l4 fixture routes TURN/TLS");
+}
+
+/// The server block of the snippet that serves `host` on `port`.
+fn server_block<'a>(snippet: &'a str, listen: &str, host: &str) -> Option<&'a str> {
+    snippet.split("\nserver {").skip(1).find(|block| {
+        block.contains(&format!("\n    listen {listen};"))
+            && block.lines().any(|l| {
+                l.trim()
+                    .strip_prefix("server_name ")
+                    .is_some_and(|names| names.trim_end_matches(';').split(' ').any(|n| n == host))
+            })
+    })
+}
+
+#[test]
+fn nginx_snippets_pass_nginx_t_and_route_as_planned() {
+    common::require_tool("nginx", "nginx");
+    common::require_tool("openssl", "openssl");
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let out = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=selkie-test", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("run openssl");
+    assert!(out.status.success(), "{}", show(&out));
+
+    for case in cases_for(ProxyMode::External) {
+        let plan = &case.plan;
+        let snippet = file(plan, "proxy/nginx.conf");
+        let root = dir.path().join(&case.name);
+
+        // nginx -t loads the certificates, so every path the snippet names gets a dummy pair
+        // under the temporary directory.
+        let mut testable = snippet.clone();
+        for line in snippet.lines().map(str::trim) {
+            let (named, source) = if let Some(p) = line.strip_prefix("ssl_certificate_key ") {
+                (p, &key)
+            } else if let Some(p) = line.strip_prefix("ssl_certificate ") {
+                (p, &cert)
+            } else {
+                continue;
+            };
+            let named = named.trim().trim_end_matches(';');
+            let local = root.join(named.trim_start_matches('/'));
+            fs::create_dir_all(local.parent().unwrap()).unwrap();
+            fs::copy(source, &local).unwrap();
+            testable = testable.replace(&format!(" {named};"), &format!(" {};", local.display()));
+        }
+        let snippet_path = root.join("selkie.conf");
+        fs::write(&snippet_path, &testable).unwrap();
+        let conf = root.join("nginx.conf");
+        fs::write(
+            &conf,
+            format!(
+                "pid {root}/nginx.pid;\nevents {{}}\nhttp {{\n    access_log off;\n    \
+                 client_body_temp_path {root}/body;\n    proxy_temp_path {root}/proxy;\n    \
+                 include {snippet};\n}}\n",
+                root = root.display(),
+                snippet = snippet_path.display()
+            ),
+        )
+        .unwrap();
+        let out = Command::new("nginx")
+            .args(["-t", "-e", "stderr", "-p"])
+            .arg(&root)
+            .arg("-c")
+            .arg(&conf)
+            .output()
+            .expect("run nginx");
+        assert!(
+            out.status.success(),
+            "{}: {}\n{snippet}",
+            case.name,
+            show(&out)
+        );
+
+        let listen = format!("{} ssl", plan.web.https_port);
+        for route in http_routes(plan) {
+            let block = server_block(&snippet, &listen, &route.host).unwrap_or_else(|| {
+                panic!("{}: no server for {}\n{snippet}", case.name, route.host)
+            });
+            let up = &route.upstream;
+            let wanted = match (&route.path, route.strip_prefix) {
+                (Some(p), true) => format!("location {p}/ {{\n        proxy_pass http://{up}/;"),
+                (Some(p), false) => format!("location {p}/ {{\n        proxy_pass http://{up};"),
+                (None, _) => format!("location / {{\n        proxy_pass http://{up};"),
+            };
+            assert!(
+                block.contains(&wanted),
+                "{}: no `{wanted}`\n{snippet}",
+                case.name
+            );
+            if let Some(p) = &route.path {
+                assert!(
+                    block.contains(&format!("location = {p} {{")),
+                    "{}",
+                    case.name
+                );
+            }
+            if plan.web.redirect_http {
+                assert!(
+                    server_block(&snippet, "80", &route.host).is_some(),
+                    "{}",
+                    case.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn traefik_routers_services_and_middlewares_agree() {
+    for case in cases_for(ProxyMode::External) {
+        let plan = &case.plan;
+        let yaml = file(plan, "proxy/traefik.yml");
+        let value: Value =
+            serde_saphyr::from_str(&yaml).unwrap_or_else(|e| panic!("{}: {e}\n{yaml}", case.name));
+        let http = &value["http"];
+        let routers = http["routers"].as_object().unwrap();
+        let services = http["services"].as_object().unwrap();
+        let empty = Map::new();
+        let middlewares = http["middlewares"].as_object().unwrap_or(&empty);
+
+        let mut used_middlewares = Vec::new();
+        for (name, router) in routers {
+            let service = router["service"].as_str().unwrap();
+            assert!(
+                services.contains_key(service),
+                "{}: {name} -> {service}",
+                case.name
+            );
+            assert_eq!(
+                router["tls"],
+                serde_json::json!({}),
+                "{}: {name}",
+                case.name
+            );
+            assert_eq!(router["entryPoints"], serde_json::json!(["websecure"]));
+            for m in router["middlewares"].as_array().into_iter().flatten() {
+                let m = m.as_str().unwrap();
+                assert!(
+                    middlewares.contains_key(m),
+                    "{}: {name} uses {m}",
+                    case.name
+                );
+                used_middlewares.push(m);
+            }
+        }
+        for name in middlewares.keys() {
+            assert!(
+                used_middlewares.contains(&name.as_str()),
+                "{}: unused {name}",
+                case.name
+            );
+        }
+        for name in services.keys() {
+            let used = routers.values().any(|r| r["service"] == name.as_str());
+            assert!(used, "{}: unused service {name}", case.name);
+        }
+
+        for route in http_routes(plan) {
+            let host = format!("Host(`{}`)", route.host);
+            let router = routers
+                .values()
+                .find(|r| {
+                    let rule = r["rule"].as_str().unwrap();
+                    rule.starts_with(&host)
+                        && match &route.path {
+                            Some(p) => rule.contains(&format!("PathPrefix(`{p}/`)")),
+                            None => rule == host,
+                        }
+                })
+                .unwrap_or_else(|| panic!("{}: no router for {route:?}\n{yaml}", case.name));
+            let service = &services[router["service"].as_str().unwrap()];
+            assert_eq!(
+                service["loadBalancer"]["servers"],
+                serde_json::json!([{"url": format!("http://{}", route.upstream)}]),
+                "{}",
+                case.name
+            );
+            let strips: Vec<&Value> = router["middlewares"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| &middlewares[m.as_str().unwrap()]["stripPrefix"]["prefixes"])
+                .collect();
+            match (&route.path, route.strip_prefix) {
+                (Some(p), true) => assert_eq!(strips, [&serde_json::json!([p])], "{}", case.name),
+                _ => assert!(strips.is_empty(), "{}", case.name),
+            }
+        }
+    }
+}
+
+/// The proxy files of a plan: whatever its mode writes.
+fn proxy_files(plan: &Plan) -> Vec<render::RenderedFile> {
+    render::public_files(plan)
+        .into_iter()
+        .filter(|f| f.path.starts_with("caddy/") || f.path.starts_with("proxy/"))
+        .collect()
+}
+
+#[test]
+fn every_route_appears_in_every_proxy_output() {
+    let mut checked = 0;
+    for case in common::cases() {
+        for f in proxy_files(&case.plan) {
+            checked += 1;
+            let layer4 = f.path == "caddy/caddy.json";
+            for route in case.plan.routes.iter().filter(|r| layer4 || !r.tcp) {
+                let port = route.upstream.rsplit(':').next().unwrap();
+                assert!(
+                    f.contents.contains(&route.host),
+                    "{} {}: no {}",
+                    case.name,
+                    f.path,
+                    route.host
+                );
+                assert!(
+                    f.contents.contains(&format!("127.0.0.1:{port}")),
+                    "{} {}: no upstream {port}",
+                    case.name,
+                    f.path
+                );
+                if let Some(p) = &route.path {
+                    assert!(
+                        f.contents.contains(p.as_str()),
+                        "{} {}: no {p}",
+                        case.name,
+                        f.path
+                    );
+                }
+            }
+            if !layer4 {
+                let turn = format!("127.0.0.1:{}", selkie::plan::TURN_TLS_PORT);
+                assert!(
+                    !f.contents.contains(&turn),
+                    "{} {}: TURN",
+                    case.name,
+                    f.path
+                );
+            }
+        }
+    }
+    assert!(checked > 0, "no fixture has a proxy file");
+}
+
+#[test]
+fn no_public_file_holds_a_secret() {
+    for case in common::cases() {
+        let secrets = common::fake_secrets(&case.plan);
+        for f in render::public_files(&case.plan) {
+            for value in secrets.values() {
+                assert!(
+                    !f.contents.contains(value),
+                    "{}: {} holds a secret",
+                    case.name,
+                    f.path
+                );
+            }
+        }
+    }
+}
