@@ -25,8 +25,6 @@ pub struct HostFacts {
     pub ssh_client: Option<IpAddr>,
     /// The kernel's ephemeral port range (`ip_local_port_range`).
     pub ephemeral: (u16, u16),
-    /// Sockets already listening.
-    pub listening: Vec<Listener>,
     /// The address the internet reaches this server at, when an interface holds one.
     pub public_ip: Option<IpAddr>,
 }
@@ -39,7 +37,6 @@ impl Default for HostFacts {
             ssh_ports: vec![22],
             ssh_client: None,
             ephemeral: (32768, 60999),
-            listening: Vec::new(),
             public_ip: None,
         }
     }
@@ -91,7 +88,6 @@ pub fn detect(src: &Sources) -> HostFacts {
         ssh_ports,
         ssh_client,
         ephemeral,
-        listening: listening(&src.proc_dir),
         public_ip: public_address(&src.proc_dir),
     }
 }
@@ -231,7 +227,8 @@ fn global_ipv6(proc_dir: &Path) -> Vec<IpAddr> {
         .collect()
 }
 
-/// Ports with a listening TCP socket or a bound UDP socket, from /proc/net.
+/// Ports with a listening TCP socket or a bound UDP socket, from /proc/net. Not part of
+/// `HostFacts`: the plan does not depend on them, and the preflight reads them when it runs.
 pub fn listening(proc_dir: &Path) -> Vec<Listener> {
     let mut out = Vec::new();
     for (file, proto) in [
