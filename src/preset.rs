@@ -101,6 +101,9 @@ pub struct LivekitOptions {
     /// Signalling is reached only through the app (`loopback`), never through selkie's proxy.
     #[serde(default)]
     pub signal: Option<Expose>,
+    /// What clients connect to when the app proxies signalling, with `{{host}}` for the address.
+    #[serde(default)]
+    pub client_url: Option<String>,
     /// Where LiveKit's media ports are reached from: `public` (default) or `vpn`.
     #[serde(default)]
     pub exposure: Option<Expose>,
@@ -127,6 +130,7 @@ impl Default for LivekitOptions {
         LivekitOptions {
             path: None,
             signal: None,
+            client_url: None,
             exposure: None,
             turn: true,
             tcp_fallback: true,

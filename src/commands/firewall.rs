@@ -6,7 +6,12 @@ use crate::error::Result;
 use crate::render::firewall;
 
 /// The host firewall that is installed here, by the commands on PATH; nftables otherwise.
-pub fn installed_host_firewall() -> HostFirewall {
+/// On Oracle Cloud it is always iptables: the images' own REJECT rule makes ufw and nftables
+/// rules ineffective.
+pub fn installed_host_firewall(provider: Provider) -> HostFirewall {
+    if provider == Provider::Oracle {
+        return HostFirewall::Iptables;
+    }
     let on_path = |cmd: &str| {
         std::env::var_os("PATH")
             .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(cmd).is_file()))
@@ -40,11 +45,11 @@ pub fn run(args: &FirewallArgs) -> Result<()> {
         println!("{cloud}");
     } else {
         println!(
-            "# {}: no cloud firewall commands; the host firewall below is the one that counts.\n",
-            plan.firewall.provider.title()
+            "# No cloud firewall commands for provider `{}`: the host firewall below is the one that counts.\n",
+            plan.firewall.provider
         );
     }
-    let kind = host_kind.unwrap_or_else(installed_host_firewall);
+    let kind = host_kind.unwrap_or_else(|| installed_host_firewall(plan.firewall.provider));
     print!("{}", firewall::host(&plan, kind));
     eprintln!("\nDeployment directory: {}", dir.display());
     Ok(())

@@ -85,6 +85,9 @@ pub struct Port {
     /// Open only to this network (SSH and admin ports when the operator restricts them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Cidr>,
+    /// For the operator only (an admin dashboard): clients never need it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub admin: bool,
 }
 
 impl Port {
@@ -412,6 +415,17 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
              restrict it with --ssh-from YOUR_IP"
                 .into(),
         );
+    }
+    for p in port_table
+        .iter()
+        .filter(|p| p.admin && p.exposure == Exposure::Public && p.source.is_none())
+    {
+        warnings.push(format!(
+            "{}/{} ({}) is for you only but open to everyone: restrict it with --ssh-from YOUR_IP",
+            p.port,
+            p.proto.as_str(),
+            p.purpose
+        ));
     }
     for service in &services {
         for publish in service.publish.iter().filter(|p| p.host_ip == "0.0.0.0") {

@@ -26,6 +26,7 @@ fn port(
         purpose: purpose.into(),
         required,
         source: None,
+        admin: false,
     }
 }
 
@@ -48,6 +49,13 @@ pub(crate) fn table(
         &host.ssh_ports
     } else {
         &answers.ssh.ports
+    };
+    // A firewall without SSH would lock the operator out; sshd's default port is the last resort.
+    let fallback = [22];
+    let ssh_ports: &[u16] = if ssh_ports.is_empty() {
+        &fallback
+    } else {
+        ssh_ports
     };
     for &p in ssh_ports {
         let mut row = port(
@@ -181,6 +189,7 @@ pub(crate) fn table(
                 &p.purpose,
                 p.required,
             );
+            row.admin = p.admin;
             if p.admin && exposure == Exposure::Public {
                 row.source = admin;
             }

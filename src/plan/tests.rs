@@ -99,6 +99,7 @@ fn the_xr_hub_multiplexes_media_and_keeps_signalling_on_loopback() {
         (UdpMode::Mux, 7882, 7882)
     );
     assert_eq!(port(&plan, "livekit", 7880).exposure, Exposure::Loopback);
+    assert_eq!(plan.urls.livekit, "wss://203.0.113.7:8080/rtc");
     assert!(plan.livekit.loopback_only && plan.livekit.turn.is_none());
     let public: Vec<(u16, Proto)> = plan.public_ports().map(|p| (p.port, p.proto)).collect();
     assert_eq!(

@@ -127,7 +127,7 @@ pub(crate) fn urls(
             .flat_map(|s| &s.ports)
             .find(|p| p.expose == Expose::Web && p.route.as_deref() == Some("/"));
         let livekit = if signal_via_app(preset) {
-            format!("ws://127.0.0.1:{SIGNAL_PORT}")
+            app_signal_url(preset, &host)
         } else {
             format!("ws://{host}:{SIGNAL_PORT}")
         };
@@ -140,7 +140,7 @@ pub(crate) fn urls(
     let wss = |h: &str| with_port("wss", h, web.https_port, 443);
     let site = preset.app_owns_root().then(|| https(&host));
     let livekit = if signal_via_app(preset) {
-        format!("ws://127.0.0.1:{SIGNAL_PORT}")
+        app_signal_url(preset, &host)
     } else if let Some(lk) = &hosts.livekit {
         wss(lk.as_str())
     } else if let Some(path) = livekit_path(answers, preset, hosts) {
@@ -149,6 +149,14 @@ pub(crate) fn urls(
         wss(&host)
     };
     Urls { site, livekit }
+}
+
+/// The URL clients use when the app proxies signalling; LiveKit's own loopback address otherwise.
+fn app_signal_url(preset: &Preset, host: &str) -> String {
+    match &preset.livekit.client_url {
+        Some(template) => template.replace("{{host}}", host),
+        None => format!("ws://127.0.0.1:{SIGNAL_PORT}"),
+    }
 }
 
 pub(crate) fn livekit(
