@@ -98,12 +98,19 @@ pub fn size(
                     ),
                 ));
             };
-            let headroom = count - needed;
+            let with_headroom = (needed * (100 + HEADROOM_PERCENT)).div_ceil(100);
+            let rounding = if count == MIN_RANGE && with_headroom < MIN_RANGE {
+                format!(", raised to the minimum of {MIN_RANGE}")
+            } else if count != with_headroom {
+                format!(", rounded up to {count}")
+            } else {
+                String::new()
+            };
             (
                 end,
                 format!(
-                    "{p} participants x {PORTS_PER_PARTICIPANT} UDP ports (a publisher and a subscriber connection each) = {needed} ports, \
-                     + {headroom} headroom = {count} ports: {start}-{end}"
+                    "{p} participants x {PORTS_PER_PARTICIPANT} UDP ports (a publisher and a subscriber connection each) = {needed}, \
+                     + {HEADROOM_PERCENT}% headroom = {with_headroom}{rounding}: {count} ports, {start}-{end}"
                 ),
             )
         }
@@ -148,10 +155,23 @@ mod tests {
             "{}",
             media.explanation
         );
-        assert!(
-            media.explanation.contains("= 120 ports: 50000-50119"),
-            "{}",
-            media.explanation
+        let says =
+            |m: &Media, text: &str| assert!(m.explanation.contains(text), "{}", m.explanation);
+        says(
+            &media,
+            "= 100, + 20% headroom = 120: 120 ports, 50000-50119",
+        );
+        let (small, _) = size(people(20), UdpMode::Range, 50000, None).unwrap();
+        says(
+            &small,
+            "= 40, + 20% headroom = 48, raised to the minimum of 100: 100 ports",
+        );
+        let (odd, _) = size(people(333), UdpMode::Range, 50000, None).unwrap();
+        says(&odd, "= 666, + 20% headroom = 800: 800 ports");
+        let (round, _) = size(people(301), UdpMode::Range, 50000, None).unwrap();
+        says(
+            &round,
+            "= 602, + 20% headroom = 723, rounded up to 730: 730 ports",
         );
         assert!(warnings.is_empty());
     }
