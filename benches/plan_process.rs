@@ -43,6 +43,7 @@ fn main() {
     run(&[
         "setup",
         "--non-interactive",
+        "--no-start",
         "--dir",
         d,
         "--preset",

@@ -23,6 +23,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Print the firewall commands for a cloud provider and a host firewall.
     Firewall(FirewallArgs),
+    /// Stop and remove the stack's containers (data volumes stay unless --volumes).
+    Down(DownArgs),
 }
 
 /// Where the deployment lives.
@@ -49,6 +51,15 @@ pub struct SetupArgs {
     /// Write the files but do not start containers.
     #[arg(long)]
     pub no_start: bool,
+    /// Pull images: missing (only those not present) or always (to pick up moved tags).
+    #[arg(long, value_name = "WHEN", default_value = "missing")]
+    pub pull: String,
+    /// Install Docker from the distribution's packages if it is missing (consent for scripts).
+    #[arg(long)]
+    pub install_docker: bool,
+    /// Seconds each service may take to become healthy.
+    #[arg(long, value_name = "SECS", default_value = "120")]
+    pub health_timeout: String,
     /// Stack to deploy: livekit, reflector, xr-hub, hearth, private.
     #[arg(long, value_name = "NAME")]
     pub preset: Option<String>,
@@ -101,6 +112,18 @@ pub struct PlanArgs {
     /// Machine-readable output with keys services, ports, dns, firewall, warnings.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Also remove the data volumes (databases, certificates): their data is lost.
+    #[arg(long)]
+    pub volumes: bool,
+    /// Do not ask before removing volumes.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

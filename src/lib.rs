@@ -6,6 +6,7 @@
 pub mod answers;
 pub mod cli;
 pub mod commands;
+pub mod docker;
 pub mod error;
 pub mod host;
 pub mod plan;

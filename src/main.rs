@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Command::Setup(args) => commands::setup::run(args),
         Command::Plan(args) => commands::plan::run(args),
         Command::Firewall(args) => commands::firewall::run(args),
+        Command::Down(args) => commands::down::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

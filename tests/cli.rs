@@ -24,7 +24,7 @@ fn stdout(o: &Output) -> String {
 
 fn setup(dir: &Path, extra: &[&str]) -> Output {
     let d = dir.to_str().unwrap();
-    let mut args = vec!["setup", "--non-interactive", "--dir", d];
+    let mut args = vec!["setup", "--non-interactive", "--no-start", "--dir", d];
     args.extend_from_slice(extra);
     selkie(&args)
 }
@@ -423,7 +423,13 @@ fn selkie_dir_is_honoured() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("from-env");
     let out = Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args(["setup", "--non-interactive", "--ip", "203.0.113.7"])
+        .args([
+            "setup",
+            "--non-interactive",
+            "--no-start",
+            "--ip",
+            "203.0.113.7",
+        ])
         .env("SELKIE_DIR", &d)
         .output()
         .unwrap();
@@ -470,6 +476,7 @@ fn ssh_session_port_and_client_shape_the_private_preset() {
         .args([
             "setup",
             "--non-interactive",
+            "--no-start",
             "--dir",
             d.to_str().unwrap(),
             "--preset",

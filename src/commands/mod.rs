@@ -1,5 +1,6 @@
 //! The subcommands: each loads what it needs at the edge, calls the pure core, and reports.
 
+pub mod down;
 pub mod firewall;
 pub mod plan;
 pub mod setup;
@@ -36,6 +37,17 @@ pub fn saved_answers(dir: &Path) -> Result<Answers> {
             "run `selkie setup` first, or point --dir (or SELKIE_DIR) at the deployment directory",
         )
     })
+}
+
+/// A runtime for the Docker edge; one thread is plenty for a handful of containers.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other {
+            message: format!("cannot start the async runtime: {e}"),
+            hint: None,
+        })
 }
 
 /// The plan for saved (or changed) answers.

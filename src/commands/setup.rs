@@ -2,19 +2,21 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
+use std::time::Duration;
 
 use crate::answers::{
     Answers, Cidr, Email, ExtraHosts, Hostname, ImageRef, Participants, Provider, PublicAddress,
     SshAccess, UdpMode, UdpStart,
 };
 use crate::cli::SetupArgs;
+use crate::docker::{connect, converge, PullPolicy};
 use crate::error::{Error, Result};
 use crate::host::HostFacts;
 use crate::plan::Plan;
 use crate::preset::{self, Preset};
 use crate::render;
 use crate::secrets::{self, Secrets};
-use crate::state::{Deployment, FileAction, Report};
+use crate::state::{self, Deployment, FileAction, Report};
 
 /// Run `selkie setup`.
 pub fn run(args: &SetupArgs) -> Result<()> {
@@ -34,11 +36,88 @@ pub fn run(args: &SetupArgs) -> Result<()> {
             )
         });
     }
+    let policy = match args.pull.as_str() {
+        "missing" => PullPolicy::Missing,
+        "always" => PullPolicy::Always,
+        other => {
+            return Err(Error::invalid(
+                format!("`--pull {other}` is not a pull policy"),
+                "choose --pull missing (the default) or --pull always",
+            ))
+        }
+    };
+    let timeout = args
+        .health_timeout
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|s| (1..=3600).contains(s))
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            Error::invalid(
+                format!("`--health-timeout {}` is not a number of seconds", args.health_timeout),
+                "give the seconds each service may take to become healthy, from 1 to 3600 (default 120)",
+            )
+        })?;
     let host = super::detect_host();
     let outcome = apply(args, &dir, &host)?;
     print!("{}", summary(&outcome));
+    let result = if args.no_start {
+        println!("\nContainers not started (--no-start): `selkie setup --resume` starts them.");
+        Ok(())
+    } else {
+        start(&outcome, &dir, args.install_docker, policy, timeout)
+    };
     println!("Deployment directory: {}", dir.display());
-    Ok(())
+    result
+}
+
+/// Start (or converge) the stack through the Docker API and wait until it is healthy.
+fn start(
+    outcome: &Outcome,
+    dir: &Path,
+    install_docker: bool,
+    policy: PullPolicy,
+    timeout: Duration,
+) -> Result<()> {
+    super::runtime()?.block_on(async {
+        let docker = match connect::connect().await {
+            Ok(d) => d,
+            Err(connect::Unreachable::NoSocket(_)) if install_docker => {
+                println!("\nDocker is not installed; installing it from the distribution's packages:");
+                connect::install()?;
+                connect::connect()
+                    .await
+                    .map_err(connect::Unreachable::into_error)?
+            }
+            Err(e) => return Err(e.into_error()),
+        };
+        println!("\nStarting the stack through Docker ({})", connect::endpoint());
+        let result = converge::converge(&docker, &outcome.plan, dir, &outcome.secrets, policy, timeout).await?;
+        if result.failures.is_empty() {
+            println!(
+                "All {} services are healthy. LiveKit: {}",
+                outcome.plan.services.len(),
+                outcome.plan.urls.livekit
+            );
+            return Ok(());
+        }
+        for failure in &result.failures {
+            eprintln!("\n{}", failure.report());
+        }
+        let names: Vec<&str> = result.failures.iter().map(|f| f.service.as_str()).collect();
+        Err(Error::Other {
+            message: format!(
+                "{} did not become healthy; the services that are healthy keep running",
+                names.join(", ")
+            ),
+            hint: Some(
+                "fix the cause shown above (its log lines end the report), then run `selkie setup --resume`: \
+                 only what is not running as planned is touched"
+                    .into(),
+            ),
+        })
+    })
 }
 
 /// What a setup run produced, for the summary and for tests.
@@ -48,6 +127,8 @@ pub struct Outcome {
     pub secrets: Secrets,
     pub report: Report,
     pub resumed: bool,
+    /// Held until the run ends: no second selkie run works on this directory meanwhile.
+    pub lock: state::Lock,
 }
 
 /// Validate, plan and write, without printing: the whole of `setup --non-interactive`.
@@ -79,6 +160,8 @@ pub fn apply(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<Outcome> 
         None => Secrets::generate(&plan.secrets)?,
     };
     let files = render::all(&plan, &secrets)?;
+    // Taken only now: invalid input has been refused without creating anything.
+    let lock = state::lock(dir)?;
     let report = deployment.write(&answers, &secrets, &files, args.force)?;
     Ok(Outcome {
         plan,
@@ -86,6 +169,7 @@ pub fn apply(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<Outcome> 
         secrets,
         report,
         resumed: args.resume,
+        lock,
     })
 }
 
@@ -303,8 +387,5 @@ pub fn summary(outcome: &Outcome) -> String {
     for (i, step) in plan.next_steps.iter().enumerate() {
         out.push_str(&format!("  {}. {step}\n", i + 1));
     }
-    out.push_str(
-        "  (This version writes the deployment; starting the containers itself comes next, so --no-start is implied.)\n",
-    );
     out
 }

@@ -34,6 +34,14 @@ pub const TCP_FALLBACK_PORT: u16 = 7881;
 pub const TURN_UDP_PORT: u16 = 3478;
 /// TURN over TLS behind the layer-4 proxy (plain TCP on the host: the proxy terminates TLS).
 pub const TURN_TLS_PORT: u16 = 5349;
+/// Docker healthcheck timing, the same for selkie's containers and the compose export.
+pub const HEALTH_INTERVAL_SECS: u64 = 5;
+/// How long one healthcheck may take.
+pub const HEALTH_TIMEOUT_SECS: u64 = 5;
+/// Failed checks in a row before a container is unhealthy.
+pub const HEALTH_RETRIES: i64 = 5;
+/// Grace period after start during which failures do not count.
+pub const HEALTH_START_PERIOD_SECS: u64 = 30;
 /// The socket receive/send buffer LiveKit asks for.
 pub const UDP_BUFFER_BYTES: u32 = 5_000_000;
 

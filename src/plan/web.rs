@@ -321,7 +321,9 @@ pub(crate) fn next_steps(
         );
     }
     steps.push(
-        "Start the stack: docker compose -f docker-compose.yml up -d (run it in the deployment directory).".into(),
+        "Containers: selkie starts them and waits until they are healthy (skip with --no-start); \
+         `docker compose up -d` in the deployment directory runs the same stack for compose users."
+            .into(),
     );
     steps
 }

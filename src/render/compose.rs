@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::plan::{Plan, Service, PROJECT};
+use crate::plan::{self, Plan, Service, PROJECT};
 use crate::preset::NetworkKind;
 
 /// The bridge network bridged services share (databases and apps that need no host networking).
@@ -53,10 +53,10 @@ struct ComposeService {
 #[derive(Serialize)]
 struct Healthcheck {
     test: Vec<String>,
-    interval: &'static str,
-    timeout: &'static str,
-    retries: u32,
-    start_period: &'static str,
+    interval: String,
+    timeout: String,
+    retries: i64,
+    start_period: String,
 }
 
 #[derive(Serialize)]
@@ -113,10 +113,10 @@ fn service(s: &Service) -> ComposeService {
             test: std::iter::once("CMD".to_string())
                 .chain(s.healthcheck.iter().cloned())
                 .collect(),
-            interval: "10s",
-            timeout: "5s",
-            retries: 5,
-            start_period: "20s",
+            interval: format!("{}s", plan::HEALTH_INTERVAL_SECS),
+            timeout: format!("{}s", plan::HEALTH_TIMEOUT_SECS),
+            retries: plan::HEALTH_RETRIES,
+            start_period: format!("{}s", plan::HEALTH_START_PERIOD_SECS),
         }),
         cap_add: s.cap_add.clone(),
         devices: s.devices.clone(),

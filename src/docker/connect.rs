@@ -1,0 +1,241 @@
+//! Reaching the Docker daemon: bollard's local defaults (honouring `DOCKER_HOST`), version
+//! negotiation, and errors that say what to do.
+
+use std::path::{Path, PathBuf};
+
+use bollard::Docker;
+
+use crate::error::Error;
+
+/// The oldest Engine API selkie drives: Docker 20.10, as Debian 12 ships it.
+pub const MIN_API: (u32, u32) = (1, 41);
+const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+
+/// Where the daemon is expected, for messages: the unix socket path or the `DOCKER_HOST` URL.
+pub fn endpoint() -> String {
+    match std::env::var("DOCKER_HOST") {
+        Ok(host) if !host.is_empty() => host,
+        _ => DEFAULT_SOCKET.to_string(),
+    }
+}
+
+fn socket_path(endpoint: &str) -> Option<PathBuf> {
+    if endpoint.contains("://") {
+        endpoint.strip_prefix("unix://").map(PathBuf::from)
+    } else {
+        Some(PathBuf::from(endpoint))
+    }
+}
+
+/// Why the daemon could not be reached, phrased for the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreachable {
+    /// No socket: Docker is not installed or not running.
+    NoSocket(PathBuf),
+    /// The socket exists but this user may not use it.
+    PermissionDenied(PathBuf),
+    /// The daemon answered but is older than API 1.41.
+    TooOld(String),
+    /// Anything else, with bollard's own words.
+    Other(String),
+}
+
+impl Unreachable {
+    /// The error selkie reports (exit 1) with its hint.
+    pub fn into_error(self) -> Error {
+        match self {
+            Unreachable::NoSocket(path) => Error::Other {
+                message: format!(
+                    "cannot reach Docker at {}: no such socket (Docker is not installed, or not running)",
+                    path.display()
+                ),
+                hint: Some(
+                    "install it with `selkie setup --install-docker` (or `sudo apt-get install docker.io`), \
+                     or start it with `sudo systemctl start docker`; then run selkie again"
+                        .into(),
+                ),
+            },
+            Unreachable::PermissionDenied(path) => Error::Other {
+                message: format!("cannot reach Docker at {}: permission denied", path.display()),
+                hint: Some(
+                    "add your user to the docker group (sudo usermod -aG docker $USER, then log in again) or run with sudo"
+                        .into(),
+                ),
+            },
+            Unreachable::TooOld(version) => Error::Other {
+                message: format!(
+                    "Docker's API {version} is older than {}.{}, the oldest selkie drives (Docker 20.10)",
+                    MIN_API.0, MIN_API.1
+                ),
+                hint: Some("upgrade Docker from your distribution or from Docker's own packages".into()),
+            },
+            Unreachable::Other(why) => Error::Other {
+                message: format!("cannot reach Docker at {}: {why}", endpoint()),
+                hint: Some("check that the Docker daemon is running: `docker info`".into()),
+            },
+        }
+    }
+}
+
+fn classify(err: &bollard::errors::Error, socket: Option<&Path>) -> Unreachable {
+    let text = err.to_string();
+    let path = socket.map(Path::to_path_buf).unwrap_or_default();
+    if let bollard::errors::Error::SocketNotFoundError(p) = err {
+        return Unreachable::NoSocket(PathBuf::from(p));
+    }
+    let io_kind = std::error::Error::source(err)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .map(|e| e.kind());
+    if io_kind == Some(std::io::ErrorKind::PermissionDenied) || text.contains("ermission denied") {
+        return Unreachable::PermissionDenied(path);
+    }
+    if io_kind == Some(std::io::ErrorKind::NotFound)
+        || io_kind == Some(std::io::ErrorKind::ConnectionRefused)
+        || text.contains("No such file")
+        || text.contains("onnection refused")
+    {
+        return Unreachable::NoSocket(path);
+    }
+    Unreachable::Other(text)
+}
+
+/// `1.41` -> (1, 41).
+pub fn parse_api(version: &str) -> Option<(u32, u32)> {
+    let (major, minor) = version.trim().split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// Connect with bollard's local defaults, negotiate the API version, and check it is new enough.
+pub async fn connect() -> Result<Docker, Unreachable> {
+    let endpoint = endpoint();
+    let socket = socket_path(&endpoint);
+    // Checked first so that a missing or forbidden socket gets its own message, not a transport error.
+    if let Some(path) = &socket {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Unreachable::NoSocket(path.clone()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(Unreachable::PermissionDenied(path.clone()))
+            }
+            _ => {}
+        }
+    }
+    let docker = Docker::connect_with_defaults().map_err(|e| classify(&e, socket.as_deref()))?;
+    let docker = docker
+        .negotiate_version()
+        .await
+        .map_err(|e| classify(&e, socket.as_deref()))?;
+    let version = docker
+        .version()
+        .await
+        .map_err(|e| classify(&e, socket.as_deref()))?;
+    let api = version.api_version.unwrap_or_default();
+    match parse_api(&api) {
+        Some(v) if v >= MIN_API => Ok(docker),
+        Some(_) => Err(Unreachable::TooOld(api)),
+        None => Err(Unreachable::Other(format!(
+            "the daemon reported API version `{api}`"
+        ))),
+    }
+}
+
+/// How to install Docker from the distribution's own packages, if this host has a known manager.
+pub fn install_commands() -> Option<Vec<Vec<String>>> {
+    let on_path = |cmd: &str| {
+        std::env::var_os("PATH")
+            .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(cmd).is_file()))
+    };
+    let cmds: &[&[&str]] = if on_path("apt-get") {
+        &[
+            &["apt-get", "update"],
+            &["apt-get", "install", "-y", "docker.io"],
+            &["systemctl", "enable", "--now", "docker"],
+        ]
+    } else if on_path("dnf") {
+        &[
+            &["dnf", "install", "-y", "moby-engine"],
+            &["systemctl", "enable", "--now", "docker"],
+        ]
+    } else {
+        return None;
+    };
+    Some(
+        cmds.iter()
+            .map(|c| c.iter().map(|s| s.to_string()).collect())
+            .collect(),
+    )
+}
+
+/// Install Docker with the distribution's package manager (the operator consented).
+pub fn install() -> Result<(), Error> {
+    let Some(commands) = install_commands() else {
+        return Err(Error::Other {
+            message: "no apt-get or dnf on this host to install Docker with".into(),
+            hint: Some(
+                "install Docker by hand (docs.docker.com/engine/install), then run selkie again"
+                    .into(),
+            ),
+        });
+    };
+    for cmd in commands {
+        eprintln!("  $ {}", cmd.join(" "));
+        let status = std::process::Command::new(&cmd[0])
+            .args(&cmd[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| Error::Other {
+                message: format!("could not run {}: {e}", cmd[0]),
+                hint: Some("run selkie with sudo so it can install packages".into()),
+            })?;
+        if !status.success() {
+            return Err(Error::Other {
+                message: format!("`{}` failed ({status})", cmd.join(" ")),
+                hint: Some(
+                    "run selkie with sudo so it can install packages, or install Docker by hand"
+                        .into(),
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions_compare_numerically() {
+        assert_eq!(parse_api("1.41"), Some((1, 41)));
+        assert!(parse_api("1.9").unwrap() < MIN_API);
+        assert!(parse_api("1.100").unwrap() > MIN_API);
+        assert_eq!(parse_api("latest"), None);
+    }
+
+    #[test]
+    fn socket_paths_come_from_docker_host() {
+        assert_eq!(
+            socket_path("unix:///run/x.sock"),
+            Some(PathBuf::from("/run/x.sock"))
+        );
+        assert_eq!(socket_path("tcp://127.0.0.1:2375"), None);
+        assert_eq!(
+            socket_path("/var/run/docker.sock"),
+            Some(PathBuf::from("/var/run/docker.sock"))
+        );
+    }
+
+    #[test]
+    fn each_failure_says_what_to_do() {
+        let no = Unreachable::NoSocket("/nope.sock".into()).into_error();
+        assert!(
+            no.to_string().contains("no such socket")
+                && no.hint().unwrap().contains("--install-docker")
+        );
+        let perm = Unreachable::PermissionDenied("/s".into()).into_error();
+        assert!(perm.hint().unwrap().contains("usermod -aG docker"));
+        let old = Unreachable::TooOld("1.40".into()).into_error();
+        assert!(old.to_string().contains("older than 1.41"));
+    }
+}

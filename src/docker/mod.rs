@@ -1,0 +1,95 @@
+//! The Docker edge: connect and negotiate, pull with progress, reconcile the plan's containers,
+//! wait for health, and take the stack down. Only this module talks to the daemon.
+
+pub mod connect;
+pub mod converge;
+pub mod health;
+pub mod pull;
+pub mod spec;
+
+use std::collections::HashMap;
+
+use bollard::query_parameters::{ListNetworksOptionsBuilder, RemoveVolumeOptions};
+use bollard::Docker;
+
+use crate::error::Error;
+use crate::plan::PROJECT;
+
+/// When to pull images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullPolicy {
+    /// Only images not present yet.
+    Missing,
+    /// Every image, to pick up a moved tag.
+    Always,
+}
+
+/// Stop and remove every container of the project, its network, and (if asked) its volumes.
+/// Returns the names of what was removed.
+pub async fn down(docker: &Docker, volumes: bool) -> Result<Vec<String>, Error> {
+    let fail = |what: &str, e: bollard::errors::Error| Error::Other {
+        message: format!("Docker could not remove {what}: {e}"),
+        hint: Some("run `docker info` to check the daemon, then run `selkie down` again".into()),
+    };
+    let mut removed = Vec::new();
+    for (service, c) in converge::project_containers(docker).await? {
+        let id = c.id.unwrap_or_default();
+        let _ = docker
+            .stop_container(
+                &id,
+                Some(
+                    bollard::query_parameters::StopContainerOptionsBuilder::default()
+                        .t(10)
+                        .build(),
+                ),
+            )
+            .await;
+        docker
+            .remove_container(
+                &id,
+                Some(
+                    bollard::query_parameters::RemoveContainerOptionsBuilder::default()
+                        .force(true)
+                        .build(),
+                ),
+            )
+            .await
+            .map_err(|e| fail(&service, e))?;
+        removed.push(format!("container {PROJECT}-{service}"));
+    }
+    let label = HashMap::from([("label", vec![format!("{}={PROJECT}", spec::LABEL_PROJECT)])]);
+    let networks = docker
+        .list_networks(Some(
+            ListNetworksOptionsBuilder::default()
+                .filters(&label)
+                .build(),
+        ))
+        .await
+        .map_err(|e| fail("networks", e))?;
+    for n in networks {
+        let name = n.name.unwrap_or_default();
+        docker
+            .remove_network(&name)
+            .await
+            .map_err(|e| fail(&name, e))?;
+        removed.push(format!("network {name}"));
+    }
+    if volumes {
+        let list = docker
+            .list_volumes(Some(
+                bollard::query_parameters::ListVolumesOptionsBuilder::default()
+                    .filters(&label)
+                    .build(),
+            ))
+            .await
+            .map_err(|e| fail("volumes", e))?;
+        for v in list.volumes.unwrap_or_default() {
+            docker
+                .remove_volume(&v.name, None::<RemoveVolumeOptions>)
+                .await
+                .map_err(|e| fail(&v.name, e))?;
+            removed.push(format!("volume {}", v.name));
+        }
+    }
+    Ok(removed)
+}
