@@ -1,6 +1,7 @@
 //! Fixtures shared by the integration tests: every preset x proxy mode x domain/IP plan.
 #![allow(dead_code)]
 
+pub mod docker;
 use selkie::answers::{Answers, ExtraHosts, ProxyMode, SshAccess};
 use selkie::host::HostFacts;
 use selkie::plan::{self, Plan};

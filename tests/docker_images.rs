@@ -1,0 +1,449 @@
+//! Self-tests of the real-Docker test images and helpers in tests/common/docker.rs: the
+//! stand-in, its failure mode, the Caddy images and the local registry.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::docker::{self, ImageKind};
+
+/// Removes the containers a test labelled with its project when it ends, even by panic.
+struct Project(String);
+
+impl Project {
+    fn new(name: &str) -> Self {
+        docker::require_daemon();
+        let project = format!("selkie-test-images-{name}-{}", std::process::id());
+        docker::remove_project_containers(&project);
+        Project(project)
+    }
+
+    /// A container name unique to this test process.
+    fn container(&self, what: &str) -> String {
+        format!("{}-{what}", self.0)
+    }
+
+    /// `docker run ARGS` with this project's label; returns the trimmed stdout.
+    fn run(&self, args: &[&str]) -> String {
+        let label = format!("{}={}", docker::PROJECT_LABEL, self.0);
+        let mut all = vec!["run", "--label", &label];
+        all.extend_from_slice(args);
+        docker::docker_ok(&all)
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        docker::remove_project_containers(&self.0);
+    }
+}
+
+fn refs(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn image_id(reference: &str) -> String {
+    docker::docker_ok(&["image", "inspect", "--format", "{{.Id}}", reference])
+}
+
+fn mount(dir: &Path, target: &str) -> String {
+    format!(
+        "type=bind,source={},target={target},readonly",
+        dir.display()
+    )
+}
+
+#[test]
+fn references_map_to_the_right_test_image() {
+    use ImageKind::*;
+    for (reference, kind) in [
+        ("caddy:2.10.2", Caddy),
+        ("caddy", Caddy),
+        ("docker.io/library/caddy:2", Caddy),
+        ("livekit/caddyl4:v2.11.4", CaddyL4),
+        ("livekit/livekit-server:v1.13.5", Standin),
+        ("postgres:17.6-alpine", Standin),
+        ("ghcr.io/hatchet-dev/hatchet/hatchet-lite:v0.73.10", Standin),
+        ("registry.example.com/reflector-backend:1.0.0", Standin),
+        ("127.0.0.1:5000/caddy-like:1", Standin),
+        ("registry.example.com/reflector-backend-fail:1.0.0", Failing),
+        ("127.0.0.1:5000/x-fail", Failing),
+        ("127.0.0.1:5000/x:y-fail", Standin),
+    ] {
+        assert_eq!(docker::image_kind(reference), kind, "{reference}");
+    }
+}
+
+#[test]
+fn every_non_caddy_reference_is_tagged_as_the_one_stand_in() {
+    let all = refs(&[
+        selkie::plan::LIVEKIT_IMAGE,
+        "postgres:17.6-alpine",
+        "redis:7.4.5-alpine",
+        "registry.example.com/reflector-backend:1.0.0",
+    ]);
+    docker::ensure_images(&all);
+    let id = image_id(&all[0]);
+    for r in &all {
+        assert_eq!(image_id(r), id, "{r} is not the stand-in");
+    }
+    let labels = docker::docker_ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.Labels}}",
+        &all[0],
+    ]);
+    assert!(
+        labels.contains(r#""io.selkie.test.image":"standin""#),
+        "{labels}"
+    );
+
+    // A removed tag (as after `docker image rm` or a pull of the real image) is put back.
+    docker::docker_ok(&["image", "rm", &all[3]]);
+    docker::ensure_images(&all);
+    assert_eq!(image_id(&all[3]), id);
+}
+
+#[test]
+fn the_livekit_stand_in_serves_ok_on_its_configured_port_and_stops_promptly() {
+    let _serial = docker::serial();
+    let project = Project::new("livekit");
+    let image = selkie::plan::LIVEKIT_IMAGE;
+    docker::ensure_images(&refs(&[image]));
+
+    let config = tempfile::tempdir().unwrap();
+    fs::write(
+        config.path().join("livekit.yaml"),
+        "# livekit.yaml for the stand-in self-test\n\
+         port: 17880\n\
+         bind_addresses:\n- \"127.0.0.1\"\n\
+         rtc:\n  tcp_port: 17881\n  port_range_start: 50000\n  port_range_end: 50119\n  use_external_ip: false\n\
+         key_file: /etc/livekit/keys.yaml\n\
+         turn:\n  enabled: true\n  domain: meet.example.com\n  udp_port: 3478\n\
+         logging:\n  level: info\n",
+    )
+    .unwrap();
+    let name = project.container("livekit");
+    project.run(&[
+        "--detach",
+        "--name",
+        &name,
+        "--network",
+        "host",
+        "--mount",
+        &mount(config.path(), "/etc/livekit"),
+        image,
+        "--config",
+        "/etc/livekit/livekit.yaml",
+    ]);
+
+    let body = docker::wait_for_http("127.0.0.1:17880", "/", Duration::from_secs(10));
+    assert_eq!(body, "OK");
+    let logs = docker::container_logs(&name);
+    assert!(logs.contains("signalling on 127.0.0.1:17880"), "{logs}");
+    assert!(logs.contains("port_range_start: 50000"), "{logs}");
+    assert!(logs.contains("port_range_end: 50119"), "{logs}");
+    assert!(
+        !logs.contains("key_file"),
+        "only the rtc section is logged: {logs}"
+    );
+
+    let started = Instant::now();
+    docker::docker_ok(&["stop", "--time", "10", &name]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(2), "docker stop took {took:?}");
+    assert_eq!(docker::wait_for_exit(&name, Duration::from_secs(5)), 0);
+    assert!(
+        docker::http_get("127.0.0.1:17880", "/").is_err(),
+        "still serving after docker stop"
+    );
+}
+
+#[test]
+fn the_livekit_stand_in_defaults_to_port_7880_on_every_address() {
+    let project = Project::new("livekit-default");
+    let image = selkie::plan::LIVEKIT_IMAGE;
+    docker::ensure_images(&refs(&[image]));
+    let config = tempfile::tempdir().unwrap();
+    fs::write(
+        config.path().join("livekit.yaml"),
+        "rtc:\n  udp_port: 7882\n",
+    )
+    .unwrap();
+    let name = project.container("livekit");
+    // Its own network namespace: port 7880 there cannot clash with anything on the host.
+    project.run(&[
+        "--detach",
+        "--name",
+        &name,
+        "--mount",
+        &mount(config.path(), "/etc/livekit"),
+        image,
+        "--config",
+        "/etc/livekit/livekit.yaml",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let logs = loop {
+        let logs = docker::container_logs(&name);
+        if logs.contains("serving") || Instant::now() > deadline {
+            break logs;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(logs.contains("signalling on 0.0.0.0:7880"), "{logs}");
+    assert!(logs.contains("udp_port: 7882"), "{logs}");
+    let got = docker::docker_ok(&["exec", &name, "wget", "-qO-", "http://127.0.0.1:7880/"]);
+    assert_eq!(got, "OK");
+}
+
+#[test]
+fn an_idle_stand_in_stops_within_two_seconds_and_passes_preset_healthchecks() {
+    let project = Project::new("idle");
+    docker::ensure_images(&refs(&["postgres:17.6-alpine", "redis:7.4.5-alpine"]));
+    let pg = project.container("postgres");
+    project.run(&[
+        "--detach",
+        "--name",
+        &pg,
+        "--health-cmd",
+        "pg_isready -U reflector",
+        "--health-interval",
+        "200ms",
+        "postgres:17.6-alpine",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let health = docker::docker_ok(&["inspect", "--format", "{{.State.Health.Status}}", &pg]);
+        if health == "healthy" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "postgres stand-in is {health}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The exec form selkie uses for healthchecks.
+    for cmd in [
+        &["pg_isready", "-U", "reflector"][..],
+        &["redis-cli", "ping"],
+    ] {
+        let mut args = vec!["exec", &pg];
+        args.extend_from_slice(cmd);
+        docker::docker_ok(&args);
+    }
+    let logs = docker::container_logs(&pg);
+    assert!(logs.contains("standin: started"), "{logs}");
+    assert!(logs.contains("idle until SIGTERM"), "{logs}");
+
+    let started = Instant::now();
+    docker::docker_ok(&["stop", "--time", "10", &pg]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(2), "docker stop took {took:?}");
+    assert_eq!(docker::wait_for_exit(&pg, Duration::from_secs(5)), 0);
+    assert!(docker::container_logs(&pg).contains("got SIGTERM"));
+}
+
+/// The 40 numbered lines and exit 3 of the failure mode.
+fn assert_failed(name: &str) {
+    assert_eq!(
+        docker::wait_for_exit(name, Duration::from_secs(10)),
+        docker::FAIL_STATUS
+    );
+    let logs = docker::container_logs(name);
+    let lines: Vec<&str> = logs.lines().collect();
+    assert_eq!(lines.len(), docker::FAIL_LINES, "{logs}");
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(
+            *line,
+            format!("standin: failing on purpose, log line {:02} of 40", i + 1)
+        );
+    }
+}
+
+#[test]
+fn the_failure_mode_prints_40_lines_and_exits_3() {
+    let project = Project::new("fail");
+    let image = "registry.example.com/reflector-backend:1.0.0";
+    let failing = "registry.example.com/reflector-backend-fail:1.0.0";
+    docker::ensure_images(&refs(&[image, failing]));
+
+    let by_env = project.container("env");
+    let env = format!("{}=1", docker::FAIL_ENV);
+    project.run(&["--detach", "--name", &by_env, "--env", &env, image]);
+    assert_failed(&by_env);
+
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("fail"), "").unwrap();
+    let by_file = project.container("file");
+    let file = format!(
+        "type=bind,source={},target={},readonly",
+        dir.path().join("fail").display(),
+        docker::FAIL_FILE
+    );
+    project.run(&["--detach", "--name", &by_file, "--mount", &file, image]);
+    assert_failed(&by_file);
+
+    let by_image = project.container("image");
+    project.run(&["--detach", "--name", &by_image, failing, "serve"]);
+    assert_failed(&by_image);
+}
+
+#[test]
+fn the_caddy_images_run_selkies_commands_with_debians_caddy() {
+    let _serial = docker::serial();
+    let project = Project::new("caddy");
+    let (caddy, l4) = (selkie::plan::CADDY_IMAGE, selkie::plan::CADDY_L4_IMAGE);
+    docker::ensure_images(&refs(&[caddy, l4]));
+    assert_ne!(image_id(caddy), image_id(l4));
+
+    let version = project.run(&["--rm", caddy, "caddy", "version"]);
+    assert!(
+        version.starts_with('2') || version.starts_with("v2"),
+        "{version}"
+    );
+    let entrypoint = docker::docker_ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.Entrypoint}}",
+        l4,
+    ]);
+    assert_eq!(entrypoint, r#"["caddy"]"#);
+    assert_eq!(project.run(&["--rm", l4, "version"]), version);
+
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("Caddyfile"),
+        "{\n\tadmin off\n\tauto_https off\n}\n\n\
+         :18081 {\n\trespond /health \"caddy stand-in OK\"\n\treverse_proxy 127.0.0.1:17880\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("caddy.json"),
+        r#"{"admin":{"disabled":true},"apps":{"http":{"servers":{"s":{"listen":[":18082"],
+        "routes":[{"handle":[{"handler":"static_response","body":"caddy json OK"}]}]}}}}}"#,
+    )
+    .unwrap();
+    let conf = mount(dir.path(), "/etc/caddy");
+
+    let adapted = project.run(&[
+        "--rm",
+        "--mount",
+        &conf,
+        caddy,
+        "caddy",
+        "adapt",
+        "--config",
+        "/etc/caddy/Caddyfile",
+        "--adapter",
+        "caddyfile",
+    ]);
+    assert!(
+        adapted.contains("reverse_proxy") && adapted.contains(":18081"),
+        "{adapted}"
+    );
+
+    // The command selkie gives caddy:*, with host networking and writable /data and /config.
+    let plain = project.container("caddy");
+    project.run(&[
+        "--detach",
+        "--name",
+        &plain,
+        "--network",
+        "host",
+        "--mount",
+        &conf,
+        caddy,
+        "caddy",
+        "run",
+        "--config",
+        "/etc/caddy/Caddyfile",
+        "--adapter",
+        "caddyfile",
+    ]);
+    let body = docker::wait_for_http("127.0.0.1:18081", "/health", Duration::from_secs(10));
+    assert_eq!(body, "caddy stand-in OK");
+
+    // The layer-4 image's own command (selkie passes the same one).
+    let layer4 = project.container("caddyl4");
+    project.run(&[
+        "--detach",
+        "--name",
+        &layer4,
+        "--network",
+        "host",
+        "--mount",
+        &conf,
+        l4,
+        "run",
+        "--config",
+        "/etc/caddy/caddy.json",
+    ]);
+    let body = docker::wait_for_http("127.0.0.1:18082", "/", Duration::from_secs(10));
+    assert_eq!(body, "caddy json OK");
+
+    for name in [&plain, &layer4] {
+        let started = Instant::now();
+        docker::docker_ok(&["stop", "--time", "10", name]);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{name}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn a_caddy_l4_config_fails_with_debians_caddy() {
+    let project = Project::new("caddyl4-fails");
+    let l4 = selkie::plan::CADDY_L4_IMAGE;
+    docker::ensure_images(&refs(&[l4]));
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("caddy.json"),
+        r#"{"apps":{"layer4":{"servers":{"s":{"listen":[":18443"],"routes":[]}}}}}"#,
+    )
+    .unwrap();
+    let name = project.container("l4");
+    project.run(&[
+        "--detach",
+        "--name",
+        &name,
+        "--mount",
+        &mount(dir.path(), "/etc/caddy"),
+        l4,
+    ]);
+    assert_ne!(docker::wait_for_exit(&name, Duration::from_secs(10)), 0);
+    let logs = docker::container_logs(&name);
+    assert!(logs.contains("layer4"), "{logs}");
+}
+
+#[test]
+fn a_pushed_stand_in_can_be_pulled_back_from_the_local_registry() {
+    let _serial = docker::serial();
+    let registry = docker::Registry::start();
+    let reference = registry.push_standin("selkie-test/roundtrip:1.0.0");
+    assert_eq!(
+        reference,
+        format!("{}/selkie-test/roundtrip:1.0.0", registry.host())
+    );
+    assert!(
+        !docker::docker(&["image", "inspect", &reference])
+            .status
+            .success(),
+        "{reference} is still tagged locally after the push"
+    );
+    let pulled = docker::docker_ok(&["pull", &reference]);
+    assert!(pulled.contains("Downloaded newer image"), "{pulled}");
+    docker::ensure_images(&refs(&["postgres:17.6-alpine"]));
+    assert_eq!(image_id(&reference), image_id("postgres:17.6-alpine"));
+    docker::docker_ok(&["image", "rm", &reference]);
+
+    let host = registry.host();
+    drop(registry);
+    assert!(
+        docker::http_get(&host, "/v2/").is_err(),
+        "the registry still answers after drop"
+    );
+}
