@@ -83,9 +83,16 @@ fn classify(err: &bollard::errors::Error, socket: Option<&Path>) -> Unreachable 
     if let bollard::errors::Error::SocketNotFoundError(p) = err {
         return Unreachable::NoSocket(PathBuf::from(p));
     }
-    let io_kind = std::error::Error::source(err)
-        .and_then(|s| s.downcast_ref::<std::io::Error>())
-        .map(|e| e.kind());
+    // hyper wraps the socket's io::Error several layers deep: walk the whole chain.
+    let mut io_kind = None;
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            io_kind = Some(io.kind());
+            break;
+        }
+        source = s.source();
+    }
     if io_kind == Some(std::io::ErrorKind::PermissionDenied) || text.contains("ermission denied") {
         return Unreachable::PermissionDenied(path);
     }

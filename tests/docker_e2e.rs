@@ -1,0 +1,461 @@
+//! `selkie setup` and `selkie down` against the real Docker daemon, with stand-in images built by
+//! the tests and tagged with the references the plan uses (nothing is pulled from the internet).
+//! These tests fail, never skip, when the daemon is missing.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::docker::{self as d, docker_ok};
+
+const FRONTEND: &str = "registry.example.com/reflector-frontend:1.0.0";
+const BACKEND: &str = "registry.example.com/reflector-backend:1.0.0";
+const BACKEND_FAIL: &str = "registry.example.com/reflector-backend-fail:1.0.0";
+
+/// Removes every selkie container, network and volume before and after each test.
+struct Clean;
+
+impl Clean {
+    fn new() -> Clean {
+        d::require_daemon();
+        d::remove_project_containers("selkie");
+        Clean
+    }
+}
+
+impl Drop for Clean {
+    fn drop(&mut self) {
+        d::remove_project_containers("selkie");
+    }
+}
+
+fn selkie(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_selkie"))
+        .args(args)
+        .env_remove("SELKIE_DIR")
+        .env_remove("DOCKER_HOST")
+        .output()
+        .expect("the selkie binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn setup(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "setup",
+        "--non-interactive",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--health-timeout",
+        "60",
+    ];
+    args.extend_from_slice(extra);
+    selkie(&args)
+}
+
+fn reflector(dir: &Path, backend: &str) -> Output {
+    let frontend = format!("frontend={FRONTEND}");
+    let backend = format!("backend={backend}");
+    setup(
+        dir,
+        &[
+            "--preset",
+            "reflector",
+            "--ip",
+            "127.0.0.1",
+            "--image",
+            &frontend,
+            "--image",
+            &backend,
+        ],
+    )
+}
+
+fn reflector_images() -> Vec<String> {
+    [
+        FRONTEND,
+        BACKEND,
+        BACKEND_FAIL,
+        "dxflrs/garage:v1.1.0",
+        "ghcr.io/hatchet-dev/hatchet/hatchet-lite:v0.73.10",
+        "postgres:17.6-alpine",
+        "redis:7.4.5-alpine",
+        selkie::plan::LIVEKIT_IMAGE,
+        selkie::plan::CADDY_IMAGE,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// `name -> container id` of the running selkie containers.
+fn ids() -> Vec<(String, String)> {
+    let out = docker_ok(&[
+        "ps",
+        "-a",
+        "--filter",
+        "label=io.selkie.project=selkie",
+        "--format",
+        "{{.Names}} {{.ID}} {{.State}}",
+    ]);
+    let mut rows: Vec<(String, String)> = out
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            Some((
+                it.next()?.to_string(),
+                format!("{} {}", it.next()?, it.next()?),
+            ))
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn inspect(name: &str) -> serde_json::Value {
+    let out = docker_ok(&["inspect", name]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v[0].clone()
+}
+
+#[test]
+fn a_fresh_apply_runs_every_planned_container_as_planned_and_a_second_changes_nothing() {
+    let _serial = d::serial();
+    let _clean = Clean::new();
+    d::ensure_images(&reflector_images());
+    let dir = tempfile::tempdir().unwrap();
+    let out = reflector(dir.path(), BACKEND);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("All 8 services are healthy"),
+        "{}",
+        text(&out)
+    );
+
+    let running = ids();
+    let names: Vec<&str> = running.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "selkie-backend",
+            "selkie-caddy",
+            "selkie-frontend",
+            "selkie-garage",
+            "selkie-hatchet",
+            "selkie-livekit",
+            "selkie-postgres",
+            "selkie-redis"
+        ]
+    );
+    for (name, state) in &running {
+        assert!(state.ends_with("running"), "{name}: {state}");
+        let c = inspect(name);
+        let labels = &c["Config"]["Labels"];
+        assert_eq!(labels["io.selkie.project"], "selkie");
+        assert_eq!(
+            labels["io.selkie.service"],
+            name.trim_start_matches("selkie-")
+        );
+        assert_eq!(labels["io.selkie.config-hash"].as_str().unwrap().len(), 64);
+        assert_eq!(
+            c["HostConfig"]["RestartPolicy"]["Name"], "unless-stopped",
+            "{name}"
+        );
+        let mode = c["HostConfig"]["NetworkMode"].as_str().unwrap();
+        let host_net = name == "selkie-livekit" || name == "selkie-caddy";
+        assert_eq!(mode, if host_net { "host" } else { "selkie" }, "{name}");
+        // Published ports: loopback only, except what the plan makes public (Hatchet's dashboard).
+        if let Some(bindings) = c["HostConfig"]["PortBindings"].as_object() {
+            for (port, binds) in bindings {
+                for b in binds.as_array().unwrap() {
+                    let ip = b["HostIp"].as_str().unwrap();
+                    let public = name == "selkie-hatchet" && port == "8888/tcp";
+                    assert!(
+                        ip == "127.0.0.1" || public,
+                        "{name} publishes {port} on {ip}"
+                    );
+                    assert!(
+                        !["5432/tcp", "6379/tcp", "7077/tcp"].contains(&port.as_str()),
+                        "{name} publishes internal {port}"
+                    );
+                }
+            }
+        }
+        for m in c["Mounts"].as_array().unwrap() {
+            if m["Destination"] == "/etc/livekit" || m["Destination"] == "/etc/caddy" {
+                assert_eq!(m["RW"], false, "{name}: config directories are read-only");
+            }
+        }
+    }
+    let backend = inspect("selkie-backend");
+    let aliases = &backend["NetworkSettings"]["Networks"]["selkie"]["Aliases"];
+    assert!(
+        aliases.as_array().unwrap().iter().any(|a| a == "backend"),
+        "{aliases}"
+    );
+    let network = docker_ok(&[
+        "network",
+        "inspect",
+        "selkie",
+        "--format",
+        "{{index .Labels \"io.selkie.project\"}}",
+    ]);
+    assert_eq!(network.trim(), "selkie");
+    assert!(docker_ok(&["volume", "ls", "-q"]).contains("selkie_postgres-data"));
+    assert_eq!(
+        d::http_get("127.0.0.1:7880", "/")
+            .map(|(code, body)| (code, body.trim().to_string()))
+            .unwrap(),
+        (200, "OK".to_string())
+    );
+
+    // A second apply with no change touches nothing.
+    let start = Instant::now();
+    let out = setup(dir.path(), &["--resume"]);
+    let took = start.elapsed();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(ids(), running, "no container was recreated");
+    assert!(!text(&out).contains("recreated"), "{}", text(&out));
+    eprintln!("no-op converge of 8 services: {took:?}");
+
+    // A changed participant count recreates LiveKit only.
+    let out = setup(dir.path(), &["--resume", "--participants", "300"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let after = ids();
+    for ((name, before), (_, now)) in running.iter().zip(after.iter()) {
+        if name == "selkie-livekit" {
+            assert_ne!(before, now, "LiveKit is recreated");
+        } else {
+            assert_eq!(before, now, "{name} is left alone");
+        }
+    }
+}
+
+#[test]
+fn a_run_killed_halfway_converges_on_the_next_run() {
+    let _serial = d::serial();
+    let _clean = Clean::new();
+    d::ensure_images(&reflector_images());
+    let dir = tempfile::tempdir().unwrap();
+    let frontend = format!("frontend={FRONTEND}");
+    let backend = format!("backend={BACKEND}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_selkie"))
+        .args([
+            "setup",
+            "--non-interactive",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--preset",
+            "reflector",
+            "--ip",
+            "127.0.0.1",
+            "--image",
+            &frontend,
+            "--image",
+            &backend,
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it as soon as the first container exists: the rest is left undone.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ids().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = ids();
+    assert!(
+        !partial.is_empty() && partial.len() < 8,
+        "killed halfway: {partial:?}"
+    );
+
+    let out = setup(dir.path(), &["--resume"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let all = ids();
+    assert_eq!(all.len(), 8, "{all:?}");
+    assert!(all.iter().all(|(_, s)| s.ends_with("running")), "{all:?}");
+}
+
+#[test]
+fn a_failed_service_is_reported_and_the_healthy_ones_keep_running() {
+    let _serial = d::serial();
+    let _clean = Clean::new();
+    d::ensure_images(&reflector_images());
+    let dir = tempfile::tempdir().unwrap();
+    let out = reflector(dir.path(), BACKEND_FAIL);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("service backend (selkie-backend) is not healthy"),
+        "{t}"
+    );
+    assert!(t.contains("state: "), "{t}");
+    assert!(t.contains("last 30 log lines"), "{t}");
+    assert!(t.contains("log line 40 of 40"), "{t}");
+    assert!(
+        !t.contains("log line 10 of 40"),
+        "only the last 30 lines: {t}"
+    );
+    assert!(t.contains("selkie setup --resume"), "{t}");
+    for name in [
+        "selkie-postgres",
+        "selkie-redis",
+        "selkie-livekit",
+        "selkie-caddy",
+    ] {
+        assert_eq!(
+            inspect(name)["State"]["Running"],
+            true,
+            "{name} keeps running"
+        );
+    }
+}
+
+#[test]
+fn a_foreign_container_with_our_name_is_never_touched() {
+    let _serial = d::serial();
+    let _clean = Clean::new();
+    d::ensure_images(&[
+        selkie::plan::LIVEKIT_IMAGE.into(),
+        selkie::plan::CADDY_IMAGE.into(),
+    ]);
+    let foreign = docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        "selkie-caddy",
+        selkie::plan::LIVEKIT_IMAGE,
+    ]);
+    let foreign = foreign.trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = setup(dir.path(), &["--ip", "127.0.0.1"]);
+    let t = text(&out);
+    let _ = d::docker(&["rm", "-f", "selkie-caddy"]);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("selkie-caddy already exists without selkie's labels"),
+        "{t}"
+    );
+    assert!(t.contains("docker rm -f selkie-caddy"), "{t}");
+    assert!(ids().is_empty(), "nothing was created: {:?}", ids());
+    assert!(foreign.len() >= 12);
+}
+
+#[test]
+fn a_missing_socket_and_a_forbidden_one_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_selkie"))
+        .args([
+            "setup",
+            "--non-interactive",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--ip",
+            "127.0.0.1",
+        ])
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("cannot reach Docker at /nonexistent/docker.sock: no such socket"),
+        "{t}"
+    );
+    assert!(t.contains("--install-docker"), "{t}");
+
+    // Root may open any socket, so the test runs selkie as `nobody` against a socket only root may use.
+    d::require_daemon();
+    let work = tempfile::tempdir().unwrap();
+    let socket_dir = work.path().join("sock");
+    std::fs::create_dir(&socket_dir).unwrap();
+    let socket = socket_dir.join("docker.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(&socket_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let deploy = work.path().join("deploy");
+    let out = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_selkie"),
+        ])
+        .args([
+            "setup",
+            "--non-interactive",
+            "--dir",
+            deploy.to_str().unwrap(),
+            "--ip",
+            "127.0.0.1",
+        ])
+        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("permission denied"), "{t}");
+    assert!(t.contains("usermod -aG docker"), "{t}");
+}
+
+#[test]
+fn images_are_pulled_with_progress_and_a_failed_pull_names_the_cause() {
+    let _serial = d::serial();
+    let _clean = Clean::new();
+    d::ensure_images(&[selkie::plan::CADDY_IMAGE.into()]);
+    let registry = d::Registry::start();
+    let reference = registry.push_standin("selkie-test/livekit");
+    let dir = tempfile::tempdir().unwrap();
+    let image = format!("livekit={reference}");
+    let out = setup(dir.path(), &["--ip", "127.0.0.1", "--image", &image]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains(&format!("pulled {reference}")), "{t}");
+    assert!(d::docker(&["image", "inspect", &reference])
+        .status
+        .success());
+
+    let missing = format!("livekit={}/selkie-test/nothing:9", registry.host());
+    let out = setup(dir.path(), &["--resume", "--image", &missing]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("cannot pull") && t.contains("not found"), "{t}");
+}
+
+#[test]
+fn down_removes_containers_and_keeps_data_unless_asked() {
+    let _serial = d::serial();
+    let _clean = Clean::new();
+    d::ensure_images(&reflector_images());
+    let dir = tempfile::tempdir().unwrap();
+    assert!(reflector(dir.path(), BACKEND).status.success());
+    let ds = dir.path().to_str().unwrap();
+    let out = selkie(&["down", "--dir", ds]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(ids().is_empty());
+    assert!(!d::docker(&["network", "inspect", "selkie"])
+        .status
+        .success());
+    assert!(
+        docker_ok(&["volume", "ls", "-q"]).contains("selkie_postgres-data"),
+        "data stays"
+    );
+    let out = selkie(&["down", "--dir", ds, "--volumes"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        !docker_ok(&["volume", "ls", "-q"]).contains("selkie_"),
+        "volumes removed"
+    );
+}
