@@ -147,19 +147,21 @@ pub async fn connect() -> Result<Docker, Unreachable> {
     }
 }
 
-/// How to install Docker from the distribution's own packages, if this host has a known manager.
-pub fn install_commands() -> Option<Vec<Vec<String>>> {
-    let on_path = |cmd: &str| {
-        std::env::var_os("PATH")
-            .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(cmd).is_file()))
-    };
-    let cmds: &[&[&str]] = if on_path("apt-get") {
+fn on_path(cmd: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(cmd).is_file()))
+}
+
+/// How to install Docker from the distribution's own packages, given which package manager
+/// exists (`has("apt-get")`); `None` when there is none selkie knows.
+pub fn install_commands(has: impl Fn(&str) -> bool) -> Option<Vec<Vec<String>>> {
+    let cmds: &[&[&str]] = if has("apt-get") {
         &[
             &["apt-get", "update"],
             &["apt-get", "install", "-y", "docker.io"],
             &["systemctl", "enable", "--now", "docker"],
         ]
-    } else if on_path("dnf") {
+    } else if has("dnf") {
         &[
             &["dnf", "install", "-y", "moby-engine"],
             &["systemctl", "enable", "--now", "docker"],
@@ -176,7 +178,7 @@ pub fn install_commands() -> Option<Vec<Vec<String>>> {
 
 /// Install Docker with the distribution's package manager (the operator consented).
 pub fn install() -> Result<(), Error> {
-    let Some(commands) = install_commands() else {
+    let Some(commands) = install_commands(on_path) else {
         return Err(Error::Other {
             message: "no apt-get or dnf on this host to install Docker with".into(),
             hint: Some(
@@ -231,6 +233,19 @@ mod tests {
             socket_path("/var/run/docker.sock"),
             Some(PathBuf::from("/var/run/docker.sock"))
         );
+    }
+
+    #[test]
+    fn docker_is_installed_with_the_distributions_manager() {
+        let apt = install_commands(|c| c == "apt-get").unwrap();
+        assert_eq!(apt[1], ["apt-get", "install", "-y", "docker.io"]);
+        assert_eq!(
+            apt.last().unwrap(),
+            &["systemctl", "enable", "--now", "docker"]
+        );
+        let dnf = install_commands(|c| c == "dnf").unwrap();
+        assert_eq!(dnf[0], ["dnf", "install", "-y", "moby-engine"]);
+        assert!(install_commands(|_| false).is_none());
     }
 
     #[test]

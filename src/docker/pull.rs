@@ -45,7 +45,12 @@ pub async fn pull(docker: &Docker, image: &str, bars: &MultiProgress) -> Result<
         .from_image(image)
         .build();
     let mut stream = docker.create_image(Some(options), None, None);
-    let header = bars.add(ProgressBar::new_spinner());
+    // The image's total: layers done out of layers seen so far.
+    let header = bars.add(ProgressBar::new(0));
+    header.set_style(
+        ProgressStyle::with_template("{msg} [{pos}/{len} layers]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     header.set_message(format!("pulling {image}"));
     let mut layers: HashMap<String, ProgressBar> = HashMap::new();
     let fail = |raw: String| {
@@ -72,6 +77,7 @@ pub async fn pull(docker: &Docker, image: &str, bars: &MultiProgress) -> Result<
             continue;
         };
         let bar = layers.entry(id.clone()).or_insert_with(|| {
+            header.inc_length(1);
             let bar = bars.add(ProgressBar::new(0));
             bar.set_style(layer_style());
             bar.set_prefix(id.chars().take(12).collect::<String>());
@@ -84,8 +90,11 @@ pub async fn pull(docker: &Docker, image: &str, bars: &MultiProgress) -> Result<
             }
         }
         bar.set_message(status.clone());
-        if status.starts_with("Pull complete") || status.starts_with("Already exists") {
+        if (status.starts_with("Pull complete") || status.starts_with("Already exists"))
+            && !bar.is_finished()
+        {
             bar.finish();
+            header.inc(1);
         }
     }
     for bar in layers.values() {
