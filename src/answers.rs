@@ -556,6 +556,18 @@ impl FromStr for Cidr {
                 )
             })?,
         };
+        // Keep the network, not the host bits (203.0.113.7/24 is 203.0.113.0/24): cloud APIs
+        // refuse the unnormalised form.
+        let addr = match addr {
+            IpAddr::V4(v4) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+                IpAddr::V4((u32::from(v4) & mask).into())
+            }
+            IpAddr::V6(v6) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+                IpAddr::V6((u128::from(v6) & mask).into())
+            }
+        };
         Ok(Cidr { addr, prefix })
     }
 }
@@ -898,6 +910,18 @@ mod tests {
         assert_eq!(
             "2001:db8::1".parse::<Cidr>().unwrap().to_string(),
             "2001:db8::1/128"
+        );
+        assert_eq!(
+            "203.0.113.7/24".parse::<Cidr>().unwrap().to_string(),
+            "203.0.113.0/24"
+        );
+        assert_eq!(
+            "2001:db8::7/32".parse::<Cidr>().unwrap().to_string(),
+            "2001:db8::/32"
+        );
+        assert_eq!(
+            "10.1.2.3/0".parse::<Cidr>().unwrap().to_string(),
+            "0.0.0.0/0"
         );
         rejects::<Cidr>("10.0.0.0/33", "0 to 32");
         rejects::<Email>("nobody", "ops@example.com");

@@ -55,7 +55,8 @@ impl Error {
     /// The process exit code documented in the README: 2 for bad input, 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Invalid { .. } => 2,
+            // A selkie.toml that does not parse is input the operator wrote, too.
+            Error::Invalid { .. } | Error::State { .. } => 2,
             _ => 1,
         }
     }
@@ -76,8 +77,8 @@ impl Error {
                 path.parent().map(|p| p.display().to_string()).unwrap_or_default()
             )),
             Error::HandEdited { .. } => Some(
-                "look at your changes with `selkie setup --resume --non-interactive` after copying them elsewhere, \
-                 or pass --force to replace them (the edited files are backed up first)"
+                "keep your change by moving it into selkie.toml (or an --image/--proxy flag) where that is possible, \
+                 or run again with --force to take selkie's version (your edited files are backed up first under backups/)"
                     .into(),
             ),
             Error::Other { hint, .. } => hint.clone(),

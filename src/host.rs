@@ -21,6 +21,8 @@ pub struct HostFacts {
     pub provider: Option<Provider>,
     /// Ports sshd listens on (from the SSH session and sshd's configuration); never empty.
     pub ssh_ports: Vec<u16>,
+    /// Nothing told the SSH port, so `ssh_ports` is sshd's default, 22.
+    pub ssh_guessed: bool,
     /// The address of the operator's SSH client, from `SSH_CONNECTION`.
     pub ssh_client: Option<IpAddr>,
     /// The kernel's ephemeral port range (`ip_local_port_range`).
@@ -35,6 +37,7 @@ impl Default for HostFacts {
         HostFacts {
             provider: None,
             ssh_ports: vec![22],
+            ssh_guessed: false,
             ssh_client: None,
             ephemeral: (32768, 60999),
             public_ip: None,
@@ -72,10 +75,9 @@ pub fn detect(src: &Sources) -> HostFacts {
     let defaults = HostFacts::default();
     let (ssh_client, session_port) = parse_ssh_connection(src.ssh_connection.as_deref());
     let mut ssh_ports: Vec<u16> = session_port.into_iter().collect();
-    if let Ok(text) = std::fs::read_to_string(&src.sshd_config) {
-        ssh_ports.extend(sshd_ports(&text));
-    }
-    if ssh_ports.is_empty() {
+    ssh_ports.extend(sshd_config_ports(&src.sshd_config, 0));
+    let ssh_guessed = ssh_ports.is_empty();
+    if ssh_guessed {
         ssh_ports = defaults.ssh_ports.clone();
     }
     ssh_ports.sort_unstable();
@@ -86,6 +88,7 @@ pub fn detect(src: &Sources) -> HostFacts {
     HostFacts {
         provider: detect_provider(&src.dmi_dir, &src.proc_dir),
         ssh_ports,
+        ssh_guessed,
         ssh_client,
         ephemeral,
         public_ip: public_address(&src.proc_dir),
@@ -109,20 +112,93 @@ pub fn parse_ssh_connection(value: Option<&str>) -> (Option<IpAddr>, Option<u16>
     (client, port)
 }
 
-/// `Port` lines of an sshd_config (case-insensitive keyword; comments ignored).
+/// Ports of an sshd_config: `Port N` and `ListenAddress host:N` / `[v6]:N` lines
+/// (case-insensitive keywords; comments ignored).
 pub fn sshd_ports(text: &str) -> Vec<u16> {
-    text.lines()
-        .map(|l| l.split('#').next().unwrap_or_default().trim())
-        .filter_map(|l| {
-            let mut words = l.split_whitespace();
-            let key = words.next()?;
+    directives(text)
+        .filter_map(|(key, value)| {
             if key.eq_ignore_ascii_case("port") {
-                words.next()?.parse().ok()
+                value.parse().ok()
+            } else if key.eq_ignore_ascii_case("listenaddress") {
+                // A port follows `]` (`[::]:2222`) or the one colon of a plain host
+                // (`0.0.0.0:2222`); a bare IPv6 address (`::1`) has none.
+                let (_, port) = value.rsplit_once(':')?;
+                (value.contains("]:") || value.matches(':').count() == 1)
+                    .then(|| port.parse().ok())
+                    .flatten()
             } else {
                 None
             }
         })
         .collect()
+}
+
+fn directives(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim())
+        .filter_map(|l| {
+            let mut words = l.splitn(2, char::is_whitespace);
+            Some((words.next()?, words.next()?.trim()))
+        })
+}
+
+/// Ports from an sshd_config and the files its `Include` lines name (globs relative to
+/// /etc/ssh, as Ubuntu's `Include /etc/ssh/sshd_config.d/*.conf`).
+fn sshd_config_ports(path: &Path, depth: u8) -> Vec<u16> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let mut ports = sshd_ports(&text);
+    if depth > 4 {
+        return ports;
+    }
+    let base = path.parent().unwrap_or(Path::new("/etc/ssh"));
+    for (key, value) in directives(&text) {
+        if !key.eq_ignore_ascii_case("include") {
+            continue;
+        }
+        for pattern in value.split_whitespace() {
+            let pattern = base.join(pattern);
+            for file in glob(&pattern) {
+                ports.extend(sshd_config_ports(&file, depth + 1));
+            }
+        }
+    }
+    ports
+}
+
+/// Files matching a path whose last part may hold `*` wildcards, sorted.
+fn glob(pattern: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (pattern.parent(), pattern.file_name()) else {
+        return Vec::new();
+    };
+    let name = name.to_string_lossy();
+    if !name.contains('*') {
+        return vec![pattern.to_path_buf()];
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| wildcard(&name, &e.file_name().to_string_lossy()))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+fn wildcard(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            name.starts_with(head)
+                && (0..=name.len() - head.len()).any(|i| {
+                    name.is_char_boundary(head.len() + i) && wildcard(tail, &name[head.len() + i..])
+                })
+        }
+    }
 }
 
 fn parse_port_range(text: &str) -> Option<(u16, u16)> {
@@ -172,7 +248,11 @@ pub fn detect_provider(dmi: &Path, proc_dir: &Path) -> Option<Provider> {
         .iter()
         .any(|f| field(f).starts_with("Amazon EC2"));
     let uuid = field("product_uuid").to_ascii_uppercase();
-    let hypervisor = read(&dmi.join("../../../hypervisor/uuid")).unwrap_or_default();
+    // /sys/class/dmi/id is a symlink into /sys/devices, so `..` does not lead back to /sys: the
+    // hypervisor file sits beside the DMI tree under test overrides and at /sys/hypervisor on hosts.
+    let hypervisor = read(&dmi.join("hypervisor_uuid"))
+        .or_else(|| read(Path::new("/sys/hypervisor/uuid")))
+        .unwrap_or_default();
     if amazon || uuid.starts_with("EC2") || uuid.ends_with("2EC") || hypervisor.starts_with("ec2") {
         return Some(Provider::Aws);
     }
@@ -279,8 +359,31 @@ mod tests {
 
     #[test]
     fn sshd_config_ports_are_read() {
-        let text = "# Port 1\nPort 22\n  port 2222 # second\nPermitRootLogin no\n";
-        assert_eq!(sshd_ports(text), vec![22, 2222]);
+        let text = "# Port 1\nPort 22\n  port 2222 # second\nPermitRootLogin no\n\
+                    ListenAddress 0.0.0.0:2200\nListenAddress [::]:2201\nListenAddress ::1\n";
+        assert_eq!(sshd_ports(text), vec![22, 2222, 2200, 2201]);
+    }
+
+    #[test]
+    fn included_sshd_configs_are_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sshd_config.d")).unwrap();
+        std::fs::write(
+            dir.path().join("sshd_config"),
+            "Include sshd_config.d/*.conf\nPasswordAuthentication no\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("sshd_config.d/50-cloud.conf"),
+            "Port 2222\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("sshd_config.d/README"), "Port 9\n").unwrap();
+        assert_eq!(
+            sshd_config_ports(&dir.path().join("sshd_config"), 0),
+            vec![2222]
+        );
+        assert!(wildcard("*.conf", "a.conf") && !wildcard("*.conf", "a.conf.bak"));
     }
 
     fn dmi(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -407,6 +510,13 @@ mod tests {
             sshd_config: empty.path().join("sshd_config"),
             ssh_connection: None,
         };
-        assert_eq!(detect(&src), HostFacts::default());
+        let facts = detect(&src);
+        assert_eq!(
+            facts,
+            HostFacts {
+                ssh_guessed: true,
+                ..HostFacts::default()
+            }
+        );
     }
 }

@@ -32,12 +32,9 @@ pub fn default_dir() -> PathBuf {
     if root {
         return PathBuf::from("/opt/selkie");
     }
-    match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-        Some(data) => PathBuf::from(data).join("selkie"),
-        None => match std::env::var_os("HOME") {
-            Some(home) => PathBuf::from(home).join(".local/share/selkie"),
-            None => PathBuf::from("selkie"),
-        },
+    match std::env::var_os("HOME") {
+        Some(home) => PathBuf::from(home).join(".local/share/selkie"),
+        None => PathBuf::from("selkie"),
     }
 }
 
@@ -143,18 +140,8 @@ impl Deployment {
         Deployment { dir: dir.into() }
     }
 
-    /// The directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     fn path(&self, rel: &str) -> PathBuf {
         self.dir.join(rel)
-    }
-
-    /// Whether a deployment has been written here.
-    pub fn exists(&self) -> bool {
-        self.path(ANSWERS_FILE).exists()
     }
 
     /// The saved answers, if any.
@@ -219,22 +206,10 @@ impl Deployment {
         }
     }
 
-    /// Files that differ from what selkie last wrote (edited by hand), by relative path.
-    pub fn hand_edited(&self) -> Result<Vec<String>> {
-        let manifest = self.load_manifest()?;
-        let mut edited = Vec::new();
-        for (rel, entry) in &manifest.files {
-            if let Some(bytes) = read_bytes_optional(&self.path(rel))? {
-                if sha256(&bytes) != entry.sha256 {
-                    edited.push(rel.clone());
-                }
-            }
-        }
-        Ok(edited)
-    }
-
     /// Write the deployment: answers, secrets and every rendered file. Nothing is written when a
-    /// hand-edited file would be replaced without `force`; every replaced file is backed up.
+    /// hand-edited file would be replaced without `force`. Every new file is first staged next
+    /// to its target and every replaced one backed up; only then are they renamed into place, so
+    /// a failure before that point leaves the previous deployment as it was.
     pub fn write(
         &self,
         answers: &Answers,
@@ -243,9 +218,8 @@ impl Deployment {
         force: bool,
     ) -> Result<Report> {
         let manifest = self.load_manifest()?;
-        let mut plan: Vec<(String, FileAction, Option<&RenderedFile>)> = Vec::new();
+        let mut actions: Vec<(String, FileAction, Option<&RenderedFile>)> = Vec::new();
         let mut conflicts = Vec::new();
-
         for file in files {
             let disk = read_bytes_optional(&self.path(&file.path))?;
             let new_hash = sha256(file.contents.as_bytes());
@@ -264,7 +238,7 @@ impl Deployment {
                     FileAction::ReplacedEdit
                 }
             };
-            plan.push((file.path.clone(), action, Some(file)));
+            actions.push((file.path.clone(), action, Some(file)));
         }
         for (rel, entry) in &manifest.files {
             if files.iter().any(|f| &f.path == rel) {
@@ -278,99 +252,115 @@ impl Deployment {
             } else {
                 FileAction::LeftEdited
             };
-            plan.push((rel.clone(), action, None));
+            actions.push((rel.clone(), action, None));
         }
         if !conflicts.is_empty() {
             return Err(Error::HandEdited { files: conflicts });
         }
 
-        fs::create_dir_all(&self.dir).map_err(|e| Error::io("cannot create", &self.dir, e))?;
-        let backup_dir = self.backup_dir();
-        let mut report = Report::default();
+        // What the manifest will say afterwards. A kept edit stays recorded under selkie's own
+        // hash, so it is still seen as edited next time.
         let mut new_manifest = Manifest {
             version: VERSION,
             files: BTreeMap::new(),
         };
-
-        // Secrets first: the files about to be written refer to them.
-        let secrets_text = toml::to_string(secrets).map_err(|e| Error::Other {
-            message: format!("cannot encode secrets.toml: {e}"),
-            hint: None,
-        })?;
-        let secrets_path = self.path(SECRETS_FILE);
-        if read_optional(&secrets_path)?.as_deref() != Some(secrets_text.as_str()) {
-            if secrets_path.exists() {
-                self.backup(&backup_dir, SECRETS_FILE)?;
-                report.backup = Some(backup_dir.clone());
+        for (rel, action, file) in &actions {
+            let entry = match (action, file) {
+                (FileAction::KeptEdit | FileAction::LeftEdited, _) => {
+                    manifest.files.get(rel).cloned()
+                }
+                (_, Some(f)) => Some(ManifestEntry {
+                    sha256: sha256(f.contents.as_bytes()),
+                    secret: f.secret,
+                }),
+                (_, None) => None,
+            };
+            if let Some(entry) = entry {
+                new_manifest.files.insert(rel.clone(), entry);
             }
-            write_atomic(&secrets_path, secrets_text.as_bytes(), 0o600)?;
         }
 
-        for (rel, action, file) in &plan {
-            match (action, file) {
-                (FileAction::Created, Some(f)) => write_file(&self.path(rel), f)?,
-                (FileAction::Updated | FileAction::ReplacedEdit, Some(f)) => {
-                    self.backup(&backup_dir, rel)?;
-                    report.backup = Some(backup_dir.clone());
-                    write_file(&self.path(rel), f)?;
-                }
-                (FileAction::Removed, None) => {
-                    self.backup(&backup_dir, rel)?;
-                    report.backup = Some(backup_dir.clone());
-                    let path = self.path(rel);
-                    fs::remove_file(&path).map_err(|e| Error::io("cannot remove", &path, e))?;
-                }
-                _ => {}
-            }
-            if let Some(f) = file {
-                // A kept edit stays recorded under selkie's hash, so it is still seen as edited.
-                let hash = match action {
-                    FileAction::KeptEdit => manifest.files[rel].sha256.clone(),
-                    _ => sha256(f.contents.as_bytes()),
-                };
-                new_manifest.files.insert(
-                    rel.clone(),
-                    ManifestEntry {
-                        sha256: hash,
-                        secret: f.secret,
-                    },
-                );
-            } else if *action == FileAction::LeftEdited {
-                new_manifest
-                    .files
-                    .insert(rel.clone(), manifest.files[rel].clone());
-            }
-            report.files.push((rel.clone(), *action));
+        // Every whole-file replacement of this run: (relative path, new bytes, mode).
+        let mut writes: Vec<(String, Vec<u8>, u32)> = Vec::new();
+        let secrets_text = encode(secrets, SECRETS_FILE)?;
+        if read_optional(&self.path(SECRETS_FILE))?.as_deref() != Some(secrets_text.as_str()) {
+            writes.push((SECRETS_FILE.into(), secrets_text.into_bytes(), 0o600));
         }
-
+        for (rel, action, file) in &actions {
+            if let (FileAction::Created | FileAction::Updated | FileAction::ReplacedEdit, Some(f)) =
+                (action, file)
+            {
+                writes.push((rel.clone(), f.contents.clone().into_bytes(), file_mode(f)));
+            }
+        }
         let manifest_text = format!(
             "# Files selkie wrote and their SHA-256, to tell hand edits apart. Do not edit.\n{}",
-            toml::to_string(&new_manifest).map_err(|e| Error::Other {
-                message: format!("cannot encode manifest.toml: {e}"),
-                hint: None,
-            })?
+            encode(&new_manifest, MANIFEST_FILE)?
         );
-        write_atomic(&self.path(MANIFEST_FILE), manifest_text.as_bytes(), 0o644)?;
-        self.save_answers(answers)?;
-        Ok(report)
-    }
-
-    /// Save the answers (last: they are the record of a completed write).
-    fn save_answers(&self, answers: &Answers) -> Result<()> {
-        let body = toml::to_string(answers).map_err(|e| Error::Other {
-            message: format!("cannot encode selkie.toml: {e}"),
-            hint: None,
-        })?;
-        let text = format!(
+        if read_optional(&self.path(MANIFEST_FILE))?.as_deref() != Some(manifest_text.as_str()) {
+            writes.push((MANIFEST_FILE.into(), manifest_text.into_bytes(), 0o644));
+        }
+        // The answers go last: they are the record of a completed write.
+        let answers_text = format!(
             "# selkie's answers for this deployment. Change them with `selkie setup --resume`,\n\
              # or edit this file and run `selkie setup --resume` to apply.\n\
-             version = {VERSION}\n{body}"
+             version = {VERSION}\n{}",
+            encode(answers, ANSWERS_FILE)?
         );
-        let path = self.path(ANSWERS_FILE);
-        if read_optional(&path)?.as_deref() == Some(text.as_str()) {
-            return Ok(());
+        if read_optional(&self.path(ANSWERS_FILE))?.as_deref() != Some(answers_text.as_str()) {
+            writes.push((ANSWERS_FILE.into(), answers_text.into_bytes(), 0o644));
         }
-        write_atomic(&path, text.as_bytes(), 0o644)
+        let removals: Vec<&str> = actions
+            .iter()
+            .filter(|(_, a, _)| *a == FileAction::Removed)
+            .map(|(rel, _, _)| rel.as_str())
+            .collect();
+
+        fs::create_dir_all(&self.dir).map_err(|e| Error::io("cannot create", &self.dir, e))?;
+        // Stage: nothing visible changes yet.
+        let mut staged = Vec::new();
+        for (rel, bytes, mode) in &writes {
+            match stage(&self.path(rel), bytes, *mode) {
+                Ok(tmp) => staged.push((tmp, self.path(rel))),
+                Err(e) => {
+                    discard(&staged);
+                    return Err(e);
+                }
+            }
+        }
+        // Back up everything about to be replaced or removed.
+        let backup_dir = self.backup_dir();
+        let mut report = Report::default();
+        let replaced: Vec<&str> = writes
+            .iter()
+            .map(|(rel, _, _)| rel.as_str())
+            .chain(removals.iter().copied())
+            .filter(|rel| self.path(rel).exists())
+            .collect();
+        for rel in &replaced {
+            if let Err(e) = self.backup(&backup_dir, rel) {
+                discard(&staged);
+                return Err(e);
+            }
+            report.backup = Some(backup_dir.clone());
+        }
+        // Commit: renames only.
+        for (tmp, target) in &staged {
+            commit(tmp, target)?;
+        }
+        for rel in &removals {
+            let path = self.path(rel);
+            fs::remove_file(&path).map_err(|e| Error::io("cannot remove", &path, e))?;
+        }
+        // A secret file keeps 0600 even when it did not change and someone loosened it.
+        for f in files.iter().filter(|f| f.secret) {
+            let path = self.path(&f.path);
+            if path.exists() {
+                tighten(&path)?;
+            }
+        }
+        report.files = actions.into_iter().map(|(rel, a, _)| (rel, a)).collect();
+        Ok(report)
     }
 
     fn backup_dir(&self) -> PathBuf {
@@ -428,20 +418,25 @@ fn tighten(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn write_file(path: &Path, file: &RenderedFile) -> Result<()> {
-    let mode = if file.secret {
+fn file_mode(file: &RenderedFile) -> u32 {
+    if file.secret {
         0o600
     } else if file.executable {
         0o755
     } else {
         0o644
-    };
-    write_atomic(path, file.contents.as_bytes(), mode)
+    }
 }
 
-/// Write through a temporary file in the same directory, fsync it, rename it over the target and
-/// fsync the directory: a crash leaves either the old file or the new one, never half of one.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+fn encode<T: Serialize>(value: &T, what: &str) -> Result<String> {
+    toml::to_string(value).map_err(|e| Error::Other {
+        message: format!("cannot encode {what}: {e}"),
+        hint: None,
+    })
+}
+
+/// Write `bytes` to a temporary file beside `path`, with `mode` exactly, and fsync it.
+fn stage(path: &Path, bytes: &[u8], mode: u32) -> Result<PathBuf> {
     let parent = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| Error::io("cannot create", parent, e))?;
     let name = path
@@ -459,13 +454,37 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         // The umask may have removed bits from `mode`; set it exactly (secrets stay 0600).
         f.set_permissions(fs::Permissions::from_mode(mode))?;
         f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        fs::File::open(parent)?.sync_all()
+        f.sync_all()
     })();
-    result.map_err(|e| {
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(Error::io("cannot write", path, e))
+        }
+    }
+}
+
+/// Rename a staged file over its target and fsync the directory.
+fn commit(tmp: &Path, path: &Path) -> Result<()> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    fs::rename(tmp, path)
+        .and_then(|()| fs::File::open(parent)?.sync_all())
+        .map_err(|e| Error::io("cannot write", path, e))
+}
+
+fn discard(staged: &[(PathBuf, PathBuf)]) {
+    for (tmp, _) in staged {
+        let _ = fs::remove_file(tmp);
+    }
+}
+
+/// Write through a temporary file in the same directory, fsync it, rename it over the target and
+/// fsync the directory: a crash leaves either the old file or the new one, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let tmp = stage(path, bytes, mode)?;
+    commit(&tmp, path).inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
-        Error::io("cannot write", path, e)
     })
 }
 

@@ -140,6 +140,10 @@ fn bad_input_exits_2_with_a_hint_and_writes_nothing() {
             "{args:?}: wanted {hint:?} in:\n{err}"
         );
         assert!(!target.exists(), "{args:?} wrote {}", target.display());
+        assert!(
+            err.contains(&format!("Deployment directory: {}", target.display())),
+            "{err}"
+        );
     }
 }
 
@@ -191,8 +195,9 @@ fn a_first_setup_writes_the_deployment_with_private_secrets() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains(&format!("Deployment directory: {}", d.display())),
-        "{text}"
+        stderr(&out).contains(&format!("Deployment directory: {}", d.display())),
+        "{}",
+        stderr(&out)
     );
     for file in [
         "selkie.toml",
@@ -405,9 +410,9 @@ fn plan_json_has_the_documented_keys() {
 
     let human = selkie(&["plan", "--dir", d.to_str().unwrap()]);
     assert!(human.status.success());
+    assert!(stderr(&human).contains("Deployment directory:"));
     let human = stdout(&human);
     assert!(human.contains("50 participants x 2 UDP ports"), "{human}");
-    assert!(human.contains("Deployment directory:"));
 }
 
 #[test]
@@ -506,5 +511,144 @@ fn ssh_session_port_and_client_shape_the_private_preset() {
         public,
         ["2222/tcp", "41641/udp"],
         "only SSH and WireGuard are public"
+    );
+}
+
+#[test]
+fn a_preset_switch_on_resume_resets_what_the_old_preset_chose() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("deploy");
+    let images = [
+        "--image",
+        "frontend=registry.example.com/f:1",
+        "--image",
+        "backend=registry.example.com/b:1",
+    ];
+    let mut args = vec!["--preset", "reflector", "--domain", "meet.example.com"];
+    args.extend_from_slice(&images);
+    assert!(setup(&d, &args).status.success());
+    let out = setup(&d, &["--resume", "--preset", "livekit"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("note: preset reflector -> livekit"), "{text}");
+    assert!(
+        text.contains("image override for `frontend` removed"),
+        "{text}"
+    );
+    let yaml = std::fs::read_to_string(d.join("livekit/livekit.yaml")).unwrap();
+    assert!(yaml.contains("port_range_start: 50000"), "{yaml}");
+    assert!(
+        !d.join("env/backend.env").exists(),
+        "the old preset's files are gone"
+    );
+}
+
+#[test]
+fn an_empty_value_clears_a_saved_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("deploy");
+    let args = [
+        "--domain",
+        "meet.example.com",
+        "--proxy",
+        "caddy-l4",
+        "--turn-host",
+        "relay.example.com",
+    ];
+    assert!(setup(&d, &args).status.success());
+    let out = setup(&d, &["--resume", "--proxy", "caddy"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the TURN host is only for caddy-l4"
+    );
+    let out = setup(&d, &["--resume", "--proxy", "caddy", "--turn-host", ""]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let saved = std::fs::read_to_string(d.join("selkie.toml")).unwrap();
+    assert!(!saved.contains("relay.example.com"), "{saved}");
+}
+
+#[test]
+fn a_failed_write_changes_nothing_and_leaves_no_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("deploy");
+    assert!(setup(&d, &["--domain", "meet.example.com"])
+        .status
+        .success());
+    // A file where the backup directory should be makes every backup fail.
+    std::fs::write(d.join("backups"), "in the way").unwrap();
+    let before = snapshot(&d);
+    let out = setup(
+        &d,
+        &["--resume", "--participants", "300", "--proxy", "external"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(changed(&before, &snapshot(&d)), Vec::<String>::new());
+    let leftovers: Vec<String> = snapshot(&d)
+        .into_keys()
+        .filter(|k| k.contains("selkie-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn selkie_toml_is_backed_up_and_secret_modes_are_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("deploy");
+    assert!(setup(&d, &["--ip", "203.0.113.7"]).status.success());
+    let original = std::fs::read_to_string(d.join("selkie.toml")).unwrap();
+    let keys = d.join("livekit/keys.yaml");
+    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(setup(&d, &["--resume", "--participants", "80"])
+        .status
+        .success());
+    assert_eq!(
+        std::fs::metadata(&keys).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let backup = std::fs::read_dir(d.join("backups"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert_eq!(
+        std::fs::read_to_string(backup.join("selkie.toml")).unwrap(),
+        original
+    );
+}
+
+#[test]
+fn an_email_reaches_the_certificate_issuer_and_caddy_accepts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("deploy");
+    let out = setup(
+        &d,
+        &["--domain", "meet.example.com", "--email", "ops@example.com"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let caddyfile = std::fs::read_to_string(d.join("caddy/Caddyfile")).unwrap();
+    assert!(caddyfile.contains("email ops@example.com"), "{caddyfile}");
+    let adapted = Command::new("caddy")
+        .args([
+            "adapt",
+            "--config",
+            d.join("caddy/Caddyfile").to_str().unwrap(),
+            "--adapter",
+            "caddyfile",
+        ])
+        .env("HOME", dir.path())
+        .output()
+        .expect("caddy is installed (apt-get install caddy)");
+    assert!(adapted.status.success(), "{}", stderr(&adapted));
+    assert!(String::from_utf8_lossy(&adapted.stdout).contains("ops@example.com"));
+    let out = setup(&d, &["--resume", "--proxy", "caddy-l4"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("caddy/caddy.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        json["apps"]["tls"]["automation"]["policies"][0]["issuers"][0]["email"],
+        "ops@example.com"
     );
 }

@@ -45,3 +45,25 @@ fn secret_files_have_the_expected_shape() {
         }
     }
 }
+
+#[test]
+fn every_cloud_providers_commands() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        let cases = common::cases();
+        for name in ["livekit-caddy-domain", "private-caddy-ip"] {
+            let case = cases.iter().find(|c| c.name == name).unwrap();
+            for provider in selkie::answers::Provider::ALL {
+                let mut plan = case.plan.clone();
+                plan.firewall.provider = *provider;
+                match selkie::render::firewall::cloud(&plan, *provider) {
+                    Some(script) => {
+                        insta::assert_snapshot!(format!("{name}__cloud-{provider}"), script)
+                    }
+                    None => assert_eq!(*provider, selkie::answers::Provider::None),
+                }
+            }
+        }
+    });
+}

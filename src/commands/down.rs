@@ -9,6 +9,10 @@ use crate::error::{Error, Result};
 /// Run `selkie down`.
 pub fn run(args: &DownArgs) -> Result<()> {
     let dir = super::resolve_dir(&args.dir);
+    super::report_dir(&dir, take_down(args, &dir))
+}
+
+fn take_down(args: &DownArgs, dir: &std::path::Path) -> Result<()> {
     if args.volumes && !args.yes && std::io::stdin().is_terminal() {
         eprint!(
             "Remove the data volumes too (databases, certificates)? Their data is lost. [y/N] "
@@ -21,11 +25,10 @@ pub fn run(args: &DownArgs) -> Result<()> {
             .map_err(|e| Error::io("cannot read", "standard input", e))?;
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             println!("Nothing removed.");
-            println!("Deployment directory: {}", dir.display());
             return Ok(());
         }
     }
-    let _lock = crate::state::lock(&dir)?;
+    let _lock = crate::state::lock(dir)?;
     let removed = super::runtime()?.block_on(async {
         let docker = connect::connect()
             .await
@@ -41,6 +44,5 @@ pub fn run(args: &DownArgs) -> Result<()> {
     if !args.volumes {
         println!("Data volumes are kept; `selkie down --volumes` removes them.");
     }
-    println!("Deployment directory: {}", dir.display());
     Ok(())
 }

@@ -30,7 +30,11 @@ pub fn installed_host_firewall(provider: Provider) -> HostFirewall {
 /// Run `selkie firewall`.
 pub fn run(args: &FirewallArgs) -> Result<()> {
     let dir = super::resolve_dir(&args.dir);
-    let mut answers = super::saved_answers(&dir)?;
+    super::report_dir(&dir, show(args, &dir))
+}
+
+fn show(args: &FirewallArgs, dir: &std::path::Path) -> Result<()> {
+    let mut answers = super::saved_answers(dir)?;
     let provider: Option<Provider> = args.provider.as_deref().map(str::parse).transpose()?;
     let host_kind: Option<HostFirewall> = args.host.as_deref().map(str::parse).transpose()?;
     if let Some(p) = provider {
@@ -51,6 +55,5 @@ pub fn run(args: &FirewallArgs) -> Result<()> {
     }
     let kind = host_kind.unwrap_or_else(|| installed_host_firewall(plan.firewall.provider));
     print!("{}", firewall::host(&plan, kind));
-    eprintln!("\nDeployment directory: {}", dir.display());
     Ok(())
 }

@@ -21,6 +21,12 @@ pub fn resolve_dir(arg: &DirArg) -> PathBuf {
     arg.dir.clone().unwrap_or_else(state::default_dir)
 }
 
+/// Name the deployment directory at the end of a run; on stderr, so JSON on stdout stays clean.
+pub fn report_dir<T>(dir: &Path, result: Result<T>) -> Result<T> {
+    eprintln!("Deployment directory: {}", dir.display());
+    result
+}
+
 /// Host facts from the real system.
 pub fn detect_host() -> HostFacts {
     host::detect(&host::Sources::system())

@@ -9,7 +9,11 @@ use super::table;
 /// Run `selkie plan`.
 pub fn run(args: &PlanArgs) -> Result<()> {
     let dir = super::resolve_dir(&args.dir);
-    let answers = super::saved_answers(&dir)?;
+    super::report_dir(&dir, show(args, &dir))
+}
+
+fn show(args: &PlanArgs, dir: &std::path::Path) -> Result<()> {
+    let answers = super::saved_answers(dir)?;
     let plan = super::plan_for(&answers, &super::detect_host())?;
     if args.json {
         let json = serde_json::to_string_pretty(&plan).map_err(|e| Error::Other {
@@ -19,7 +23,6 @@ pub fn run(args: &PlanArgs) -> Result<()> {
         println!("{json}");
     } else {
         print!("{}", describe(&plan));
-        println!("\nDeployment directory: {}", dir.display());
     }
     Ok(())
 }

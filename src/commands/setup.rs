@@ -21,6 +21,10 @@ use crate::state::{self, Deployment, FileAction, Report};
 /// Run `selkie setup`.
 pub fn run(args: &SetupArgs) -> Result<()> {
     let dir = super::resolve_dir(&args.dir);
+    super::report_dir(&dir, run_in(args, &dir))
+}
+
+fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
     if !args.non_interactive {
         let hint = "run `selkie setup --non-interactive --domain NAME` (or --ip ADDR), with --preset, --proxy, \
                     --participants and --provider as needed; `selkie setup --help` lists every flag";
@@ -60,15 +64,14 @@ pub fn run(args: &SetupArgs) -> Result<()> {
             )
         })?;
     let host = super::detect_host();
-    let outcome = apply(args, &dir, &host)?;
+    let outcome = apply(args, dir, &host)?;
     print!("{}", summary(&outcome));
     let result = if args.no_start {
         println!("\nContainers not started (--no-start): `selkie setup --resume` starts them.");
         Ok(())
     } else {
-        start(&outcome, &dir, args.install_docker, policy, timeout)
+        start(&outcome, dir, args.install_docker, policy, timeout)
     };
-    println!("Deployment directory: {}", dir.display());
     result
 }
 
@@ -127,6 +130,8 @@ pub struct Outcome {
     pub secrets: Secrets,
     pub report: Report,
     pub resumed: bool,
+    /// What `--resume` changed beyond the flags (a preset switch resets its defaults).
+    pub notes: Vec<String>,
     /// Held until the run ends: no second selkie run works on this directory meanwhile.
     pub lock: state::Lock,
 }
@@ -135,7 +140,7 @@ pub struct Outcome {
 pub fn apply(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<Outcome> {
     let deployment = Deployment::new(dir);
     let saved = deployment.load_answers()?;
-    let (answers, preset) = match (&saved, args.resume) {
+    let (answers, preset, notes) = match (&saved, args.resume) {
         (Some(saved), true) => resume(saved, args)?,
         (None, true) => {
             return Err(Error::invalid(
@@ -169,6 +174,7 @@ pub fn apply(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<Outcome> 
         secrets,
         report,
         resumed: args.resume,
+        notes,
         lock,
     })
 }
@@ -183,17 +189,29 @@ struct Flags {
     udp: Option<UdpMode>,
     udp_start: Option<UdpStart>,
     provider: Option<Provider>,
-    email: Option<Email>,
-    images: Vec<(String, ImageRef)>,
-    livekit_host: Option<Hostname>,
-    turn_host: Option<Hostname>,
+    /// `Some(None)`: given empty, which clears the saved value on `--resume`.
+    email: Option<Option<Email>>,
+    /// A `None` reference (`--image NAME=`) removes the override.
+    images: Vec<(String, Option<ImageRef>)>,
+    livekit_host: Option<Option<Hostname>>,
+    turn_host: Option<Option<Hostname>>,
     ssh_ports: Vec<u16>,
-    ssh_from: Option<Cidr>,
+    ssh_from: Option<Option<Cidr>>,
 }
 
 fn parse_flags(args: &SetupArgs) -> Result<Flags> {
     fn opt<T: std::str::FromStr<Err = Error>>(v: &Option<String>) -> Result<Option<T>> {
         v.as_deref().map(str::parse).transpose()
+    }
+    // An empty value means "clear it".
+    fn clearable<T: std::str::FromStr<Err = Error>>(
+        v: &Option<String>,
+    ) -> Result<Option<Option<T>>> {
+        match v.as_deref().map(str::trim) {
+            None => Ok(None),
+            Some("") => Ok(Some(None)),
+            Some(text) => Ok(Some(Some(text.parse()?))),
+        }
     }
     let images = args
         .image
@@ -205,7 +223,11 @@ fn parse_flags(args: &SetupArgs) -> Result<Flags> {
                     "write it as --image SERVICE=REF, e.g. --image frontend=registry.example.com/app:1.2",
                 )
             })?;
-            Ok((service.trim().to_string(), reference.parse()?))
+            let reference = match reference.trim() {
+                "" => None,
+                text => Some(text.parse()?),
+            };
+            Ok((service.trim().to_string(), reference))
         })
         .collect::<Result<Vec<_>>>()?;
     let ssh_ports = args
@@ -233,16 +255,16 @@ fn parse_flags(args: &SetupArgs) -> Result<Flags> {
         udp: opt(&args.udp)?,
         udp_start: opt(&args.udp_start)?,
         provider: opt(&args.provider)?,
-        email: opt(&args.email)?,
+        email: clearable(&args.email)?,
         images,
-        livekit_host: opt(&args.livekit_host)?,
-        turn_host: opt(&args.turn_host)?,
+        livekit_host: clearable(&args.livekit_host)?,
+        turn_host: clearable(&args.turn_host)?,
         ssh_ports,
-        ssh_from: opt(&args.ssh_from)?,
+        ssh_from: clearable(&args.ssh_from)?,
     })
 }
 
-fn fresh(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Preset)> {
+fn fresh(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Preset, Vec<String>)> {
     let flags = parse_flags(args)?;
     let preset = match flags.preset {
         Some(p) => p,
@@ -260,11 +282,13 @@ fn fresh(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Preset)> {
     let udp_end = (flags.participants.is_none() && flags.udp_start.is_none() && udp == d.udp)
         .then_some(d.udp_end)
         .flatten();
-    let allow_from = flags.ssh_from.or_else(|| {
-        d.restrict_ssh
+    let allow_from = match flags.ssh_from {
+        Some(given) => given,
+        None => d
+            .restrict_ssh
             .then_some(host.ssh_client.map(Cidr::host))
-            .flatten()
-    });
+            .flatten(),
+    };
     let answers = Answers {
         preset: preset.name.clone(),
         domain: flags.domain,
@@ -275,32 +299,71 @@ fn fresh(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Preset)> {
         udp_start: flags.udp_start,
         udp_end,
         provider: flags.provider.or(host.provider).unwrap_or(Provider::None),
-        email: flags.email,
+        email: flags.email.flatten(),
         hosts: ExtraHosts {
-            livekit: flags.livekit_host,
-            turn: flags.turn_host,
+            livekit: flags.livekit_host.flatten(),
+            turn: flags.turn_host.flatten(),
         },
         ssh: SshAccess {
-            ports: if flags.ssh_ports.is_empty() {
+            // What the operator named or the host showed; never the fallback guess, so a later
+            // run that can read sshd's configuration is not tied to it.
+            ports: if flags.ssh_ports.is_empty() && !host.ssh_guessed {
                 host.ssh_ports.clone()
             } else {
                 flags.ssh_ports
             },
             allow_from,
         },
-        images: flags.images.into_iter().collect(),
+        images: flags
+            .images
+            .into_iter()
+            .filter_map(|(name, image)| image.map(|i| (name, i)))
+            .collect(),
     };
-    Ok((answers, preset))
+    Ok((answers, preset, Vec::new()))
 }
 
-fn resume(saved: &Answers, args: &SetupArgs) -> Result<(Answers, Preset)> {
+/// Saved answers changed by the flags, and notes on what a preset switch reset.
+fn resume(saved: &Answers, args: &SetupArgs) -> Result<(Answers, Preset, Vec<String>)> {
     let flags = parse_flags(args)?;
     let mut a = saved.clone();
+    let mut notes = Vec::new();
     let preset = match flags.preset {
-        Some(p) => {
+        Some(p) if p.name != a.preset => {
+            // What the old preset chose goes; what the operator chose stays.
+            let d = &p.defaults;
+            notes.push(format!(
+                "preset {} -> {}: UDP sizing and the proxy follow the new preset unless given",
+                a.preset, p.name
+            ));
             a.preset = p.name.clone();
+            a.udp = d.udp;
+            a.udp_start = None;
+            a.udp_end = d.udp_end;
+            if !p.allows(a.proxy) {
+                notes.push(format!(
+                    "proxy {} does not work with {}: using {}",
+                    a.proxy, p.name, d.proxy
+                ));
+                a.proxy = d.proxy;
+            }
+            let known: Vec<&str> = p.services.iter().map(|s| s.name.as_str()).collect();
+            let dropped: Vec<String> = a
+                .images
+                .keys()
+                .filter(|k| !known.contains(&k.as_str()) && *k != "livekit" && *k != "caddy")
+                .cloned()
+                .collect();
+            for name in dropped {
+                a.images.remove(&name);
+                notes.push(format!(
+                    "image override for `{name}` removed: {} has no such service",
+                    p.name
+                ));
+            }
             p
         }
+        Some(p) => p,
         None => preset::find(&a.preset)?,
     };
     if let Some(d) = flags.domain {
@@ -331,22 +394,27 @@ fn resume(saved: &Answers, args: &SetupArgs) -> Result<(Answers, Preset)> {
         a.provider = p;
     }
     if let Some(e) = flags.email {
-        a.email = Some(e);
+        a.email = e;
     }
     if let Some(h) = flags.livekit_host {
-        a.hosts.livekit = Some(h);
+        a.hosts.livekit = h;
     }
     if let Some(h) = flags.turn_host {
-        a.hosts.turn = Some(h);
+        a.hosts.turn = h;
     }
     if !flags.ssh_ports.is_empty() {
         a.ssh.ports = flags.ssh_ports;
     }
     if let Some(c) = flags.ssh_from {
-        a.ssh.allow_from = Some(c);
+        a.ssh.allow_from = c;
     }
-    a.images.extend(flags.images);
-    Ok((a, preset))
+    for (name, image) in flags.images {
+        match image {
+            Some(i) => a.images.insert(name, i),
+            None => a.images.remove(&name),
+        };
+    }
+    Ok((a, preset, notes))
 }
 
 fn action_word(a: FileAction) -> &'static str {
@@ -364,7 +432,11 @@ fn action_word(a: FileAction) -> &'static str {
 /// What the operator reads at the end of a run. Secrets appear masked only.
 pub fn summary(outcome: &Outcome) -> String {
     let plan = &outcome.plan;
-    let mut out = super::plan::describe(plan);
+    let mut out = String::new();
+    for note in &outcome.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    out.push_str(&super::plan::describe(plan));
     out.push_str("\nFiles\n");
     for (path, action) in &outcome.report.files {
         if outcome.resumed && *action == FileAction::Unchanged {

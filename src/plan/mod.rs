@@ -2,7 +2,7 @@
 //! deterministic — the same inputs give the same plan, and so byte-identical files.
 
 mod media;
-mod ports;
+pub mod ports;
 mod services;
 mod web;
 
@@ -55,7 +55,8 @@ pub enum Exposure {
     Proxied,
     /// Bound to 127.0.0.1 and used only on this host.
     Loopback,
-    /// Only other containers reach it; not bound on the host.
+    /// Only other containers reach it: never published, and a host-network service must bind it
+    /// to 127.0.0.1 itself.
     Internal,
     /// Reached only over the VPN interface.
     Vpn,
@@ -221,6 +222,9 @@ pub struct Web {
     pub redirect_http: bool,
     /// `tls internal`: Caddy's own CA, for a bare IP address.
     pub internal_tls: bool,
+    /// Where the certificate authority sends expiry notices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// TURN as LiveKit's embedded server runs it.
@@ -376,14 +380,14 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
 
     let admin_source = answers.ssh.allow_from;
     let hosts = web::hosts(answers, preset, &addr)?;
-    let web = web::front_door(preset, &addr);
+    let web = web::front_door(answers, preset, &addr);
     let urls = web::urls(answers, preset, &addr, &hosts, &web);
     let livekit = web::livekit(answers, preset, &addr, &hosts);
     let routes = web::routes(answers, preset, &hosts);
 
     let port_table = ports::table(answers, preset, host, &media, &livekit, &web, admin_source)?;
     let services = services::all(answers, preset, &urls, &port_table)?;
-    let dns = web::dns(&hosts, &addr, host.public_ip, preset.vpn.is_some());
+    let dns = web::dns(&hosts, &addr, host.public_ip);
 
     let firewall = Firewall {
         provider: answers.provider,
@@ -393,14 +397,21 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
     };
 
     let reserved_ports = ports::reserved(&port_table, host.ephemeral);
-    if media.mode == UdpMode::Range
-        && media.start <= host.ephemeral.1
-        && host.ephemeral.0 <= media.end
-    {
+    let (eph_lo, eph_hi) = host.ephemeral;
+    let in_ephemeral: Vec<String> = port_table
+        .iter()
+        .filter(|p| p.exposure.binds_host() && p.service != "sshd")
+        .filter(|p| p.port <= eph_hi && eph_lo <= p.end)
+        .map(|p| format!("{}/{} ({})", p.label(), p.proto.as_str(), p.service))
+        .collect();
+    if !in_ephemeral.is_empty() {
         warnings.push(format!(
-            "the UDP range {}-{} overlaps the kernel's ephemeral range {}-{}: outgoing connections could take a media port; \
-             the sysctl drop-in reserves it (net.ipv4.ip_local_reserved_ports)",
-            media.start, media.end, host.ephemeral.0, host.ephemeral.1
+            "{} overlap{} the kernel's ephemeral range {eph_lo}-{eph_hi}: outgoing connections could take \
+             {}; the sysctl drop-in reserves {} (net.ipv4.ip_local_reserved_ports)",
+            in_ephemeral.join(", "),
+            if in_ephemeral.len() == 1 { "s" } else { "" },
+            if in_ephemeral.len() == 1 { "that port" } else { "those ports" },
+            if in_ephemeral.len() == 1 { "it" } else { "them" },
         ));
     }
     let sysctl = Sysctl {
@@ -414,6 +425,13 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
         warnings.push(
             "without a proxy everything is plain HTTP: browsers only grant camera and microphone on HTTPS (or on localhost); \
              use this only on a trusted network, or choose --proxy caddy"
+                .into(),
+        );
+    }
+    if host.ssh_guessed && answers.ssh.ports.is_empty() {
+        warnings.push(
+            "the SSH port could not be read (no SSH session, no readable sshd_config): the firewall keeps 22 open; \
+             give --ssh-port PORT if sshd listens elsewhere"
                 .into(),
         );
     }
@@ -510,6 +528,15 @@ fn check_combination(answers: &Answers, preset: &Preset, addr: &Address) -> Resu
                 preset.name, answers.proxy
             ),
             format!("choose one of: {}", modes.join(", ")),
+        ));
+    }
+    if preset.vpn.is_some() && matches!(addr, Address::Domain(_)) {
+        return Err(Error::invalid(
+            format!(
+                "the {} preset is reached over its VPN, so LiveKit must advertise the server's VPN address",
+                preset.name
+            ),
+            "give the server's tailnet address with --ip (see `tailscale ip -4` once it has joined)",
         ));
     }
     if answers.proxy == ProxyMode::CaddyL4 && matches!(addr, Address::Ip(_)) {

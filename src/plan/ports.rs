@@ -8,6 +8,9 @@ use crate::preset::{Expose, Preset, Proto};
 use super::media::{range_size, Media};
 use super::{Exposure, Livekit, Port, Web, SIGNAL_PORT, TURN_TLS_PORT};
 
+/// The service name of the operator's own proxy in the port table (it is not a container).
+pub const EXTERNAL_PROXY: &str = "your-proxy";
+
 fn port(
     port: u16,
     end: u16,
@@ -45,19 +48,21 @@ pub(crate) fn table(
     let open = if vpn { Exposure::Vpn } else { Exposure::Public };
     let mut ports = Vec::new();
 
-    let ssh_ports = if answers.ssh.ports.is_empty() {
-        &host.ssh_ports
-    } else {
-        &answers.ssh.ports
-    };
+    // Every port sshd may listen on: what the operator named and what this host shows.
+    let mut ssh_ports: Vec<u16> = answers
+        .ssh
+        .ports
+        .iter()
+        .chain(host.ssh_ports.iter().filter(|_| !host.ssh_guessed))
+        .copied()
+        .collect();
     // A firewall without SSH would lock the operator out; sshd's default port is the last resort.
-    let fallback = [22];
-    let ssh_ports: &[u16] = if ssh_ports.is_empty() {
-        &fallback
-    } else {
-        ssh_ports
-    };
-    for &p in ssh_ports {
+    if ssh_ports.is_empty() {
+        ssh_ports.push(22);
+    }
+    ssh_ports.sort_unstable();
+    ssh_ports.dedup();
+    for &p in &ssh_ports {
         let mut row = port(
             p,
             p,
@@ -96,7 +101,30 @@ pub(crate) fn table(
                 ports.push(port(80, 80, Proto::Tcp, open, "caddy", why, true));
             }
         }
-        ProxyMode::External | ProxyMode::None => {}
+        // The operator's own proxy serves the site; the firewall must let it be reached.
+        ProxyMode::External => {
+            ports.push(port(
+                web.https_port,
+                web.https_port,
+                Proto::Tcp,
+                open,
+                EXTERNAL_PROXY,
+                "HTTPS: your own proxy (nginx, Traefik) in front of the services",
+                true,
+            ));
+            if web.redirect_http {
+                ports.push(port(
+                    80,
+                    80,
+                    Proto::Tcp,
+                    open,
+                    EXTERNAL_PROXY,
+                    "HTTP: your proxy's certificate issuance and redirects to HTTPS",
+                    true,
+                ));
+            }
+        }
+        ProxyMode::None => {}
     }
 
     let signal = if super::web::signal_via_app(preset) {
@@ -265,7 +293,9 @@ fn free_start(ports: &[Port], media: &Media) -> Option<u16> {
                 && !(p.service == "livekit" && p.port == media.start)
         })
         .collect();
-    let candidates = (50000u32..=65535).chain(10000..50000).step_by(100);
+    let candidates = (50000u32..=65535)
+        .step_by(100)
+        .chain((10000u32..50000).step_by(100));
     candidates
         .filter(|s| s + count - 1 <= 65535)
         .find(|&s| {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::answers::{Answers, ImageRef, ProxyMode};
 use crate::error::Error;
-use crate::preset::{AppService, NetworkKind, Preset};
+use crate::preset::{AppService, Expose, NetworkKind, Preset};
 
 use super::{
     Exposure, Mount, Port, Publish, Service, Urls, CADDY_IMAGE, CADDY_L4_IMAGE, LIVEKIT_IMAGE,
@@ -228,7 +228,7 @@ fn app_service(
     let mut env = BTreeMap::new();
     let mut secret_env = BTreeMap::new();
     for (key, value) in &app.env {
-        let resolved = expand(value, urls).map_err(|placeholder| Error::Other {
+        let resolved = expand(value, urls, &service_urls(answers, preset, urls)).map_err(|placeholder| Error::Other {
             message: format!(
                 "preset {}: service `{}` uses {{{{{placeholder}}}}} in {key}, which this plan does not have",
                 preset.name, app.name
@@ -311,9 +311,38 @@ fn secret_names(value: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The WebSocket form of an HTTP URL.
+fn websocket_url(url: &str) -> String {
+    url.replacen("https://", "wss://", 1)
+        .replacen("http://", "ws://", 1)
+}
+
+/// Where each web service is reached from a browser: the site itself behind a proxy (services
+/// share its origin and are told apart by path), the service's own port without one.
+fn service_urls(answers: &Answers, preset: &Preset, urls: &Urls) -> BTreeMap<String, String> {
+    let host = answers.address().map(|a| a.url_host()).unwrap_or_default();
+    preset
+        .services
+        .iter()
+        .filter_map(|s| {
+            let web = s.ports.iter().find(|p| p.expose == Expose::Web)?;
+            let url = if answers.proxy == ProxyMode::None {
+                Some(format!("http://{host}:{}", web.port))
+            } else {
+                urls.site.clone()
+            };
+            url.map(|u| (s.name.clone(), u))
+        })
+        .collect()
+}
+
 /// Replace the plan's placeholders; `{{secret.*}}` stay for the renderer, which has the values.
 /// Returns the unknown placeholder's name on failure.
-fn expand(value: &str, urls: &Urls) -> Result<String, String> {
+fn expand(
+    value: &str,
+    urls: &Urls,
+    service_urls: &BTreeMap<String, String>,
+) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = value;
     while let Some(open) = rest.find("{{") {
@@ -326,14 +355,15 @@ fn expand(value: &str, urls: &Urls) -> Result<String, String> {
         let name = &after[..close];
         let replacement = match name {
             "public_url" => urls.site.clone(),
-            "public_wss" => urls.site.as_ref().map(|s| {
-                s.replacen("https://", "wss://", 1)
-                    .replacen("http://", "ws://", 1)
-            }),
+            "public_wss" => urls.site.as_deref().map(websocket_url),
             "livekit_url" => Some(urls.livekit.clone()),
             // Both live in secrets.toml; the renderer fills them into the service's 0600 env file.
             "livekit_api_key" => Some("{{livekit_api_key}}".to_string()),
             n if n.starts_with("secret.") => Some(format!("{{{{{n}}}}}")),
+            n if n.starts_with("service_url.") => service_urls.get(&n[12..]).cloned(),
+            n if n.starts_with("service_wss.") => {
+                service_urls.get(&n[12..]).map(|u| websocket_url(u))
+            }
             _ => None,
         };
         match replacement {

@@ -194,20 +194,17 @@ fn a_restricted_admin_port_follows_the_ssh_source() {
 }
 
 #[test]
-fn a_vpn_only_domain_uses_caddys_own_ca_and_the_vpn_address() {
+fn a_vpn_preset_needs_the_vpn_address_and_dns_uses_the_public_one() {
     let preset = preset::find("private").unwrap();
     let a = answers(&preset, ProxyMode::Caddy, "meet.tailnet.example");
+    let err = build(&a, &preset, &HostFacts::default()).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(err.hint().unwrap().contains("--ip"), "{:?}", err.hint());
+
     let host = HostFacts {
         public_ip: Some("203.0.113.7".parse().unwrap()),
         ..HostFacts::default()
     };
-    let plan = build(&a, &preset, &host).unwrap();
-    assert!(
-        plan.web.internal_tls,
-        "no public CA can reach a VPN-only host"
-    );
-    assert_eq!(plan.dns[0].value, "<this server's VPN address>");
-
     let public = preset::find("livekit").unwrap();
     let a = answers(&public, ProxyMode::Caddy, "meet.example.com");
     let plan = build(&a, &public, &host).unwrap();
@@ -215,5 +212,20 @@ fn a_vpn_only_domain_uses_caddys_own_ca_and_the_vpn_address() {
     assert_eq!(
         (plan.dns[0].kind.as_str(), plan.dns[0].value.as_str()),
         ("A", "203.0.113.7")
+    );
+}
+
+#[test]
+fn external_mode_opens_the_operators_own_proxy() {
+    let preset = preset::find("livekit").unwrap();
+    let a = answers(&preset, ProxyMode::External, "meet.example.com");
+    let plan = build(&a, &preset, &HostFacts::default()).unwrap();
+    for number in [443, 80] {
+        let p = port(&plan, ports::EXTERNAL_PROXY, number);
+        assert_eq!(p.exposure, Exposure::Public);
+    }
+    assert_eq!(
+        port(&plan, "livekit", SIGNAL_PORT).exposure,
+        Exposure::Proxied
     );
 }

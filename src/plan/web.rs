@@ -81,12 +81,13 @@ pub(crate) fn hosts(answers: &Answers, preset: &Preset, addr: &Address) -> Resul
     })
 }
 
-pub(crate) fn front_door(preset: &Preset, addr: &Address) -> Web {
+pub(crate) fn front_door(answers: &Answers, preset: &Preset, addr: &Address) -> Web {
     Web {
+        email: answers.email.as_ref().map(|e| e.as_str().to_string()),
         https_port: preset.web.https_port,
         redirect_http: preset.web.redirect_http,
-        // No public CA can check a bare IP address, nor a host reached only over a VPN.
-        internal_tls: matches!(addr, Address::Ip(_)) || preset.vpn.is_some(),
+        // No public CA can check a bare IP address.
+        internal_tls: matches!(addr, Address::Ip(_)),
     }
 }
 
@@ -244,14 +245,11 @@ pub(crate) fn dns(
     hosts: &Hosts,
     addr: &Address,
     public_ip: Option<std::net::IpAddr>,
-    vpn: bool,
 ) -> Vec<DnsRecord> {
     let Address::Domain(domain) = addr else {
         return Vec::new();
     };
     let (kind, value) = match public_ip {
-        // Over a VPN the name must resolve to the server's VPN address, which selkie cannot see.
-        _ if vpn => ("A", "<this server's VPN address>".to_string()),
         Some(ip) if ip.is_ipv6() => ("AAAA", ip.to_string()),
         Some(ip) => ("A", ip.to_string()),
         None => ("A", "<this server's public IPv4>".to_string()),

@@ -128,6 +128,12 @@ fn service(s: &Service) -> ComposeService {
     }
 }
 
+/// `.env` beside the compose file: pins the project name whatever the directory is called
+/// (Compose v1, which Debian ships, has no top-level `name:`; both versions read this file).
+pub fn env_file() -> String {
+    format!("# Read by docker compose in this directory.\nCOMPOSE_PROJECT_NAME={PROJECT}\n")
+}
+
 /// The compose file.
 pub fn compose(plan: &Plan) -> String {
     let services: BTreeMap<String, ComposeService> = plan
@@ -173,10 +179,11 @@ pub fn compose(plan: &Plan) -> String {
     .unwrap_or_else(|e| format!("# could not serialise the compose file: {e}\n"));
     format!(
         "# docker-compose.yml, written by selkie for the {} preset: the containers selkie runs.\n\
-         # Start order: {}.\n\
+         # selkie starts them in this order: {}.\n\
          # LiveKit and the proxy use host networking (Docker would otherwise publish the UDP\n\
          # range one port at a time); other ports are published on 127.0.0.1 unless public.\n\
-         # Run it from the deployment directory: docker compose up -d\n\
+         # Use either this file or selkie, not both at once (the container names are the same):\n\
+         # `selkie down` first, then from the deployment directory: docker compose up -d\n\
          {body}",
         plan.preset,
         order.join(", ")

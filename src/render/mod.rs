@@ -20,8 +20,7 @@ pub struct RenderedFile {
     pub contents: String,
     /// Holds a secret: written 0600, never shown, never in snapshots.
     pub secret: bool,
-    /// A script the operator runs: written 0700 (0755 would let others read it, which is harmless
-    /// but unnecessary).
+    /// A script the operator runs: written 0755 (it holds no secret).
     pub executable: bool,
 }
 
@@ -84,6 +83,7 @@ pub fn public_files(plan: &Plan) -> Vec<RenderedFile> {
         "docker-compose.yml",
         compose::compose(plan),
     ));
+    files.push(RenderedFile::public(".env", compose::env_file()));
     for kind in HostFirewall::ALL {
         let contents = firewall::host(plan, *kind);
         files.push(match kind {

@@ -56,6 +56,12 @@ fn header(plan: &Plan) -> String {
 /// The global options the plan needs, each after the comment that says why it is there.
 fn global_options(plan: &Plan) -> Vec<(&'static str, String)> {
     let mut options = Vec::new();
+    if let (Some(email), false) = (&plan.web.email, plan.web.internal_tls) {
+        options.push((
+            "The certificate authority writes here before a certificate expires.",
+            format!("email {email}"),
+        ));
+    }
     if plan.web.https_port != 443 {
         options.push((
             "Every site below is served on this port instead of 443.",

@@ -95,6 +95,26 @@ struct Upstream {
 #[derive(Serialize)]
 struct Tls {
     certificates: Certificates,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    automation: Option<Automation>,
+}
+
+/// Only written with an e-mail address: the ACME issuer then carries it for expiry notices.
+#[derive(Serialize)]
+struct Automation {
+    policies: Vec<Policy>,
+}
+
+#[derive(Serialize)]
+struct Policy {
+    subjects: Vec<String>,
+    issuers: Vec<Issuer>,
+}
+
+#[derive(Serialize)]
+struct Issuer {
+    module: &'static str,
+    email: String,
 }
 
 #[derive(Serialize)]
@@ -209,6 +229,15 @@ pub(super) fn render(plan: &Plan) -> String {
                 )]),
             },
             tls: Tls {
+                automation: plan.web.email.as_ref().map(|email| Automation {
+                    policies: vec![Policy {
+                        subjects: hosts.clone(),
+                        issuers: vec![Issuer {
+                            module: "acme",
+                            email: email.clone(),
+                        }],
+                    }],
+                }),
                 certificates: Certificates { automate: hosts },
             },
             http: redirect,
