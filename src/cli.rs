@@ -25,6 +25,8 @@ pub enum Command {
     Firewall(FirewallArgs),
     /// Stop and remove the stack's containers (data volumes stay unless --volumes).
     Down(DownArgs),
+    /// Live health of every service and port: a dashboard, or --once / --json for scripts.
+    Status(StatusArgs),
 }
 
 /// Where the deployment lives.
@@ -112,6 +114,24 @@ pub struct PlanArgs {
     /// Machine-readable output with keys services, ports, dns, firewall, warnings.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Probe once and print a table (exit 0 when healthy, 1 when degraded or down).
+    #[arg(long)]
+    pub once: bool,
+    /// Probe once and print JSON (same exit codes as --once).
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds between refreshes of the dashboard.
+    #[arg(long, value_name = "SECS", default_value = "2")]
+    pub interval: String,
+    /// Seconds each probe may take.
+    #[arg(long, value_name = "SECS", default_value = "2")]
+    pub timeout: String,
 }
 
 #[derive(Debug, Args)]

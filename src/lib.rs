@@ -6,8 +6,10 @@
 pub mod answers;
 pub mod cli;
 pub mod commands;
+pub mod dashboard;
 pub mod docker;
 pub mod error;
+pub mod health;
 pub mod host;
 pub mod plan;
 pub mod preset;

@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::run(args),
         Command::Firewall(args) => commands::firewall::run(args),
         Command::Down(args) => commands::down::run(args),
+        Command::Status(args) => commands::status::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

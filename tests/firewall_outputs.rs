@@ -1,33 +1,53 @@
 //! Every firewall output, for every fixture plan, every host firewall and every provider: checked by
 //! the real tools (bash -n, shellcheck, nft -c) and by the property that it opens exactly the
-//! plan's public ports.
+//! plan's public ports, each from its own source. The scripts run for real in `live`.
 
 mod common;
+mod firewall_extract;
+#[path = "firewall_extract/live.rs"]
+mod live;
+#[path = "firewall_extract/netns.rs"]
+mod netns;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use selkie::answers::{HostFirewall, Provider};
+use selkie::answers::{Cidr, HostFirewall, Provider};
 use selkie::plan::{Exposure, Plan};
 use selkie::preset::Proto;
 use selkie::render::firewall;
 
-/// What an output opens: protocol, first port, last port.
-type Opened = BTreeSet<(Proto, u16, u16)>;
+use firewall_extract::{expected, range, Opened};
 
 /// Every plan to check: each fixture as it is and with its SSH restricted to an IPv6 network and one
 /// other rule restricted to an IPv4 one (sources change the syntax of every output), each for every
-/// provider (the provider changes the host outputs on Oracle).
+/// provider (the provider changes the host outputs on Oracle). A restriction is made in the port
+/// table and in the firewall rules alike, as the planner would.
 fn plans() -> Vec<(String, Plan)> {
     let mut out = Vec::new();
     for case in common::cases() {
         let mut restricted = case.plan.clone();
+        let ssh: Cidr = "2001:db8:4::/64".parse().unwrap();
+        let admin: Cidr = "198.51.100.0/24".parse().unwrap();
+        let mut changes = Vec::new();
         for rule in &mut restricted.firewall.ssh {
-            rule.source = Some("2001:db8:4::/64".parse().unwrap());
+            rule.source = Some(ssh);
+            changes.push((rule.service.clone(), rule.port, rule.proto, ssh));
         }
         if let Some(rule) = restricted.firewall.rules.first_mut() {
-            rule.source = Some("198.51.100.0/24".parse().unwrap());
+            rule.source = Some(admin);
+            changes.push((rule.service.clone(), rule.port, rule.proto, admin));
+        }
+        for (service, port, proto, source) in changes {
+            for row in restricted.ports.iter_mut().filter(|p| {
+                p.exposure == Exposure::Public
+                    && p.service == service
+                    && p.port == port
+                    && p.proto == proto
+            }) {
+                row.source = Some(source);
+            }
         }
         for (variant, plan) in [("", &case.plan), ("-restricted", &restricted)] {
             for provider in Provider::ALL {
@@ -40,247 +60,17 @@ fn plans() -> Vec<(String, Plan)> {
     out
 }
 
-fn expected(plan: &Plan) -> Opened {
-    plan.public_ports()
-        .map(|p| (p.proto, p.port, p.end))
-        .collect()
-}
-
-fn proto(text: &str) -> Proto {
-    match text.to_ascii_lowercase().as_str() {
-        "tcp" | "6" => Proto::Tcp,
-        "udp" | "17" => Proto::Udp,
-        other => panic!("unknown protocol `{other}`"),
-    }
-}
-
-/// `80` or `50000{sep}50119`.
-fn range(text: &str, sep: char) -> (u16, u16) {
-    let (a, b) = text.split_once(sep).unwrap_or((text, text));
-    let parse = |s: &str| {
-        s.trim()
-            .parse::<u16>()
-            .unwrap_or_else(|_| panic!("not a port: `{text}`"))
-    };
-    (parse(a), parse(b))
-}
-
-/// Lines that are not comments, with backslash continuations joined.
-fn code_lines(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut pending = String::new();
-    for line in text.lines() {
-        if line.trim_start().starts_with('#') {
-            continue;
-        }
-        if let Some(head) = line.strip_suffix('\\') {
-            pending.push_str(head);
-            continue;
-        }
-        pending.push_str(line);
-        out.push(std::mem::take(&mut pending));
-    }
-    out
-}
-
-/// The text after `key` up to the first of `ends`.
-fn after<'a>(text: &'a str, key: &str, ends: &[char]) -> Option<&'a str> {
-    let start = text.find(key)? + key.len();
-    let rest = &text[start..];
-    Some(rest.split(|c| ends.contains(&c)).next().unwrap_or(rest))
-}
-
-/// The token after `flag` in a whitespace-separated line.
-fn token_after<'a>(tokens: &[&'a str], flag: &str) -> Option<&'a str> {
-    tokens
-        .iter()
-        .position(|t| *t == flag)
-        .and_then(|i| tokens.get(i + 1).copied())
-}
-
-fn ufw(line: &str) -> Opened {
-    let tokens: Vec<&str> = line.split_whitespace().collect();
-    // `ufw allow in on IFACE` trusts an interface and opens no port.
-    if !line.trim_start().starts_with("ufw allow")
-        || line.trim_start().starts_with("ufw allow in on ")
-    {
-        return Opened::new();
-    }
-    let entry = match (token_after(&tokens, "proto"), token_after(&tokens, "port")) {
-        (Some(p), Some(ports)) => (p, ports),
-        _ => tokens[2]
-            .split_once('/')
-            .map(|(ports, p)| (p, ports))
-            .unwrap(),
-    };
-    let (a, b) = range(entry.1, ':');
-    [(proto(entry.0), a, b)].into()
-}
-
-fn firewalld(line: &str) -> Opened {
-    let mut out = Opened::new();
-    if let Some(spec) = after(line, "--add-port=", &[' ', '\'']) {
-        let (ports, p) = spec.split_once('/').unwrap();
-        let (a, b) = range(ports, '-');
-        out.insert((proto(p), a, b));
-    }
-    if let (Some(ports), Some(p)) = (
-        after(line, "port port=\"", &['"']),
-        after(line, "protocol=\"", &['"']),
-    ) {
-        let (a, b) = range(ports, '-');
-        out.insert((proto(p), a, b));
-    }
-    out
-}
-
-fn nft(line: &str) -> Opened {
-    let tokens: Vec<&str> = line.split_whitespace().collect();
-    let mut out = Opened::new();
-    for (i, t) in tokens.iter().enumerate() {
-        if *t == "dport" && i > 0 {
-            let (a, b) = range(tokens[i + 1], '-');
-            out.insert((proto(tokens[i - 1]), a, b));
-        }
-    }
-    out
-}
-
-fn iptables(line: &str) -> Opened {
-    let tokens: Vec<&str> = line.split_whitespace().collect();
-    match (
-        tokens.first(),
-        token_after(&tokens, "-p"),
-        token_after(&tokens, "--dport"),
-    ) {
-        (Some(&"allow"), Some(p), Some(ports)) => {
-            let (a, b) = range(ports, ':');
-            [(proto(p), a, b)].into()
-        }
-        _ => Opened::new(),
-    }
-}
-
-fn host_ports(kind: HostFirewall, line: &str) -> Opened {
-    match kind {
-        HostFirewall::Ufw => ufw(line),
-        HostFirewall::Firewalld => firewalld(line),
-        HostFirewall::Nftables => nft(line),
-        HostFirewall::Iptables => iptables(line),
-    }
-}
-
-/// Each `"key":"tcp"` … `start`…`end` pair on a line of JSON, for the providers that take JSON.
-fn json_pairs(line: &str, proto_key: &str, start_key: &str, end_key: Option<&str>) -> Opened {
-    let mut out = Opened::new();
-    for chunk in line.split(proto_key).skip(1) {
-        let p = chunk.split('"').next().unwrap();
-        let entries: Vec<(u16, u16)> = match end_key {
-            Some(end_key) => {
-                let start = after(chunk, start_key, &[',', '}']).unwrap();
-                let end = after(chunk, end_key, &[',', '}']).unwrap();
-                vec![(range(start, '-').0, range(end, '-').0)]
-            }
-            // A quoted list: "3478,50000-50119".
-            None => after(chunk, start_key, &['"'])
-                .unwrap()
-                .split(',')
-                .map(|s| range(s, '-'))
-                .collect(),
-        };
-        for (a, b) in entries {
-            out.insert((proto(p), a, b));
-        }
-    }
-    out
-}
-
-fn cloud_ports(provider: Provider, text: &str) -> Opened {
-    let mut out = Opened::new();
-    let mut in_inbound = false;
-    let mut in_console = false;
-    for line in code_lines(text) {
-        let tokens: Vec<&str> = line.split_whitespace().collect();
-        match provider {
-            Provider::DigitalOcean => {
-                if line.starts_with("INBOUND=(") {
-                    in_inbound = true;
-                } else if line.starts_with(')') {
-                    in_inbound = false;
-                } else if in_inbound {
-                    let p = after(&line, "protocol:", &[',']).unwrap();
-                    let (a, b) = range(after(&line, "ports:", &[',']).unwrap(), '-');
-                    out.insert((proto(p), a, b));
-                }
-            }
-            Provider::Aws if line.starts_with("allow '") => {
-                out.extend(json_pairs(
-                    &line,
-                    "\"IpProtocol\":\"",
-                    "\"FromPort\":",
-                    Some("\"ToPort\":"),
-                ));
-            }
-            Provider::Hetzner => {
-                out.extend(json_pairs(&line, "\"protocol\":\"", "\"port\":\"", None))
-            }
-            Provider::Oracle => out.extend(json_pairs(
-                &line,
-                "\"protocol\":\"",
-                "\"min\":",
-                Some("\"max\":"),
-            )),
-            Provider::Linode => {
-                out.extend(json_pairs(&line, "\"protocol\":\"", "\"ports\":\"", None))
-            }
-            Provider::Gcp if line.starts_with("fw_rule ") => {
-                for spec in after(&line, "--allow=", &[' ']).unwrap().split(',') {
-                    let (p, ports) = spec.split_once(':').unwrap();
-                    let (a, b) = range(ports, '-');
-                    out.insert((proto(p), a, b));
-                }
-            }
-            Provider::Azure if line.starts_with("nsg_rule ") => {
-                let p = token_after(&tokens, "--protocol").unwrap();
-                let start = tokens
-                    .iter()
-                    .position(|t| *t == "--destination-port-ranges")
-                    .unwrap();
-                for ports in tokens[start + 1..]
-                    .iter()
-                    .take_while(|t| !t.starts_with("--"))
-                {
-                    let (a, b) = range(ports, '-');
-                    out.insert((proto(p), a, b));
-                }
-            }
-            Provider::Vultr
-                if line
-                    .trim_start()
-                    .starts_with("vultr-cli firewall rule create") =>
-            {
-                let (a, b) = range(token_after(&tokens, "--port").unwrap(), ':');
-                out.insert((proto(token_after(&tokens, "--protocol").unwrap()), a, b));
-            }
-            Provider::Scaleway | Provider::Ovh => {
-                if line.starts_with("cat <<'RULES'") {
-                    in_console = true;
-                } else if line == "RULES" {
-                    in_console = false;
-                } else if in_console && matches!(tokens.first(), Some(&"tcp") | Some(&"udp")) {
-                    let (a, b) = range(tokens[1], '-');
-                    out.insert((proto(tokens[0]), a, b));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+/// Whether two openings share a port of one protocol.
+fn overlaps(a: (Proto, u16, u16), b: (Proto, u16, u16)) -> bool {
+    a.0 == b.0 && a.1 <= b.2 && b.1 <= a.2
 }
 
 /// Ports that must never be opened: the plan's non-public ones that no public port shares.
-fn must_stay_shut(plan: &Plan) -> Opened {
-    let public = expected(plan);
+fn must_stay_shut(plan: &Plan) -> Vec<(Proto, u16, u16)> {
+    let public: Vec<(Proto, u16, u16)> = plan
+        .public_ports()
+        .map(|p| (p.proto, p.port, p.end))
+        .collect();
     plan.ports
         .iter()
         .filter(|p| {
@@ -290,45 +80,41 @@ fn must_stay_shut(plan: &Plan) -> Opened {
             )
         })
         .map(|p| (p.proto, p.port, p.end))
-        .filter(|k| {
-            !public
-                .iter()
-                .any(|o| o.0 == k.0 && o.1 <= k.2 && k.1 <= o.2)
-        })
+        .filter(|k| !public.iter().any(|o| overlaps(*o, *k)))
         .collect()
 }
 
+/// The output opens the plan's public ports, each from exactly its own source, and nothing else.
 fn check_opens_exactly(name: &str, what: &str, opened: &Opened, plan: &Plan, text: &str) {
-    assert_eq!(
-        opened,
-        &expected(plan),
-        "{name} {what} opens the wrong ports:\n{text}"
+    let want = expected(plan);
+    assert!(
+        opened == &want,
+        "{name} {what} opens the wrong ports or sources:\n  missing: {:?}\n  extra: {:?}\n{text}",
+        want.difference(opened).collect::<Vec<_>>(),
+        opened.difference(&want).collect::<Vec<_>>(),
     );
     for shut in must_stay_shut(plan) {
         assert!(
-            !opened
-                .iter()
-                .any(|o| o.0 == shut.0 && o.1 <= shut.2 && shut.1 <= o.2),
+            !opened.iter().any(|o| overlaps((o.0, o.1, o.2), shut)),
             "{name} {what} opens the non-public {shut:?}:\n{text}"
         );
     }
 }
 
 #[test]
-fn every_output_opens_exactly_the_public_ports() {
+fn every_output_opens_exactly_the_public_ports_from_their_sources() {
+    let mut restricted = 0;
     for (name, plan) in plans() {
+        restricted += usize::from(plan.public_ports().any(|p| p.source.is_some()));
         for kind in HostFirewall::ALL {
             let text = firewall::host(&plan, *kind);
-            let opened: Opened = code_lines(&text)
-                .iter()
-                .flat_map(|l| host_ports(*kind, l))
-                .collect();
+            let opened = firewall_extract::host(*kind, &text);
             check_opens_exactly(&name, kind.as_str(), &opened, &plan, &text);
         }
         match firewall::cloud(&plan, plan.firewall.provider) {
             None => assert_eq!(plan.firewall.provider, Provider::None, "{name}"),
             Some(text) => {
-                let opened = cloud_ports(plan.firewall.provider, &text);
+                let opened = firewall_extract::cloud::cloud(plan.firewall.provider, &text);
                 check_opens_exactly(
                     &name,
                     plan.firewall.provider.as_str(),
@@ -339,16 +125,24 @@ fn every_output_opens_exactly_the_public_ports() {
             }
         }
     }
+    assert!(restricted > 50, "only {restricted} plans restrict a source");
 }
 
-/// Lines that deny or switch the firewall on, per host firewall.
+/// Lines that deny, delete or switch the firewall on, per host firewall.
 fn is_deny(kind: HostFirewall, line: &str) -> bool {
     let line = line.trim();
     let starts: &[&str] = match kind {
-        HostFirewall::Ufw => &["ufw default deny", "ufw --force enable", "ufw enable"],
+        HostFirewall::Ufw => &[
+            "ufw default deny",
+            "ufw --force enable",
+            "ufw enable",
+            "ufw --force delete",
+        ],
         HostFirewall::Firewalld => &[
             "firewall-cmd --permanent --zone=\"$ZONE\" --set-target",
             "firewall-cmd --permanent --zone=\"$ZONE\" --remove-service",
+            "firewall-cmd --permanent --zone=\"$ZONE\" --remove-rich-rule",
+            "firewall-cmd --permanent --delete-service",
             "firewall-cmd --reload",
             "systemctl enable firewalld",
         ],
@@ -370,49 +164,51 @@ fn is_deny(kind: HostFirewall, line: &str) -> bool {
 
 #[test]
 fn ssh_comes_before_any_deny_or_enable_line() {
+    use firewall_extract::Scope;
     for (name, plan) in plans() {
         let ssh: Opened = plan
             .firewall
             .ssh
             .iter()
-            .map(|r| (r.proto, r.port, r.end))
+            .flat_map(|r| {
+                firewall_extract::sources(r.source)
+                    .into_iter()
+                    .map(|s| (r.proto, r.port, r.end, s))
+            })
             .collect();
         assert!(!ssh.is_empty(), "{name}: the fixtures all have SSH");
         for kind in HostFirewall::ALL {
             let text = firewall::host(&plan, *kind);
             // iptables and ip6tables are separate firewalls: check each on its own.
-            let scopes: &[&str] = match kind {
-                HostFirewall::Iptables => &["iptables ", "ip6tables "],
-                _ => &[""],
+            let scopes: &[Option<Scope>] = match kind {
+                HostFirewall::Iptables => &[Some(Scope::V4), Some(Scope::V6)],
+                _ => &[None],
             };
             for scope in scopes {
-                let lines: Vec<String> = code_lines(&text)
+                let lines: Vec<firewall_extract::Line> = firewall_extract::host_lines(*kind, &text)
                     .into_iter()
-                    .filter(|l| l.contains(scope))
+                    .filter(|l| scope.is_none() || l.scope.is_none() || l.scope == *scope)
                     .collect();
                 let ssh_at: Vec<usize> = (0..lines.len())
-                    .filter(|i| {
-                        host_ports(*kind, &lines[*i])
-                            .iter()
-                            .any(|o| ssh.contains(o))
-                    })
+                    .filter(|i| lines[*i].opened.iter().any(|o| ssh.contains(o)))
                     .collect();
+                // firewalld opens SSH and other ports open to everyone in one service, SSH first.
                 let other_at = (0..lines.len()).find(|i| {
-                    host_ports(*kind, &lines[*i])
-                        .iter()
-                        .any(|o| !ssh.contains(o))
+                    let opened = &lines[*i].opened;
+                    opened.iter().any(|o| !ssh.contains(o))
+                        && !opened.iter().any(|o| ssh.contains(o))
                 });
-                let deny_at = (0..lines.len()).find(|i| is_deny(*kind, &lines[*i]));
+                let deny_at = (0..lines.len()).find(|i| is_deny(*kind, &lines[*i].text));
                 let last_ssh = ssh_at.last().copied();
                 // An SSH source of one family leaves the other family's firewall without SSH.
                 if last_ssh.is_none() {
-                    assert!(!scope.is_empty(), "{name} {kind}: no SSH rule\n{text}");
+                    assert!(scope.is_some(), "{name} {kind}: no SSH rule\n{text}");
                     continue;
                 }
                 for after in [deny_at, other_at].into_iter().flatten() {
                     assert!(
                         last_ssh < Some(after),
-                        "{name} {kind} `{scope}`: SSH after line {after}\n{text}"
+                        "{name} {kind} {scope:?}: SSH after line {after}\n{text}"
                     );
                 }
             }
@@ -511,7 +307,7 @@ fn client_rules_name_only_ports_clients_reach() {
     for case in common::cases() {
         let plan = &case.plan;
         let text = firewall::clients(plan);
-        let reachable: Opened = plan
+        let reachable: BTreeSet<(Proto, u16, u16)> = plan
             .ports
             .iter()
             .filter(|p| {
@@ -519,7 +315,7 @@ fn client_rules_name_only_ports_clients_reach() {
             })
             .map(|p| (p.proto, p.port, p.end))
             .collect();
-        let mut listed = Opened::new();
+        let mut listed = BTreeSet::new();
         for line in text
             .lines()
             .filter(|l| l.starts_with("| ") && !l.starts_with("| Destination"))
@@ -528,7 +324,7 @@ fn client_rules_name_only_ports_clients_reach() {
             let mut words = cell.split_whitespace();
             let (p, ports) = (words.next().unwrap(), words.next().unwrap());
             let (a, b) = range(ports, '-');
-            listed.insert((proto(p), a, b));
+            listed.insert((firewall_extract::proto(p), a, b));
         }
         assert!(
             listed.is_subset(&reachable),

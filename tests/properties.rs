@@ -1,15 +1,17 @@
-//! Properties of the plan over random answers: determinism, no port clashes, exposure and
-//! firewall consistency.
+//! Properties of the plan over random answers: determinism, no port clashes, exposure, and host
+//! firewall outputs that open exactly the public ports, each from its own source.
 
 mod common;
+mod firewall_extract;
 
 use proptest::prelude::*;
 
-use selkie::answers::{ProxyMode, UdpMode};
+use selkie::answers::{HostFirewall, Provider, ProxyMode, UdpMode};
 use selkie::host::HostFacts;
 use selkie::plan::{self, Exposure};
 use selkie::preset;
 use selkie::render;
+use selkie::render::firewall;
 
 fn arb_answers() -> impl Strategy<Value = (selkie::preset::Preset, selkie::answers::Answers)> {
     let presets = preset::all();
@@ -20,23 +22,32 @@ fn arb_answers() -> impl Strategy<Value = (selkie::preset::Preset, selkie::answe
         prop_oneof![1u32..=500, 1u32..=10_000],
         any::<bool>(),
         proptest::option::of(1024u16..=65535),
+        0..3usize,
+        0..Provider::ALL.len(),
     )
-        .prop_map(move |(p, m, domain, people, mux, start)| {
-            let preset = presets[p].clone();
-            let allowed: Vec<ProxyMode> = ProxyMode::ALL
-                .iter()
-                .copied()
-                .filter(|x| preset.allows(*x))
-                .collect();
-            let proxy = allowed[m % allowed.len()];
-            let mut answers =
-                common::answers(&preset, proxy, domain || proxy == ProxyMode::CaddyL4);
-            answers.participants = people.try_into().unwrap();
-            answers.udp = if mux { UdpMode::Mux } else { UdpMode::Range };
-            answers.udp_start = start.map(|s| s.try_into().unwrap());
-            answers.udp_end = None;
-            (preset, answers)
-        })
+        .prop_map(
+            move |(p, m, domain, people, mux, start, ssh_from, provider)| {
+                let preset = presets[p].clone();
+                let allowed: Vec<ProxyMode> = ProxyMode::ALL
+                    .iter()
+                    .copied()
+                    .filter(|x| preset.allows(*x))
+                    .collect();
+                let proxy = allowed[m % allowed.len()];
+                let mut answers =
+                    common::answers(&preset, proxy, domain || proxy == ProxyMode::CaddyL4);
+                answers.participants = people.try_into().unwrap();
+                answers.udp = if mux { UdpMode::Mux } else { UdpMode::Range };
+                answers.udp_start = start.map(|s| s.try_into().unwrap());
+                answers.udp_end = None;
+                // SSH (and the admin ports that follow it) open to everyone, or limited to a network.
+                answers.ssh.allow_from = [None, Some(common::ADMIN), Some("2001:db8:4::/64")]
+                    [ssh_from]
+                    .map(|s| s.parse().unwrap());
+                answers.provider = Provider::ALL[provider];
+                (preset, answers)
+            },
+        )
 }
 
 proptest! {
@@ -67,12 +78,20 @@ proptest! {
             }
         }
 
-        // The firewall opens exactly the public ports, SSH first.
-        let public: Vec<_> = plan.public_ports().map(|p| (p.port, p.end, p.proto)).collect();
-        let opened: Vec<_> = plan.firewall.all().map(|r| (r.port, r.end, r.proto)).collect();
-        let mut a = public.clone(); a.sort();
-        let mut b = opened.clone(); b.sort();
-        prop_assert_eq!(a, b);
+        // Each host firewall output opens exactly the public ports of the port table, each from
+        // its own source (a limited port appears limited, an open one open in both families).
+        let want = firewall_extract::expected(&plan);
+        for kind in HostFirewall::ALL {
+            let text = firewall::host(&plan, *kind);
+            let opened = firewall_extract::host(*kind, &text);
+            prop_assert!(
+                opened == want,
+                "{} opens the wrong ports or sources:\n  missing: {:?}\n  extra: {:?}",
+                kind,
+                want.difference(&opened).collect::<Vec<_>>(),
+                opened.difference(&want).collect::<Vec<_>>()
+            );
+        }
         prop_assert!(plan.firewall.ssh.iter().all(|r| r.service == "sshd"));
         prop_assert!(!plan.firewall.ssh.is_empty());
 

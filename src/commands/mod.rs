@@ -4,6 +4,8 @@ pub mod down;
 pub mod firewall;
 pub mod plan;
 pub mod setup;
+pub mod status;
+mod status_live;
 mod table;
 
 use std::path::{Path, PathBuf};

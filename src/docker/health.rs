@@ -62,11 +62,12 @@ pub async fn http_ready(addr: SocketAddr, timeout: Duration) -> bool {
     matches!(tokio::time::timeout(timeout, attempt).await, Ok(Some(true)))
 }
 
-async fn tail_logs(docker: &Docker, container: &str) -> Vec<String> {
+/// The last `count` lines a container logged (stdout and stderr).
+pub async fn tail_logs(docker: &Docker, container: &str, count: usize) -> Vec<String> {
     let options = LogsOptionsBuilder::default()
         .stdout(true)
         .stderr(true)
-        .tail("30")
+        .tail(&count.to_string())
         .build();
     let mut stream = docker.logs(container, Some(options));
     let mut text = String::new();
@@ -74,7 +75,7 @@ async fn tail_logs(docker: &Docker, container: &str) -> Vec<String> {
         text.push_str(&chunk.to_string());
     }
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let skip = lines.len().saturating_sub(30);
+    let skip = lines.len().saturating_sub(count);
     lines.into_iter().skip(skip).collect()
 }
 
@@ -184,7 +185,7 @@ pub async fn wait(
                 container: want.container.clone(),
                 state: state_text,
                 health_log,
-                logs: tail_logs(docker, &want.container).await,
+                logs: tail_logs(docker, &want.container, 30).await,
                 reason: last_reason,
             });
         }

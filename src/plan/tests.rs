@@ -1,5 +1,6 @@
 use super::*;
-use crate::preset;
+use crate::answers::ProxyMode;
+use crate::preset::{self, Proto};
 use crate::testing::answers;
 
 fn port<'a>(plan: &'a Plan, service: &str, number: u16) -> &'a Port {

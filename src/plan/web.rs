@@ -1,16 +1,24 @@
 //! The web side of the plan: host names, URLs, proxy routes, DNS records and next steps.
 
-use crate::answers::{Address, Answers, ProxyMode};
+use crate::answers::{Address, Answers, Hostname, ProxyMode};
 use crate::error::Error;
 use crate::preset::{Expose, Preset};
 
 use super::{
-    DnsRecord, Hosts, Livekit, Route, Turn, Urls, Web, SIGNAL_PORT, TCP_FALLBACK_PORT,
-    TURN_TLS_PORT, TURN_UDP_PORT,
+    DnsRecord, Livekit, Route, Turn, Urls, Web, SIGNAL_PORT, TCP_FALLBACK_PORT, TURN_TLS_PORT,
+    TURN_UDP_PORT,
 };
 
 /// The path LiveKit gets on the main site when the app owns `/` and the preset names none.
 pub const DEFAULT_LIVEKIT_PATH: &str = "/livekit";
+
+/// The host names of a domain deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Hosts {
+    pub site: String,
+    pub livekit: Option<Hostname>,
+    pub turn: Option<Hostname>,
+}
 
 fn behind_proxy(proxy: ProxyMode) -> bool {
     proxy != ProxyMode::None
@@ -91,14 +99,6 @@ pub(crate) fn front_door(answers: &Answers, preset: &Preset, addr: &Address) -> 
     }
 }
 
-fn with_port(scheme: &str, host: &str, port: u16, default: u16) -> String {
-    if port == default {
-        format!("{scheme}://{host}")
-    } else {
-        format!("{scheme}://{host}:{port}")
-    }
-}
-
 /// The path LiveKit is served under on the main site, if it shares the site with the app.
 pub(crate) fn livekit_path(answers: &Answers, preset: &Preset, hosts: &Hosts) -> Option<String> {
     if !behind_proxy(answers.proxy) || hosts.livekit.is_some() || !preset.app_owns_root() {
@@ -122,24 +122,20 @@ pub(crate) fn urls(
 ) -> Urls {
     let host = addr.url_host();
     if !behind_proxy(answers.proxy) {
-        let root = preset
-            .services
-            .iter()
-            .flat_map(|s| &s.ports)
-            .find(|p| p.expose == Expose::Web && p.route.as_deref() == Some("/"));
         let livekit = if signal_via_app(preset) {
             app_signal_url(preset, &host)
         } else {
             format!("ws://{host}:{SIGNAL_PORT}")
         };
         return Urls {
-            site: root.map(|p| format!("http://{host}:{}", p.port)),
+            site: preset
+                .root_web_port()
+                .map(|port| format!("http://{host}:{port}")),
             livekit,
         };
     }
-    let https = |h: &str| with_port("https", h, web.https_port, 443);
-    let wss = |h: &str| with_port("wss", h, web.https_port, 443);
-    let site = preset.app_owns_root().then(|| https(&host));
+    let wss = |h: &str| web.url("wss", h);
+    let site = preset.app_owns_root().then(|| web.url("https", &host));
     let livekit = if signal_via_app(preset) {
         app_signal_url(preset, &host)
     } else if let Some(lk) = &hosts.livekit {

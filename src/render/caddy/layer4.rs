@@ -184,10 +184,7 @@ pub(super) fn render(plan: &Plan) -> String {
         }
     }
 
-    let port = match plan.web.https_port {
-        443 => String::new(),
-        other => format!(":{other}"),
-    };
+    let port = plan.web.port_suffix();
     let redirect = plan.web.redirect_http.then(|| Http {
         servers: BTreeMap::from([(
             "http_redirect",

@@ -86,11 +86,7 @@ fn http_sites(plan: &Plan) -> Vec<Site<'_>> {
 
 /// `https://HOST` (or `wss://`), with the port when it is not 443.
 fn public_url(plan: &Plan, scheme: &str, host: &str, path: Option<&str>) -> String {
-    let port = match plan.web.https_port {
-        443 => String::new(),
-        other => format!(":{other}"),
-    };
-    format!("{scheme}://{host}{port}{}", path.unwrap_or(""))
+    format!("{}{}", plan.web.url(scheme, host), path.unwrap_or(""))
 }
 
 /// `service: what it carries`, for the comment above a route.

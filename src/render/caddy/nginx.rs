@@ -48,10 +48,7 @@ fn header(plan: &Plan) -> String {
 /// Port 80: certbot's webroot challenges, and a redirect of everything else to HTTPS.
 fn redirect_server(plan: &Plan, sites: &[Site<'_>], out: &mut String) {
     let names: Vec<&str> = sites.iter().map(|s| s.host).collect();
-    let port = match plan.web.https_port {
-        443 => String::new(),
-        other => format!(":{other}"),
-    };
+    let port = plan.web.port_suffix();
     // Only a domain has certbot challenges to answer.
     let (title, challenges) = if plan.web.internal_tls {
         ("a redirect to HTTPS", String::new())

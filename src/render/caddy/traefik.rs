@@ -119,10 +119,11 @@ pub(super) fn render(plan: &Plan) -> String {
 }
 
 fn header(plan: &Plan) -> String {
-    let port_note = match plan.web.https_port {
-        443 => String::new(),
-        other => format!(" (selkie's URLs expect it on port {other})"),
-    };
+    let port_note = plan
+        .web
+        .custom_port()
+        .map(|port| format!(" (selkie's URLs expect it on port {port})"))
+        .unwrap_or_default();
     let certs = if plan.web.internal_tls {
         "# Certificates are yours to provide: `tls: {}` serves the certificate Traefik holds for the\n\
          # address (a tls.certificates entry in a file of the file provider), signed by a CA your\n\

@@ -1,13 +1,15 @@
 //! Host firewalls: ufw, firewalld and iptables scripts, and an nftables ruleset.
 
 mod firewalld;
+mod guard;
 mod iptables;
 mod nftables;
 mod ufw;
 
 use std::fmt::Write as _;
+use std::net::IpAddr;
 
-use crate::answers::{HostFirewall, Provider};
+use crate::answers::{Cidr, HostFirewall, Provider};
 use crate::plan::Plan;
 
 use super::header;
@@ -67,7 +69,8 @@ fn lockout_notes(plan: &Plan, rollback: &str) -> String {
 }
 
 /// The start of every bash script: shebang, strict mode, the header, and the checks that stop it
-/// before it changes anything (root, the tool, and the SSH session's port).
+/// before it changes anything (the SSH session guard, root, and the tool). The guard comes first
+/// so `SELKIE_GUARD_ONLY=1` can run it without root.
 fn bash_preamble(
     plan: &Plan,
     what: &str,
@@ -80,48 +83,92 @@ fn bash_preamble(
     out.push_str(warning);
     out.push_str(&header(plan, what));
     out.push_str(&lockout_notes(plan, rollback));
-    out.push_str(&docker_note());
-    out.push_str("\nset -euo pipefail\n\n");
     out.push_str(
-        "if [[ $(id -u) -ne 0 ]]; then\n  echo \"run this as root: sudo bash $0\" >&2\n  exit 1\nfi\n",
+        "# - Before it changes anything, this script finds the SSH session running it (through sudo,\n\
+         #   which drops SSH_CONNECTION) and stops if the firewall would cut it off: its port not\n\
+         #   opened, or its address outside the network SSH is limited to. SELKIE_FORCE=1 goes on\n\
+         #   anyway; SELKIE_GUARD_ONLY=1 runs only that check.\n",
+    );
+    out.push_str(&docker_note(plan));
+    out.push_str("\nset -euo pipefail\n");
+    out.push_str(&guard::session_guard(plan));
+    out.push_str(
+        "\nif [[ $(id -u) -ne 0 ]]; then\n  echo \"run this as root: sudo bash $0\" >&2\n  exit 1\nfi\n",
     );
     let _ = write!(
         out,
-        "if ! command -v {tool} >/dev/null 2>&1; then\n  echo \"{tool} is not installed: {install}\" >&2\n  exit 1\nfi\n"
+        "if ! command -v {tool} >/dev/null 2>&1; then\n  echo \"{tool} is not installed: {install}\" >&2\n  exit 1\nfi\n\
+         selkie_guard\n"
     );
-    out.push_str(&session_guard(plan));
     out
 }
 
-/// Docker-published ports skip the INPUT chain; say why that does not matter for this stack.
-fn docker_note() -> String {
-    "#\n# Docker: ports Docker publishes are DNAT'd before INPUT and would bypass these rules. selkie runs\n\
-     # LiveKit and the proxy with host networking and publishes bridged containers on 127.0.0.1 only,\n\
-     # so every port above is filtered here.\n"
-        .to_string()
+/// A port of a bridged container that Docker publishes on a non-loopback address: Docker's own
+/// rules let it in (DNAT, then FORWARD), so no INPUT rule of a host firewall ever sees it.
+struct Bypass {
+    label: String,
+    service: String,
+    /// The source the plan restricts the port to, which the host firewall cannot enforce.
+    source: Option<Cidr>,
 }
 
-/// Refuse to run from an SSH session whose port the plan would close. SSH_CONNECTION is
-/// "client_ip client_port server_ip server_port"; sudo's env_reset drops it, so the check only runs
-/// for root logins or `sudo --preserve-env=SSH_CONNECTION`.
-fn session_guard(plan: &Plan) -> String {
+/// Every port the plan publishes beyond loopback, with the source its port row asks for.
+fn docker_bypass(plan: &Plan) -> Vec<Bypass> {
+    let mut out = Vec::new();
+    for service in &plan.services {
+        for publish in &service.publish {
+            let loopback = publish
+                .host_ip
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                continue;
+            }
+            let row = plan.ports.iter().find(|p| {
+                p.service == service.name && p.port == publish.port && p.proto == publish.proto
+            });
+            let span = if publish.end == publish.port {
+                publish.port.to_string()
+            } else {
+                format!("{}-{}", publish.port, publish.end)
+            };
+            out.push(Bypass {
+                label: format!("{span}/{}", publish.proto.as_str()),
+                service: service.name.clone(),
+                source: row.and_then(|r| r.source),
+            });
+        }
+    }
+    out
+}
+
+/// Docker-published ports skip the INPUT chain: say which ports that leaves unfiltered here, or
+/// why it does not matter for this plan.
+fn docker_note(plan: &Plan) -> String {
+    let bypass = docker_bypass(plan);
+    if bypass.is_empty() {
+        return "#\n# Docker: ports Docker publishes are DNAT'd before INPUT and would bypass these rules. selkie runs\n\
+                # LiveKit and the proxy with host networking and publishes bridged containers on 127.0.0.1 only,\n\
+                # so every port above is filtered here.\n"
+            .to_string();
+    }
     let mut out = String::from(
-        "\n# The SSH session running this must stay reachable (set SELKIE_FORCE=1 to skip this check).\n\
-         if [[ -n ${SSH_CONNECTION:-} && ${SELKIE_FORCE:-0} != 1 ]]; then\n  \
-         read -r _ _ _ session_port <<<\"$SSH_CONNECTION\"\n  allowed=0\n",
+        "#\n# Docker: ports Docker publishes are DNAT'd before INPUT and reach their container through\n\
+         # Docker's own rules, so this firewall never sees them. This plan publishes these ports of\n\
+         # bridged containers on every address; they are reachable whatever this firewall says:\n",
     );
-    for rule in &plan.firewall.ssh {
-        let _ = writeln!(
-            out,
-            "  if (( session_port >= {} && session_port <= {} )); then allowed=1; fi",
-            rule.port, rule.end
-        );
+    for b in &bypass {
+        let note = match b.source {
+            Some(source) => format!(
+                "open to everyone: the limit to {source} has no effect here, only a cloud firewall enforces it"
+            ),
+            None => "open to everyone".to_string(),
+        };
+        let _ = writeln!(out, "#   {:<17} {:<12} {note}", b.label, b.service);
     }
     out.push_str(
-        "  if (( allowed == 0 )); then\n    \
-         echo \"this SSH session uses port $session_port, which this firewall does not open:\" >&2\n    \
-         echo \"re-plan with --ssh-port $session_port, or set SELKIE_FORCE=1 if you know better\" >&2\n    \
-         exit 1\n  fi\nfi\n",
+        "# Only a cloud firewall (or rules in Docker's DOCKER-USER chain) filters them. The other ports\n\
+         # above are filtered here.\n",
     );
     out
 }
@@ -133,7 +180,7 @@ mod tests {
     use crate::render::firewall::tests::plan;
 
     #[test]
-    fn every_bash_script_checks_root_tool_and_session_before_changing_anything() {
+    fn every_bash_script_checks_session_root_and_tool_before_changing_anything() {
         let plan = plan("livekit", ProxyMode::Caddy, "meet.example.com", None);
         for kind in [
             HostFirewall::Ufw,
@@ -143,11 +190,35 @@ mod tests {
             let text = render(&plan, kind);
             assert!(text.starts_with("#!/usr/bin/env bash\n"), "{kind}");
             let strict = text.find("set -euo pipefail").unwrap();
-            let guard = text
-                .find("session_port >= 22 && session_port <= 22")
-                .unwrap();
-            assert!(strict < guard, "{kind}");
+            let guard_only = text.find("SELKIE_GUARD_ONLY:-0} == 1").unwrap();
+            let root = text.find("$(id -u) -ne 0").unwrap();
+            let guard = text.find("\nselkie_guard\n").unwrap();
+            assert!(
+                strict < guard_only && guard_only < root && root < guard,
+                "{kind}"
+            );
+            assert!(text.contains("if (( $1 >= 22 && $1 <= 22 ))"), "{kind}");
             assert!(text.contains("systemd-run --on-active=300"), "{kind}");
+        }
+    }
+
+    #[test]
+    fn the_docker_note_names_ports_docker_lets_in() {
+        let lk = plan("livekit", ProxyMode::Caddy, "meet.example.com", None);
+        assert!(docker_note(&lk).contains("so every port above is filtered here"));
+        let reflector = plan(
+            "reflector",
+            ProxyMode::Caddy,
+            "meet.example.com",
+            Some("198.51.100.4"),
+        );
+        for kind in HostFirewall::ALL {
+            let text = render(&reflector, *kind);
+            assert!(!text.contains("every port above is filtered"), "{text}");
+            assert!(
+                text.contains("#   8888/tcp          hatchet      open to everyone: the limit to 198.51.100.4/32 has no effect here"),
+                "{text}"
+            );
         }
     }
 

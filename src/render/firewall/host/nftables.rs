@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use crate::plan::{FirewallRule, Plan};
 
 use super::super::{describe, header, span};
-use super::{lockout_notes, on_oracle};
+use super::{docker_note, lockout_notes, on_oracle};
 
 /// The table every rule lives in; loading the file replaces it and nothing else.
 const TABLE: &str = "inet selkie";
@@ -31,6 +31,7 @@ pub(super) fn ruleset(plan: &Plan) -> String {
         );
     }
     out.push_str(&lockout_notes(plan, &format!("nft delete table {TABLE}")));
+    out.push_str(&docker_note(plan));
 
     let _ = write!(
         out,

@@ -1,0 +1,206 @@
+//! The dashboard's workers: probe rounds on a timer and on Docker events, log tails, restarts.
+//! They never touch the terminal: everything reaches the screen as a dashboard `Event`, and
+//! worker errors also go to `logs/status.log` in the deployment directory.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::query_parameters::{EventsOptionsBuilder, RestartContainerOptionsBuilder};
+use bollard::Docker;
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, Notify};
+
+use crate::dashboard::{self, Command, Event};
+use crate::docker::{connect, health as docker_health, spec::LABEL_PROJECT};
+use crate::error::{Error, Result};
+use crate::health::{self, DockerState};
+use crate::plan::{Plan, PROJECT};
+
+/// Append a line to the status log; the screen belongs to the dashboard.
+fn log(path: &Path, line: &str) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(
+            f,
+            "{} {line}",
+            crate::state::timestamp(std::time::SystemTime::now())
+        );
+    }
+}
+
+async fn try_connect(timeout: Duration) -> Option<Docker> {
+    tokio::time::timeout(timeout, connect::connect())
+        .await
+        .ok()?
+        .ok()
+}
+
+/// A probe round every `interval`, and at once when Docker reports a change or the operator asks.
+async fn probe_loop(
+    plan: Arc<Plan>,
+    events: mpsc::Sender<Event>,
+    refresh: Arc<Notify>,
+    interval: Duration,
+    timeout: Duration,
+    log_path: PathBuf,
+) {
+    let mut docker: Option<Docker> = None;
+    loop {
+        if docker.is_none() {
+            docker = try_connect(timeout).await;
+        }
+        let snapshot =
+            health::collect(&plan, docker.as_ref(), PathBuf::from("/proc"), timeout).await;
+        if let DockerState::Unreachable { reason } = &snapshot.docker {
+            // Reconnect next round: the daemon may be restarting.
+            log(&log_path, &format!("docker unreachable: {reason}"));
+            docker = None;
+        }
+        if events
+            .send(Event::Snapshot(Box::new(snapshot)))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = refresh.notified() => {}
+        }
+    }
+}
+
+/// Docker's event stream for the project's containers; reconnects when it ends.
+async fn watch_docker(events: mpsc::Sender<Event>, refresh: Arc<Notify>, log_path: PathBuf) {
+    let filters = HashMap::from([
+        ("label", vec![format!("{LABEL_PROJECT}={PROJECT}")]),
+        ("type", vec!["container".to_string()]),
+    ]);
+    loop {
+        if let Some(docker) = try_connect(Duration::from_secs(2)).await {
+            let options = EventsOptionsBuilder::default().filters(&filters).build();
+            let mut stream = docker.events(Some(options));
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(_) => {
+                        refresh.notify_one();
+                        if events.send(Event::DockerChanged).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        log(&log_path, &format!("docker events ended: {e}"));
+                        break;
+                    }
+                }
+            }
+        }
+        if events.is_closed() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+/// Carry out what the operator asked for on the dashboard.
+async fn handle_commands(
+    plan: Arc<Plan>,
+    mut commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<Event>,
+    refresh: Arc<Notify>,
+    log_path: PathBuf,
+) {
+    let container = |service: &str| {
+        plan.service(service)
+            .map(|s| s.container_name())
+            .unwrap_or_else(|| format!("{PROJECT}-{service}"))
+    };
+    while let Some(command) = commands.recv().await {
+        let event = match command {
+            Command::FetchLogs(service) => {
+                let lines = match try_connect(Duration::from_secs(2)).await {
+                    Some(d) => docker_health::tail_logs(&d, &container(&service), 200).await,
+                    None => vec!["Docker is unreachable: no logs right now".to_string()],
+                };
+                Event::Logs { service, lines }
+            }
+            Command::Restart(service) => {
+                let result = match try_connect(Duration::from_secs(2)).await {
+                    Some(d) => d
+                        .restart_container(
+                            &container(&service),
+                            Some(RestartContainerOptionsBuilder::default().t(10).build()),
+                        )
+                        .await
+                        .map_err(|e| e.to_string()),
+                    None => Err("Docker is unreachable".to_string()),
+                };
+                if let Err(e) = &result {
+                    log(&log_path, &format!("restart of {service} failed: {e}"));
+                }
+                refresh.notify_one();
+                Event::Restarted { service, result }
+            }
+            Command::Refresh => {
+                refresh.notify_one();
+                continue;
+            }
+            Command::Quit => return,
+        };
+        if events.send(event).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Run the live dashboard until the operator quits.
+pub fn run(plan: Plan, dir: &Path, interval: Duration, timeout: Duration) -> Result<()> {
+    let log_path = dir.join("logs").join("status.log");
+    super::runtime()?.block_on(async move {
+        let (events_tx, events_rx) = mpsc::channel(64);
+        let (commands_tx, commands_rx) = mpsc::channel(16);
+        let refresh = Arc::new(Notify::new());
+        let plan = Arc::new(plan);
+        let title = format!("{} at {}", plan.preset, plan.address);
+        // Subscribed first: bollard's event stream is lazy, and a change during the first probe
+        // round must still trigger a refresh.
+        tokio::spawn(watch_docker(
+            events_tx.clone(),
+            refresh.clone(),
+            log_path.clone(),
+        ));
+        tokio::spawn(probe_loop(
+            plan.clone(),
+            events_tx.clone(),
+            refresh.clone(),
+            interval,
+            timeout,
+            log_path.clone(),
+        ));
+        tokio::spawn(handle_commands(
+            plan,
+            commands_rx,
+            events_tx.clone(),
+            refresh,
+            log_path,
+        ));
+        dashboard::run_terminal(title, events_rx, events_tx, commands_tx)
+            .await
+            .map_err(|e| Error::Other {
+                message: format!("the terminal failed: {e}"),
+                hint: Some(
+                    "use `selkie status --once` where the terminal cannot show the dashboard"
+                        .into(),
+                ),
+            })
+    })
+}

@@ -1,0 +1,227 @@
+//! Live health: what to probe (derived from the plan, pure), running the probes concurrently with
+//! their own timeouts, and the `Snapshot` that `selkie status`, `--once`, `--json` and the
+//! dashboard all show.
+
+pub mod containers;
+pub mod probes;
+pub mod spec;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bollard::Docker;
+
+use crate::plan::Plan;
+
+use serde::Serialize;
+
+pub use spec::{probes_for, Check, ProbeKind, Target};
+
+/// How a check or a service is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Works as planned.
+    Healthy,
+    /// Works, but something needs attention (TLS expiring soon, LiveKit "Not Ready", DNS elsewhere).
+    Degraded,
+    /// Does not work.
+    Down,
+    /// Cannot be told now (Docker unreachable, a UDP range idle between calls).
+    Unknown,
+}
+
+impl Status {
+    /// The word shown in tables.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Healthy => "healthy",
+            Status::Degraded => "degraded",
+            Status::Down => "down",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+/// The outcome of one probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub status: Status,
+    /// What the probe saw, in a few words (`OK`, `connection refused`, `expires in 9 days` …).
+    pub message: String,
+    /// How long the probe took, when it got an answer.
+    #[serde(skip_serializing_if = "Option::is_none", with = "millis")]
+    pub latency: Option<Duration>,
+}
+
+impl Outcome {
+    /// A result with no latency.
+    pub fn new(status: Status, message: impl Into<String>) -> Self {
+        Outcome {
+            status,
+            message: message.into(),
+            latency: None,
+        }
+    }
+}
+
+/// One row of the ports panel: a check of the plan and what it found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckResult {
+    #[serde(flatten)]
+    pub check: Check,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// One container of the plan as Docker reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceState {
+    pub service: String,
+    pub container: String,
+    /// `running`, `exited`, `restarting`, or `missing` when there is no container.
+    pub state: String,
+    /// The Docker healthcheck's verdict, when the image has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<String>,
+    pub restarts: i64,
+    #[serde(skip_serializing_if = "Option::is_none", with = "secs")]
+    pub uptime: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<u64>,
+    pub status: Status,
+}
+
+/// Whether the Docker daemon answered this round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum DockerState {
+    Connected { version: String },
+    Unreachable { reason: String },
+}
+
+/// Everything one probe round found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    pub docker: DockerState,
+    pub services: Vec<ServiceState>,
+    pub checks: Vec<CheckResult>,
+}
+
+impl Snapshot {
+    /// Healthy when every required check and every service is healthy; the exit code of
+    /// `selkie status --once` (0 when healthy, 1 otherwise) follows it.
+    pub fn overall(&self) -> Status {
+        let mut worst = Status::Healthy;
+        if matches!(self.docker, DockerState::Unreachable { .. }) {
+            return Status::Down;
+        }
+        for s in &self.services {
+            worst = worst.max(match s.status {
+                Status::Unknown => Status::Degraded,
+                other => other,
+            });
+        }
+        for c in self.checks.iter().filter(|c| c.check.required) {
+            worst = worst.max(match c.outcome.status {
+                // An idle UDP range between calls is normal, not a failure.
+                Status::Unknown => Status::Healthy,
+                other => other,
+            });
+        }
+        worst
+    }
+}
+
+/// Services as they look when Docker cannot be asked.
+fn unknown_services(plan: &Plan) -> Vec<ServiceState> {
+    plan.services
+        .iter()
+        .map(|s| ServiceState {
+            service: s.name.clone(),
+            container: s.container_name(),
+            state: "unknown".into(),
+            health: None,
+            restarts: 0,
+            uptime: None,
+            cpu_percent: None,
+            memory_bytes: None,
+            status: Status::Unknown,
+        })
+        .collect()
+}
+
+/// One probe round: containers (when Docker answers) and every check of the plan, concurrently.
+/// Each probe has `timeout`, so the round takes about that long whatever is down.
+pub async fn collect(
+    plan: &Plan,
+    docker: Option<&Docker>,
+    proc_dir: PathBuf,
+    timeout: Duration,
+) -> Snapshot {
+    let checks = probes_for(plan);
+    let version = match docker {
+        Some(d) => match tokio::time::timeout(timeout, d.version()).await {
+            Ok(Ok(v)) => Ok(v.version.unwrap_or_default()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("no answer within {}s", timeout.as_secs())),
+        },
+        None => Err("not connected".to_string()),
+    };
+    match (docker, version) {
+        (Some(d), Ok(version)) => {
+            let (inspected, container_ips) = containers::inspect_all(d, plan).await;
+            let ctx = probes::Context {
+                container_ips,
+                proc_dir,
+                timeout,
+            };
+            let (services, checks) = tokio::join!(
+                containers::with_stats(d, inspected),
+                probes::run_all(&checks, &ctx)
+            );
+            Snapshot {
+                docker: DockerState::Connected { version },
+                services,
+                checks,
+            }
+        }
+        (_, Err(reason)) | (None, Ok(reason)) => {
+            let ctx = probes::Context {
+                container_ips: HashMap::new(),
+                proc_dir,
+                timeout,
+            };
+            Snapshot {
+                docker: DockerState::Unreachable { reason },
+                services: unknown_services(plan),
+                checks: probes::run_all(&checks, &ctx).await,
+            }
+        }
+    }
+}
+
+mod millis {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_f64((d.as_secs_f64() * 10_000.0).round() / 10.0),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+mod secs {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_u64(d.as_secs()),
+            None => s.serialize_none(),
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Running the checks: each probe with its own timeout, all of them at once.
+//!
+//! Every probe is bounded by [`Context::timeout`] here, in [`run`], whatever the peer does, so a
+//! dead port costs one timeout and never stalls a round; [`run_all`] runs the probes
+//! concurrently, so a round takes about as long as the slowest of them.
+
+mod dns;
+mod http;
+mod stun;
+mod tcp;
+mod tls;
+mod udp;
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{Check, CheckResult, Outcome, ProbeKind, Status, Target};
+
+/// What probes need from the world beyond the check itself.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Bridge-network addresses of running containers, by service.
+    pub container_ips: HashMap<String, IpAddr>,
+    /// Where /proc is (tests point it at a prepared tree).
+    pub proc_dir: PathBuf,
+    /// How long one probe may take.
+    pub timeout: Duration,
+}
+
+/// Run one check; it returns within `ctx.timeout` (plus scheduling noise) whatever the peer does.
+pub async fn run(check: &Check, ctx: &Context) -> Outcome {
+    // The outer timeout is the guarantee; probes that need a deadline of their own (STUN's retry)
+    // get it passed in, and the rest simply wait on the network.
+    match tokio::time::timeout(ctx.timeout, dispatch(check, ctx)).await {
+        Ok(outcome) => outcome,
+        Err(_) => timed_out(check.kind, ctx.timeout),
+    }
+}
+
+/// Run every check concurrently; a round takes about as long as the slowest timeout.
+pub async fn run_all(checks: &[Check], ctx: &Context) -> Vec<CheckResult> {
+    let outcomes = futures_util::future::join_all(checks.iter().map(|c| run(c, ctx))).await;
+    checks
+        .iter()
+        .cloned()
+        .zip(outcomes)
+        .map(|(check, outcome)| CheckResult { check, outcome })
+        .collect()
+}
+
+/// The probe for this kind of check aimed at this target.
+async fn dispatch(check: &Check, ctx: &Context) -> Outcome {
+    match (check.kind, &check.target) {
+        (ProbeKind::Tcp, Target::Loopback { port }) => tcp::probe(loopback(*port)).await,
+        (ProbeKind::Tcp, Target::Container { service, port }) => {
+            match ctx.container_ips.get(service) {
+                Some(ip) => tcp::probe(SocketAddr::new(*ip, *port)).await,
+                // No bridge address: Docker has no running container for the service.
+                None => Outcome::new(Status::Down, "container not running"),
+            }
+        }
+        (ProbeKind::Http, Target::Loopback { port }) => {
+            http::probe(loopback(*port), check.path.as_deref().unwrap_or("/")).await
+        }
+        (ProbeKind::Tls, Target::Tls { port, server_name }) => {
+            tls::probe(loopback(*port), server_name.as_deref()).await
+        }
+        (ProbeKind::Stun, Target::Loopback { port }) => {
+            stun::probe(loopback(*port), ctx.timeout).await
+        }
+        (ProbeKind::UdpBound, Target::HostRange { port, end }) => {
+            udp::probe(&ctx.proc_dir, *port, *end).await
+        }
+        (ProbeKind::UdpBound, Target::Loopback { port }) => {
+            udp::probe(&ctx.proc_dir, *port, *port).await
+        }
+        (ProbeKind::Dns, Target::Name { name, expect }) => dns::probe(name, *expect).await,
+        // `probes_for` never pairs these; say so rather than guess what was meant.
+        (kind, target) => Outcome::new(
+            Status::Unknown,
+            format!("a {} probe cannot aim at {target:?}", kind.as_str()),
+        ),
+    }
+}
+
+/// A port on the host's loopback address, where every port bound on the host answers.
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+}
+
+/// The outcome of a probe that ran out of time, worded like the probe's own failures so the
+/// message does not depend on whether its inner wait or this outer one ended first.
+fn timed_out(kind: ProbeKind, timeout: Duration) -> Outcome {
+    let after = show_duration(timeout);
+    let message = match kind {
+        ProbeKind::Stun => format!("no STUN answer within {after}"),
+        ProbeKind::Dns => {
+            format!("no DNS answer within {after}: certificates will fail until it resolves")
+        }
+        _ => format!("timed out after {after}"),
+    };
+    Outcome::new(Status::Down, message)
+}
+
+/// `2s`, `1.5s` or `300ms`: short enough for a table cell.
+fn show_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{}s", d.as_secs())
+    } else if d.as_secs() > 0 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+/// A socket error in a few lowercase words (`connection refused`), without the `(os error N)`
+/// suffix that says nothing to an operator.
+fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => "connection refused".into(),
+        io::ErrorKind::ConnectionReset => "connection reset".into(),
+        io::ErrorKind::ConnectionAborted => "connection aborted".into(),
+        io::ErrorKind::HostUnreachable => "host unreachable".into(),
+        io::ErrorKind::NetworkUnreachable => "network unreachable".into(),
+        io::ErrorKind::AddrNotAvailable => "address not available".into(),
+        io::ErrorKind::TimedOut => "timed out".into(),
+        io::ErrorKind::UnexpectedEof => "connection closed early".into(),
+        _ => {
+            let text = e.to_string();
+            let text = match text.find(" (os error") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            text.to_lowercase()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_short() {
+        assert_eq!(show_duration(Duration::from_secs(2)), "2s");
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(show_duration(Duration::from_millis(300)), "300ms");
+    }
+
+    #[test]
+    fn socket_errors_lose_their_os_error_number() {
+        let refused = io::Error::from_raw_os_error(111);
+        assert_eq!(io_reason(&refused), "connection refused");
+        let other = io::Error::other("Something Odd (os error 99)");
+        assert_eq!(io_reason(&other), "something odd");
+    }
+
+    #[tokio::test]
+    async fn a_container_without_an_address_is_not_running() {
+        let check = Check {
+            label: "5432/tcp".into(),
+            kind: ProbeKind::Tcp,
+            target: Target::Container {
+                service: "postgres".into(),
+                port: 5432,
+            },
+            service: "postgres".into(),
+            exposure: None,
+            required: true,
+            purpose: String::new(),
+            path: None,
+        };
+        let ctx = Context {
+            container_ips: HashMap::new(),
+            proc_dir: "/proc".into(),
+            timeout: Duration::from_secs(1),
+        };
+        let outcome = run(&check, &ctx).await;
+        assert_eq!(outcome.status, Status::Down);
+        assert_eq!(outcome.message, "container not running");
+    }
+}

@@ -1,0 +1,22 @@
+//! TCP: the port accepts a connection.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use tokio::net::TcpStream;
+
+use super::io_reason;
+use crate::health::{Outcome, Status};
+
+/// Connect to `addr` and close at once; the caller bounds the wait.
+pub(super) async fn probe(addr: SocketAddr) -> Outcome {
+    let started = Instant::now();
+    match TcpStream::connect(addr).await {
+        Ok(_stream) => Outcome {
+            status: Status::Healthy,
+            message: "accepting connections".into(),
+            latency: Some(started.elapsed()),
+        },
+        Err(e) => Outcome::new(Status::Down, io_reason(&e)),
+    }
+}

@@ -1,0 +1,125 @@
+//! HostFacts: what selkie learns about the server, detected once at the edge and read-only.
+//! The core never detects anything itself; tests build a `HostFacts` value directly.
+
+mod net;
+mod provider;
+mod ssh;
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use crate::answers::Provider;
+
+pub use net::{listening, public_address, Listener};
+pub use provider::detect_provider;
+pub use ssh::{parse_ssh_connection, sshd_ports};
+
+/// Facts about the server that shape the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostFacts {
+    /// The cloud provider, detected offline from DMI.
+    pub provider: Option<Provider>,
+    /// Ports sshd listens on (from the SSH session and sshd's configuration); never empty.
+    pub ssh_ports: Vec<u16>,
+    /// Nothing told the SSH port, so `ssh_ports` is sshd's default, 22.
+    pub ssh_guessed: bool,
+    /// The address of the operator's SSH client, from `SSH_CONNECTION`.
+    pub ssh_client: Option<IpAddr>,
+    /// The kernel's ephemeral port range (`ip_local_port_range`).
+    pub ephemeral: (u16, u16),
+    /// The address the internet reaches this server at, when an interface holds one.
+    pub public_ip: Option<IpAddr>,
+}
+
+impl Default for HostFacts {
+    /// A fresh Linux VPS: SSH on 22, the kernel's default ephemeral range, nothing else known.
+    fn default() -> Self {
+        HostFacts {
+            provider: None,
+            ssh_ports: vec![22],
+            ssh_guessed: false,
+            ssh_client: None,
+            ephemeral: (32768, 60999),
+            public_ip: None,
+        }
+    }
+}
+
+/// Where detection reads from; tests and the wizard's preflight point these at prepared trees.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub dmi_dir: PathBuf,
+    pub proc_dir: PathBuf,
+    pub sshd_config: PathBuf,
+    pub ssh_connection: Option<String>,
+}
+
+impl Sources {
+    /// The real system; `SELKIE_DMI_DIR` and `SELKIE_PROC_DIR` may point elsewhere for tests.
+    pub fn system() -> Sources {
+        Sources {
+            dmi_dir: std::env::var_os("SELKIE_DMI_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/sys/class/dmi/id")),
+            proc_dir: std::env::var_os("SELKIE_PROC_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/proc")),
+            sshd_config: PathBuf::from("/etc/ssh/sshd_config"),
+            ssh_connection: std::env::var("SSH_CONNECTION").ok(),
+        }
+    }
+}
+
+/// Detect every fact, falling back to a fresh VPS's values where something cannot be read.
+pub fn detect(src: &Sources) -> HostFacts {
+    let defaults = HostFacts::default();
+    let (ssh_client, session_port) = parse_ssh_connection(src.ssh_connection.as_deref());
+    let mut ssh_ports: Vec<u16> = session_port.into_iter().collect();
+    ssh_ports.extend(ssh::sshd_config_ports(&src.sshd_config, 0));
+    let ssh_guessed = ssh_ports.is_empty();
+    if ssh_guessed {
+        ssh_ports = defaults.ssh_ports.clone();
+    }
+    ssh_ports.sort_unstable();
+    ssh_ports.dedup();
+    let ephemeral = net::ephemeral_range(&src.proc_dir).unwrap_or(defaults.ephemeral);
+    HostFacts {
+        provider: detect_provider(&src.dmi_dir, &src.proc_dir),
+        ssh_ports,
+        ssh_guessed,
+        ssh_client,
+        ephemeral,
+        public_ip: public_address(&src.proc_dir),
+    }
+}
+
+/// A file's text without surrounding white space, or `None` when it cannot be read.
+fn read(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection_falls_back_to_a_fresh_vps() {
+        let empty = tempfile::tempdir().unwrap();
+        let src = Sources {
+            dmi_dir: empty.path().join("dmi"),
+            proc_dir: empty.path().join("proc"),
+            sshd_config: empty.path().join("sshd_config"),
+            ssh_connection: None,
+        };
+        let facts = detect(&src);
+        assert_eq!(
+            facts,
+            HostFacts {
+                ssh_guessed: true,
+                ..HostFacts::default()
+            }
+        );
+    }
+}
