@@ -116,6 +116,12 @@ pub fn probes_for(plan: &Plan) -> Vec<Check> {
                     server_name: tls_name(&site_host),
                 },
             ),
+            // An app's own health path says more than an open port; internal ones are probed in
+            // their container by TCP, since HTTP goes to 127.0.0.1.
+            Proto::Tcp if p.health_path.is_some() && p.exposure != Exposure::Internal => Check {
+                path: p.health_path.clone(),
+                ..base(ProbeKind::Http, Target::Loopback { port: p.port })
+            },
             Proto::Tcp if p.exposure == Exposure::Internal => base(
                 ProbeKind::Tcp,
                 Target::Container {
@@ -204,7 +210,9 @@ mod tests {
         assert_eq!(kind("443/tcp"), Some(ProbeKind::Tls));
         assert_eq!(kind("3478/udp"), Some(ProbeKind::Stun));
         assert_eq!(kind("50000-60000/udp"), Some(ProbeKind::UdpBound));
-        assert_eq!(kind("8090/tcp"), Some(ProbeKind::Tcp));
+        assert_eq!(kind("8090/tcp"), Some(ProbeKind::Http));
+        let pocketbase = all.iter().find(|c| c.label == "8090/tcp").unwrap();
+        assert_eq!(pocketbase.path.as_deref(), Some("/api/health"), "the preset's health path");
         assert_eq!(kind("tls lk.hearth.example"), Some(ProbeKind::Tls));
         assert_eq!(kind("tls turn.hearth.example"), Some(ProbeKind::Tls));
         assert_eq!(kind("dns hearth.example"), Some(ProbeKind::Dns));

@@ -30,6 +30,7 @@ fn port(
         required,
         source: None,
         admin: false,
+        health_path: None,
     }
 }
 
@@ -218,6 +219,7 @@ pub(crate) fn table(
                 p.required,
             );
             row.admin = p.admin;
+            row.health_path = p.health.clone();
             if p.admin && exposure == Exposure::Public {
                 row.source = admin;
             }

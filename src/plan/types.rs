@@ -62,6 +62,9 @@ pub struct Port {
     /// For the operator only (an admin dashboard): clients never need it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub admin: bool,
+    /// An HTTP path that answers 200 when the service is healthy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_path: Option<String>,
 }
 
 impl Port {

@@ -62,7 +62,7 @@ impl Preset {
             if let Some(route) = service
                 .ports
                 .iter()
-                .filter_map(|p| p.route.as_deref())
+                .flat_map(|p| p.route.as_deref().into_iter().chain(p.health.as_deref()))
                 .find(|r| !plain_path(r))
             {
                 return Err(fail(format!("`{route}` is not a plain path such as /v1")));

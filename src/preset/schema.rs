@@ -210,6 +210,9 @@ pub struct AppPort {
     /// Open only to the SSH admin network when one is set.
     #[serde(default)]
     pub admin: bool,
+    /// A path that answers 200 when the service is healthy, probed by `selkie status`.
+    #[serde(default)]
+    pub health: Option<String>,
 }
 
 /// An application service the preset adds around LiveKit.
