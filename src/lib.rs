@@ -12,6 +12,7 @@ pub mod error;
 pub mod health;
 pub mod host;
 pub mod plan;
+pub mod preflight;
 pub mod preset;
 pub mod render;
 pub mod secrets;
