@@ -178,7 +178,7 @@ fn header(plan: &Plan, what: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::answers::{Answers, ExtraHosts, ProxyMode, SshAccess};
+    use crate::answers::ProxyMode;
     use crate::host::HostFacts;
     use crate::preset;
 
@@ -190,34 +190,8 @@ pub(crate) mod tests {
         ssh_from: Option<&str>,
     ) -> Plan {
         let preset = preset::find(name).unwrap();
-        let d = &preset.defaults;
-        let domain = address.parse::<std::net::IpAddr>().is_err();
-        let answers = Answers {
-            preset: preset.name.clone(),
-            domain: domain.then(|| address.parse().unwrap()),
-            ip: (!domain).then(|| address.parse().unwrap()),
-            proxy,
-            participants: d.participants,
-            udp: d.udp,
-            udp_start: None,
-            udp_end: d.udp_end,
-            provider: Provider::None,
-            email: None,
-            hosts: ExtraHosts::default(),
-            ssh: SshAccess {
-                ports: vec![22],
-                allow_from: ssh_from.map(|s| s.parse().unwrap()),
-            },
-            images: preset
-                .services
-                .iter()
-                .filter(|s| s.image.is_none())
-                .map(|s| {
-                    let image = format!("registry.example.com/{}:1", s.name);
-                    (s.name.clone(), image.parse().unwrap())
-                })
-                .collect(),
-        };
+        let mut answers = crate::testing::answers(&preset, proxy, address);
+        answers.ssh.allow_from = ssh_from.map(|s| s.parse().unwrap());
         crate::plan::build(&answers, &preset, &HostFacts::default()).unwrap()
     }
 
