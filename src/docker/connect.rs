@@ -114,8 +114,12 @@ pub fn parse_api(version: &str) -> Option<(u32, u32)> {
 
 /// Connect with bollard's local defaults, negotiate the API version, and check it is new enough.
 pub async fn connect() -> Result<Docker, Unreachable> {
-    let endpoint = endpoint();
-    let socket = socket_path(&endpoint);
+    connect_to(&endpoint()).await
+}
+
+/// Like [`connect`], to `endpoint` (`unix:///x.sock`, `/x.sock` or `tcp://host:port`).
+pub async fn connect_to(endpoint: &str) -> Result<Docker, Unreachable> {
+    let socket = socket_path(endpoint);
     // Checked first so that a missing or forbidden socket gets its own message, not a transport error.
     if let Some(path) = &socket {
         match std::fs::metadata(path) {
@@ -128,7 +132,13 @@ pub async fn connect() -> Result<Docker, Unreachable> {
             _ => {}
         }
     }
-    let docker = Docker::connect_with_defaults().map_err(|e| classify(&e, socket.as_deref()))?;
+    let docker = match &socket {
+        Some(path) if !endpoint.contains("://") => {
+            Docker::connect_with_unix(&path.to_string_lossy(), 120, bollard::API_DEFAULT_VERSION)
+        }
+        _ => Docker::connect_with_host(endpoint),
+    }
+    .map_err(|e| classify(&e, socket.as_deref()))?;
     let docker = docker
         .negotiate_version()
         .await
