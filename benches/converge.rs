@@ -175,7 +175,7 @@ fn wait_compose_healthy(count: usize) {
             .into_iter()
             .map(|(_, s)| s.split(' ').next().unwrap().to_string())
             .collect();
-        let mut states = String::new();
+        let mut states = format!("{} containers of {count}", ids.len());
         if ids.len() == count {
             let mut args = vec![
                 "inspect",
@@ -401,7 +401,8 @@ fn converge_reflector() {
         &c_healthy,
     );
     println!(
-        "  ratio selkie / compose up -d:          {:.2}x   (selkie waits for health, up -d does not)",
+        "  ratio selkie / compose up -d:          {:.2}x   \
+         (selkie waits for health, up -d does not)",
         ratio(s, u)
     );
     println!(
@@ -506,7 +507,8 @@ fn livekit_range() {
     );
     println!(
         "  About 2 s of each recreation is selkie's own check that a freshly started container \
-         stays up (src/docker/health.rs, STABLE); the stand-in binds no UDP ports."
+         stays up (src/docker/health.rs, STABLE); the stand-in binds none of the range's UDP \
+         ports."
     );
     println!(
         "  Participants: {SMALL} -> {} ports, {LARGE} -> {} (2 x participants + {}%, rounded up \
@@ -585,11 +587,15 @@ fn run_contrast(label: &str, extra: &[&str]) {
         Err(e) => format!("{} (failed: {e})", secs(run)),
     };
     println!(
-        "  {label:<40} docker run -d {started:>8}, docker rm -f {:>8}, docker-proxy processes: {proxies}",
+        "  {label:<40} docker run -d {started:>8}, docker rm -f {:>8}, \
+         docker-proxy processes: {proxies}",
         secs(rm)
     );
     if let Err(e) = removed {
-        panic!("cannot remove {BRIDGE_CONTAINER}: {e}; remove it with `docker rm -f {BRIDGE_CONTAINER}`");
+        panic!(
+            "cannot remove {BRIDGE_CONTAINER}: {e}; remove it with \
+             `docker rm -f {BRIDGE_CONTAINER}`"
+        );
     }
 }
 
