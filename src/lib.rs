@@ -19,3 +19,4 @@ pub mod secrets;
 pub mod state;
 #[cfg(test)]
 mod testing;
+pub mod wizard;

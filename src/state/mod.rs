@@ -175,6 +175,24 @@ impl Deployment {
         }
     }
 
+    /// The files `write` would refuse to replace without `force`: edited by hand (or not written
+    /// by selkie) and changed by the plan. Reads only; the wizard asks about each one.
+    pub fn hand_edited(&self, files: &[RenderedFile]) -> Result<Vec<String>> {
+        let manifest = self.load_manifest()?;
+        let mut out = Vec::new();
+        for file in files {
+            let Some(disk) = read_bytes_optional(&self.path(&file.path))? else {
+                continue;
+            };
+            let (disk, new) = (sha256(&disk), sha256(file.contents.as_bytes()));
+            let known = manifest.files.get(&file.path).map(|e| e.sha256.as_str());
+            if disk != new && known != Some(disk.as_str()) && known != Some(new.as_str()) {
+                out.push(file.path.clone());
+            }
+        }
+        Ok(out)
+    }
+
     /// Write the deployment: answers, secrets and every rendered file. Nothing is written when a
     /// hand-edited file would be replaced without `force`. Every new file is first staged next
     /// to its target and every replaced one backed up; only then are they renamed into place, so

@@ -96,18 +96,24 @@ fn parse_flags(args: &SetupArgs) -> Result<Flags> {
 }
 
 /// Answers for a new deployment: the flags, then what the host shows, then the preset's defaults.
-pub(super) fn fresh(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Preset, Vec<String>)> {
-    let flags = parse_flags(args)?;
-    let preset = match flags.preset {
-        Some(p) => p,
-        None => preset::find(preset::DEFAULT)?,
-    };
-    if flags.domain.is_none() && flags.ip.is_none() {
+pub(crate) fn fresh(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Preset, Vec<String>)> {
+    let found = guess(args, host)?;
+    if found.0.domain.is_none() && found.0.ip.is_none() {
         return Err(Error::invalid(
             "no domain or IP address was given",
             "give --domain NAME (a name that points at this server, for automatic HTTPS) or --ip ADDR",
         ));
     }
+    Ok(found)
+}
+
+/// The best guess for a new deployment, which may still lack an address: the wizard's defaults.
+pub(crate) fn guess(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Preset, Vec<String>)> {
+    let flags = parse_flags(args)?;
+    let preset = match flags.preset {
+        Some(p) => p,
+        None => preset::find(preset::DEFAULT)?,
+    };
     let d = &preset.defaults;
     let udp = flags.udp.unwrap_or(d.udp);
     // The preset's own range end holds only while the operator sizes nothing themselves.
@@ -156,7 +162,7 @@ pub(super) fn fresh(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Pres
 }
 
 /// Saved answers changed by the flags, and notes on what a preset switch reset.
-pub(super) fn resume(saved: &Answers, args: &SetupArgs) -> Result<(Answers, Preset, Vec<String>)> {
+pub(crate) fn resume(saved: &Answers, args: &SetupArgs) -> Result<(Answers, Preset, Vec<String>)> {
     let flags = parse_flags(args)?;
     let mut a = saved.clone();
     let mut notes = Vec::new();

@@ -1,6 +1,6 @@
 //! `selkie setup`: from flags (and saved answers on `--resume`) to a written deployment.
 
-mod answers;
+pub(crate) mod answers;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -23,20 +23,13 @@ pub fn run(args: &SetupArgs) -> Result<()> {
 }
 
 fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
-    if !args.non_interactive {
-        let hint = "run `selkie setup --non-interactive --domain NAME` (or --ip ADDR), with --preset, --proxy, \
-                    --participants and --provider as needed; `selkie setup --help` lists every flag";
-        return Err(if std::io::stdin().is_terminal() {
-            Error::invalid(
-                "the interactive wizard is not part of this version yet",
-                hint,
-            )
-        } else {
-            Error::invalid(
-                "setup needs a terminal to ask its questions (standard input is not one)",
-                hint,
-            )
-        });
+    let interactive = !args.non_interactive;
+    if interactive && !std::io::stdin().is_terminal() {
+        return Err(Error::invalid(
+            "setup needs a terminal to ask its questions (standard input is not one)",
+            "run `selkie setup --non-interactive --domain NAME` (or --ip ADDR), with --preset, --proxy, \
+             --participants and --provider as needed; `selkie setup --help` lists every flag",
+        ));
     }
     let policy = match args.pull.as_str() {
         "missing" => PullPolicy::Missing,
@@ -62,7 +55,12 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
             )
         })?;
     let host = super::detect_host();
-    let outcome = apply(args, dir, &host)?;
+    let (outcome, log) = if interactive {
+        let (outcome, log) = crate::wizard::run(args, dir, &host)?;
+        (outcome, Some(log))
+    } else {
+        (apply(args, dir, &host)?, None)
+    };
     print!("{}", summary(&outcome));
     let result = if args.no_start {
         println!("\nContainers not started (--no-start): `selkie setup --resume` starts them.");
@@ -71,6 +69,9 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
         start(&outcome, dir, args.install_docker, policy, timeout)
             .and_then(|()| show_health(&outcome.plan, dir))
     };
+    if let Some(log) = log {
+        println!("\nLog of this run: {}", log.display());
+    }
     result
 }
 
@@ -167,7 +168,31 @@ pub fn apply(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<Outcome> 
         }
         (None, false) => answers::fresh(args, host)?,
     };
-    let plan = crate::plan::build(&answers, &preset, host)?;
+    let prepared = prepare(dir, answers, &preset, host, notes, args.resume)?;
+    commit(dir, prepared, args.force, &[])
+}
+
+/// Everything a run will write, computed but not yet written: what the wizard reviews.
+pub struct Prepared {
+    pub plan: Plan,
+    pub answers: Answers,
+    pub secrets: Secrets,
+    pub files: Vec<render::RenderedFile>,
+    pub resumed: bool,
+    pub notes: Vec<String>,
+}
+
+/// Plan, keep or make the secrets, and render every file, writing nothing.
+pub fn prepare(
+    dir: &Path,
+    answers: Answers,
+    preset: &crate::preset::Preset,
+    host: &HostFacts,
+    notes: Vec<String>,
+    resumed: bool,
+) -> Result<Prepared> {
+    let deployment = Deployment::new(dir);
+    let plan = crate::plan::build(&answers, preset, host)?;
     let secrets = match deployment.load_secrets()? {
         Some(mut s) => {
             s.add_missing(&plan.secrets)?;
@@ -176,15 +201,47 @@ pub fn apply(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<Outcome> 
         None => Secrets::generate(&plan.secrets)?,
     };
     let files = render::all(&plan, &secrets)?;
+    Ok(Prepared {
+        plan,
+        answers,
+        secrets,
+        files,
+        resumed,
+        notes,
+    })
+}
+
+/// Write what `prepare` computed. `keep` names hand-edited files to leave exactly as they are
+/// (not rewritten, and still recorded as edited); `force` replaces every other edited file.
+pub fn commit(dir: &Path, prepared: Prepared, force: bool, keep: &[String]) -> Result<Outcome> {
+    let Prepared {
+        plan,
+        answers,
+        secrets,
+        files,
+        resumed,
+        notes,
+    } = prepared;
+    let deployment = Deployment::new(dir);
+    let written: Vec<render::RenderedFile> = files
+        .into_iter()
+        .filter(|f| !keep.contains(&f.path))
+        .collect();
     // Taken only now: invalid input has been refused without creating anything.
     let lock = state::lock(dir)?;
-    let report = deployment.write(&answers, &secrets, &files, args.force)?;
+    let mut report = deployment.write(&answers, &secrets, &written, force)?;
+    // A kept file is left out of the write, which state reports as "no longer used".
+    for (path, action) in &mut report.files {
+        if keep.contains(path) && *action == FileAction::LeftEdited {
+            *action = FileAction::KeptEdit;
+        }
+    }
     Ok(Outcome {
         plan,
         answers,
         secrets,
         report,
-        resumed: args.resume,
+        resumed,
         notes,
         lock,
     })

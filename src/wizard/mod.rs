@@ -1,0 +1,245 @@
+//! The interactive wizard behind `selkie setup` (and `--resume`) on a terminal: preflight, then
+//! one question per step, each defaulted to the best guess or the saved answer and checked by the
+//! same validated types as the flags; a review; then the same write as `--non-interactive`.
+//! Ctrl-C or Esc at any prompt stops cleanly and keeps a draft to continue from.
+
+pub mod diff;
+pub mod draft;
+pub mod log;
+pub mod prompt;
+pub mod review;
+pub mod steps;
+pub mod terminal;
+mod write;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crossterm::{cursor, terminal as term, QueueableCommand};
+use inquire::Confirm;
+
+use crate::answers::{Answers, PublicAddress};
+use crate::cli::SetupArgs;
+use crate::commands::setup::{answers as flags, Outcome};
+use crate::error::{Error, Result};
+use crate::host::HostFacts;
+use crate::preset::{self, Preset};
+use crate::state::Deployment;
+
+use draft::Draft;
+use log::RunLog;
+use prompt::{Asked, Stop};
+use steps::Step;
+use terminal::Style;
+
+/// One wizard run: the answers as they stand, and what the steps need to ask well.
+pub struct Wizard<'a> {
+    pub args: &'a SetupArgs,
+    pub dir: &'a Path,
+    pub host: &'a HostFacts,
+    pub style: Style,
+    pub log: RunLog,
+    pub answers: Answers,
+    pub preset: Preset,
+    /// What loading the answers changed beyond the operator's choice (a preset switch).
+    pub notes: Vec<String>,
+    /// Changing a saved deployment.
+    pub resume: bool,
+    /// The step being asked, recorded in the draft if the operator stops.
+    pub reached: Step,
+}
+
+impl Wizard<'_> {
+    /// Clear the screen and show the step's title with the answers so far.
+    pub fn header(&self, title: &str) {
+        let mut out = std::io::stdout();
+        // Each step gets a fresh 80x24 screen; a terminal that refuses simply scrolls.
+        let _ = out.queue(term::Clear(term::ClearType::All));
+        let _ = out.queue(cursor::MoveTo(0, 0));
+        let _ = out.flush();
+        let mode = if self.resume { "changing" } else { "new" };
+        self.style
+            .say(&format!("selkie setup ({mode} deployment) - {title}"));
+        let address = self
+            .answers
+            .address()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|_| "no address yet".into());
+        self.style.say(&format!(
+            "  so far: {}, {address}, proxy {}, {} participants, provider {}\n",
+            self.answers.preset,
+            self.answers.proxy,
+            self.answers.participants.get(),
+            self.answers.provider
+        ));
+    }
+
+    /// Print wrapped text in this terminal's symbols.
+    pub fn say(&self, text: &str) {
+        self.style.say(&terminal::wrap(text, terminal::WIDTH, "  "));
+    }
+}
+
+/// Run the wizard to a written deployment; returns the outcome and the run log's path.
+pub fn run(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<(Outcome, PathBuf)> {
+    let style = Style::detect();
+    style.install();
+    let saved = Deployment::new(dir).load_answers()?;
+    let draft = draft::load(dir)?;
+    if draft.is_none() {
+        if let Some(e) = mismatch(dir, saved.is_some(), args.resume) {
+            return Err(e);
+        }
+    }
+    let resume = draft.as_ref().map_or(args.resume, |d| d.resume);
+    let mut log = RunLog::new();
+    log.note(format!("deployment directory: {}", dir.display()));
+    match steps::preflight::run(args, dir, host, &style, resume, &mut log) {
+        Ok(()) => {}
+        Err(Stop::Cancelled) => return Err(stopped("the preflight checks", None)),
+        Err(Stop::Failed(e)) => return Err(e),
+    }
+    let (mut w, from) = match begin(args, dir, host, style, log, saved, draft) {
+        Ok(found) => found,
+        Err(Stop::Cancelled) => return Err(stopped("the start", None)),
+        Err(Stop::Failed(e)) => return Err(e),
+    };
+    match flow(&mut w, from) {
+        Ok(outcome) => {
+            draft::remove(dir)?;
+            w.log.answers(&outcome.answers, &outcome.secrets);
+            w.log.files(&outcome.report);
+            let path = w.log.write(dir)?;
+            Ok((outcome, path))
+        }
+        Err(Stop::Cancelled) => {
+            let kept = draft::save(
+                dir,
+                &Draft {
+                    step: w.reached,
+                    resume: w.resume,
+                    answers: w.answers.clone(),
+                },
+            )?;
+            Err(stopped(
+                &format!("the {} step", w.reached.name()),
+                Some(&kept),
+            ))
+        }
+        Err(Stop::Failed(e)) => Err(e),
+    }
+}
+
+/// The error a stopped run ends with: exit 1, nothing written but the draft.
+fn stopped(step: &str, draft: Option<&Path>) -> Error {
+    let hint = match draft {
+        Some(p) => format!(
+            "your answers so far are kept in {}: run `selkie setup` again to continue from {step}",
+            p.display()
+        ),
+        None => "run `selkie setup` again when you are ready".into(),
+    };
+    Error::Other {
+        message: format!("setup stopped at {step}; no deployment file was written"),
+        hint: Some(hint),
+    }
+}
+
+/// `--resume` without a deployment, or a new setup over one: refused before any question.
+fn mismatch(dir: &Path, saved: bool, resume: bool) -> Option<Error> {
+    match (saved, resume) {
+        (false, true) => Some(Error::invalid(
+            format!("there is nothing to resume in {} (no selkie.toml)", dir.display()),
+            "run `selkie setup` first, or point --dir at the deployment",
+        )),
+        (true, false) => Some(Error::invalid(
+            format!("{} already holds a deployment", dir.display()),
+            "change it with `selkie setup --resume` (saved answers and secrets are kept), or choose another --dir",
+        )),
+        _ => None,
+    }
+}
+
+/// The answers to start from (a draft, the saved deployment, or the best guess) and the step.
+fn begin<'a>(
+    args: &'a SetupArgs,
+    dir: &'a Path,
+    host: &'a HostFacts,
+    style: Style,
+    mut log: RunLog,
+    saved: Option<Answers>,
+    draft: Option<Draft>,
+) -> Asked<(Wizard<'a>, Step)> {
+    if let Some(d) = draft {
+        let question = format!(
+            "A setup stopped at the {} step was found. Continue from there?",
+            d.step.name()
+        );
+        let go_on = Confirm::new(&question)
+            .with_default(true)
+            .with_help_message("y: continue with the answers given so far; n: start over")
+            .prompt()?;
+        if go_on {
+            log.note(format!("continued a draft from the {} step", d.step.name()));
+            let preset = preset::find(&d.answers.preset)?;
+            let w = Wizard {
+                args,
+                dir,
+                host,
+                style,
+                log,
+                answers: d.answers,
+                preset,
+                notes: Vec::new(),
+                resume: d.resume,
+                reached: d.step,
+            };
+            return Ok((w, d.step));
+        }
+        draft::remove(dir)?;
+    }
+    if let Some(e) = mismatch(dir, saved.is_some(), args.resume) {
+        return Err(e.into());
+    }
+    let (answers, preset, notes) = match saved {
+        Some(saved) => flags::resume(&saved, args)?,
+        None => {
+            let (mut a, p, n) = flags::guess(args, host)?;
+            if a.domain.is_none() && a.ip.is_none() {
+                a.ip = host.public_ip.map(PublicAddress::from);
+            }
+            (a, p, n)
+        }
+    };
+    let w = Wizard {
+        args,
+        dir,
+        host,
+        style,
+        log,
+        answers,
+        preset,
+        notes,
+        resume: args.resume,
+        reached: Step::Preset,
+    };
+    Ok((w, Step::Preset))
+}
+
+/// The questions from `from` on, then the review until the operator confirms, then the write.
+fn flow(w: &mut Wizard, from: Step) -> Asked<Outcome> {
+    for step in Step::QUESTIONS.into_iter().filter(|s| *s >= from) {
+        w.reached = step;
+        steps::ask(w, step)?;
+    }
+    loop {
+        w.reached = Step::Review;
+        match review::run(w)? {
+            review::Decision::Write(prepared) => return write::run(w, *prepared),
+            review::Decision::Change(step) => {
+                w.reached = step;
+                steps::ask(w, step)?;
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Step 0: the read-only preflight checklist. Blocking problems stop the wizard with what to do;
+//! warnings let the operator go on. Docker is needed only to start containers, so with
+//! `--no-start` (or `--install-docker`, which installs it later) a Docker failure is a warning.
+
+use inquire::Confirm;
+
+use crate::cli::SetupArgs;
+use crate::error::Error;
+use crate::host::{HostFacts, Sources};
+use crate::preflight::{self, Item, Mark, Options, Report};
+use crate::wizard::log::RunLog;
+use crate::wizard::prompt::Asked;
+use crate::wizard::terminal::Style;
+
+/// Run the checks, show them, and stop on a blocking one.
+pub fn run(
+    args: &SetupArgs,
+    dir: &std::path::Path,
+    host: &HostFacts,
+    style: &Style,
+    resume: bool,
+    log: &mut RunLog,
+) -> Asked<()> {
+    let options = Options {
+        resume,
+        deploy_dir: dir.to_path_buf(),
+        ..Options::default()
+    };
+    let sources = Sources::system();
+    let report = crate::commands::runtime()?.block_on(preflight::run(host, &sources, &options));
+    let report = relax(report, args.no_start || args.install_docker);
+    style.say("selkie setup - Step 0 of 7: preflight checks (read-only)\n");
+    print!("{}", preflight::render(&report, style.unicode));
+    for item in &report.items {
+        log.note(format!(
+            "check {:?}: {}: {}",
+            item.mark, item.title, item.detail
+        ));
+    }
+    if report.blocking() {
+        return Err(Error::Other {
+            message: "setup cannot go on: the checks marked as failed above block it".into(),
+            hint: Some(
+                "fix what each of them says, then run `selkie setup` again (nothing was written)"
+                    .into(),
+            ),
+        }
+        .into());
+    }
+    let warned = report.items.iter().any(|i| i.mark == Mark::Warn);
+    let question = if warned {
+        "Go on despite the warnings?"
+    } else {
+        "All checks passed. Go on?"
+    };
+    let go_on = Confirm::new(question)
+        .with_default(true)
+        .with_help_message("y: go on to the questions; n or Esc: stop here")
+        .prompt()?;
+    if go_on {
+        Ok(())
+    } else {
+        Err(crate::wizard::prompt::Stop::Cancelled)
+    }
+}
+
+/// Docker is not needed when no container is started now (or it will be installed first).
+pub fn relax(mut report: Report, docker_optional: bool) -> Report {
+    if docker_optional {
+        for item in &mut report.items {
+            if item.mark == Mark::Fail && is_docker(item) {
+                item.mark = Mark::Warn;
+                item.detail
+                    .push_str(" (not needed yet: no container is started by this run)");
+            }
+        }
+    }
+    report
+}
+
+fn is_docker(item: &Item) -> bool {
+    item.title.to_ascii_lowercase().contains("docker")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_blocks_only_when_containers_start() {
+        let report = Report {
+            items: vec![
+                Item::new(Mark::Fail, "Docker", "no socket"),
+                Item::new(Mark::Ok, "Memory", "2 GiB"),
+            ],
+        };
+        assert!(relax(report.clone(), false).blocking());
+        let relaxed = relax(report, true);
+        assert!(!relaxed.blocking());
+        assert_eq!(relaxed.items[0].mark, Mark::Warn);
+    }
+}

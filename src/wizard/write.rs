@@ -1,0 +1,75 @@
+//! Step 7: write the deployment. On `--resume` a file edited by hand that the plan would change
+//! is shown as a diff, and the operator keeps theirs (the file is left exactly as it is), takes
+//! the new one (theirs is backed up first), or stops without writing anything.
+
+use super::diff;
+use super::prompt::{self, choice, Asked};
+use super::terminal;
+use super::Wizard;
+use crate::commands::setup::{self, Outcome, Prepared};
+use crate::error::Error;
+use crate::state::Deployment;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edit {
+    Keep,
+    Take,
+    Stop,
+}
+
+/// Settle hand edits, then write through the same path as `--non-interactive`.
+pub fn run(w: &mut Wizard, prepared: Prepared) -> Asked<Outcome> {
+    let edited = Deployment::new(w.dir).hand_edited(&prepared.files)?;
+    let mut keep = Vec::new();
+    let mut take = false;
+    if !w.args.force {
+        for path in edited {
+            w.header(&format!("Step 7 of 7: a file you edited: {path}"));
+            let Some(file) = prepared.files.iter().find(|f| f.path == path) else {
+                continue;
+            };
+            match diff::compare(w.dir, file) {
+                diff::Change::Changed(Some(d)) => {
+                    w.say(&format!(
+                        "{path} was changed by hand since selkie wrote it, and the new plan \
+                         changes it too. From your version to the new one:"
+                    ));
+                    if !terminal::page(&w.style, &d).unwrap_or(true) {
+                        return Err(prompt::Stop::Cancelled);
+                    }
+                }
+                _ => w.say(&format!(
+                    "{path} holds secrets and was changed by hand; the new plan changes it too."
+                )),
+            }
+            let decision = prompt::choose(
+                &format!("What should happen to {path}?"),
+                vec![
+                    choice("Keep mine (leave the file exactly as it is)", Edit::Keep),
+                    choice("Take the new one (mine is backed up first)", Edit::Take),
+                    choice("Stop (write nothing)", Edit::Stop),
+                ],
+                Some(&Edit::Keep),
+                prompt::MENU_HELP,
+            )?;
+            w.log.note(format!("hand-edited {path}: {decision:?}"));
+            match decision {
+                Edit::Keep => keep.push(path),
+                Edit::Take => take = true,
+                Edit::Stop => {
+                    return Err(Error::Other {
+                        message: format!("stopped at the edited file {path}; nothing was written"),
+                        hint: Some(
+                            "move your change into selkie.toml where possible, or run \
+                             `selkie setup --resume` again and keep or replace the file"
+                                .into(),
+                        ),
+                    }
+                    .into())
+                }
+            }
+        }
+    }
+    let outcome = setup::commit(w.dir, prepared, w.args.force || take, &keep)?;
+    Ok(outcome)
+}

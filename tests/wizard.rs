@@ -1,0 +1,305 @@
+//! The interactive wizard, driven through the real binary in an 80x24 pseudo-terminal (tmux):
+//! every prompt is waited for on the screen before it is answered.
+
+mod common;
+#[path = "wizard/harness.rs"]
+mod harness;
+
+use harness::{read, Host, Term};
+
+#[test]
+fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_review() {
+    let host = Host::new(None);
+    let t = Term::start(&host, "--no-start");
+    t.preflight();
+    t.wait("Which stack should this server run?");
+    t.keys(&["Enter"]);
+    t.wait("Domain name or IP address: (203.0.113.7)");
+    t.keys(&["Enter"]);
+    let screen = t.wait("How should browsers reach the services?");
+    assert!(screen.contains("tls internal"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait("Expected peak number of people in calls at once: (50)");
+    t.keys(&["Enter"]);
+    let screen = t.wait("Accept UDP 50000-50119 (120 ports)");
+    assert!(screen.contains("50 participants x 2 UDP ports"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait("Where does this server run?");
+    t.keys(&["Enter"]);
+    let review = t.wait("-- more");
+    assert!(
+        review.contains("PORT") && review.contains("50000-50119"),
+        "{review}"
+    );
+    t.keys(&["q"]);
+    let summary = t.wait("What now?");
+    assert!(
+        summary.contains("Participants: 50 -> UDP 50000-50119"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("secret ") && summary.contains("****"),
+        "{summary}"
+    );
+    // Change a step from the review, and come back to it.
+    t.keys(&["Down", "Down", "Down", "Down", "Down", "Enter"]);
+    t.wait("Expected peak number of people in calls at once: (50)");
+    t.typed("80");
+    t.wait("Accept UDP 50000-50199 (200 ports)");
+    t.keys(&["Enter"]);
+    t.page_until("What now?");
+    let summary = t.screen();
+    assert!(
+        summary.contains("Participants: 80 -> UDP 50000-50199"),
+        "{summary}"
+    );
+    t.keys(&["Enter"]);
+    let end = t.wait("DONE-");
+    assert_eq!(t.exit_code(), 0, "{end}");
+    assert!(end.contains("Log of this run:"), "{end}");
+    let answers = read(&host, "selkie.toml");
+    assert!(answers.contains("ip = \"203.0.113.7\""), "{answers}");
+    assert!(answers.contains("participants = 80"), "{answers}");
+    assert!(host.dir().join("caddy/Caddyfile").is_file());
+    assert!(!host.dir().join(".selkie-draft.toml").exists());
+    let logs: Vec<_> = std::fs::read_dir(host.dir().join("logs"))
+        .unwrap()
+        .collect();
+    assert_eq!(logs.len(), 1);
+    let log = std::fs::read_to_string(logs[0].as_ref().unwrap().path()).unwrap();
+    let secrets = read(&host, "secrets.toml");
+    let secret = secrets
+        .lines()
+        .find_map(|l| l.strip_prefix("livekit_api_secret = \""))
+        .unwrap()
+        .trim_end_matches('"');
+    assert!(log.contains("check Warn: Docker") && log.contains("livekit/livekit.yaml: Created"));
+    assert!(!log.contains(secret), "the log holds the API secret");
+}
+
+#[test]
+fn a_first_run_in_domain_mode_explains_dns_and_writes_the_domain() {
+    let host = Host::new(Some("DigitalOcean"));
+    let t = Term::start(&host, "--no-start");
+    t.preflight();
+    t.wait("Which stack should this server run?");
+    t.keys(&["Enter"]);
+    t.wait("Domain name or IP address:");
+    t.clear();
+    t.typed("meet.selkie-test.invalid");
+    let screen = t.wait("Use this name anyway?");
+    assert!(
+        screen.contains("HTTPS certificates will fail until DNS points here"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    let screen = t.wait("How should browsers reach the services?");
+    assert!(screen.contains("automatic certificates"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait("Expected peak number of people in calls at once:");
+    t.keys(&["Enter"]);
+    t.wait("Accept UDP");
+    t.keys(&["Enter"]);
+    let screen = t.wait("Where does this server run?");
+    assert!(screen.contains("DigitalOcean (detected)"), "{screen}");
+    t.keys(&["Enter"]);
+    t.review_and_write();
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    let answers = read(&host, "selkie.toml");
+    assert!(
+        answers.contains("domain = \"meet.selkie-test.invalid\""),
+        "{answers}"
+    );
+    assert!(answers.contains("provider = \"digitalocean\""), "{answers}");
+    assert!(read(&host, "dns.txt").contains("meet.selkie-test.invalid"));
+    assert!(host.dir().join("firewall/cloud-digitalocean.sh").is_file());
+}
+
+#[test]
+fn a_typo_is_explained_and_asked_again_in_an_ascii_locale() {
+    let mut host = Host::new(None);
+    host.lang = "C";
+    let t = Term::start(&host, "--no-start");
+    t.preflight();
+    let screen = t.screen();
+    assert!(
+        screen.is_ascii(),
+        "a non-UTF-8 locale gets ASCII only:\n{screen}"
+    );
+    t.wait("Which stack should this server run?");
+    t.keys(&["Enter"]);
+    t.wait("Domain name or IP address:");
+    t.typed("https://x.com/");
+    let screen = t.wait("is part of a URL");
+    assert!(
+        screen.contains("enter just the host name, e.g. x.com"),
+        "{screen}"
+    );
+    assert!(screen.contains("? Domain name or IP address:"), "{screen}");
+    t.clear();
+    t.typed("203.0.113.7");
+    t.wait("How should browsers reach the services?");
+    t.keys(&["Enter"]);
+    t.wait("Expected peak number of people in calls at once:");
+    t.typed("lots");
+    let screen = t.wait("is not a number of participants");
+    assert!(screen.contains("whole number from 1 to 10000"), "{screen}");
+    t.clear();
+    t.typed("0");
+    t.wait("out of range");
+    t.clear();
+    t.typed("10");
+    t.wait("Accept UDP 50000-50099 (100 ports)");
+    // Esc ends the wizard as cleanly as Ctrl-C.
+    t.keys(&["Escape"]);
+    assert_eq!(t.exit_code(), 1);
+    assert!(!host.dir().join("selkie.toml").exists());
+}
+
+#[test]
+fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
+    let host = Host::new(None);
+    {
+        let t = Term::start(&host, "--no-start");
+        t.preflight();
+        t.wait("Which stack should this server run?");
+        t.keys(&["Down", "Up", "Enter"]);
+        t.wait("Domain name or IP address:");
+        t.keys(&["Enter"]);
+        t.wait("How should browsers reach the services?");
+        t.keys(&["Enter"]);
+        t.wait("Expected peak number of people in calls at once:");
+        t.keys(&["C-c"]);
+        let screen = t.wait("DONE-");
+        assert_eq!(t.exit_code(), 1, "{screen}");
+        assert!(
+            screen.contains("continue from the participants step"),
+            "{screen}"
+        );
+    }
+    let files = host.files();
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        vec![".selkie-draft.toml"],
+        "only the draft is written"
+    );
+    let t = Term::start(&host, "--no-start");
+    t.preflight();
+    t.wait("A setup stopped at the participants step was found. Continue from there?");
+    t.keys(&["Enter"]);
+    let screen = t.wait("Expected peak number of people in calls at once:");
+    assert!(screen.contains("Step 4 of 7"), "{screen}");
+    t.typed("120");
+    let screen = t.wait("Accept UDP 50000-50289 (290 ports)");
+    assert!(
+        screen.contains("= 240, + 20% headroom = 288, rounded up to 290"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    t.wait("Where does this server run?");
+    t.keys(&["Enter"]);
+    t.review_and_write();
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    assert!(read(&host, "selkie.toml").contains("participants = 120"));
+    assert!(!host.dir().join(".selkie-draft.toml").exists());
+}
+
+/// Through a `--resume` run, changing only the participants to 200.
+fn resume_with_200(t: &Term) {
+    t.preflight();
+    t.wait("Which stack should this server run?");
+    t.keys(&["Enter"]);
+    let screen = t.wait("Domain name or IP address: (203.0.113.7)");
+    assert!(screen.contains("changing deployment"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait("How should browsers reach the services?");
+    t.keys(&["Enter"]);
+    t.wait("Expected peak number of people in calls at once: (50)");
+    t.typed("200");
+    t.wait("Accept UDP 50000-50479 (480 ports)");
+    t.keys(&["Enter"]);
+    t.wait("Where does this server run?");
+    t.keys(&["Enter"]);
+}
+
+#[test]
+fn resume_changing_the_participants_changes_only_what_depends_on_them() {
+    let host = Host::new(Some("Hetzner"));
+    host.setup_non_interactive();
+    let before = host.files();
+    let t = Term::start(&host, "--resume --no-start");
+    resume_with_200(&t);
+    // The review pages through the diff of each changed file.
+    let seen = t.page_until("What now?");
+    assert!(
+        seen.contains("+  port_range_end: 50479"),
+        "no diff of livekit.yaml:\n{seen}"
+    );
+    let summary = t.wait("What now?");
+    assert!(summary.contains("changed"), "{summary}");
+    t.keys(&["Enter"]);
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    let after = host.files();
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    let expected = [
+        "firewall/clients.md",
+        "firewall/cloud-hetzner.sh",
+        "firewall/firewalld.sh",
+        "firewall/iptables.sh",
+        "firewall/nftables.nft",
+        "firewall/ufw.sh",
+        "livekit/livekit.yaml",
+        "manifest.toml",
+        "selkie.toml",
+        "sysctl/99-selkie.conf",
+    ];
+    assert_eq!(changed, expected.iter().collect::<Vec<_>>());
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(before["secrets.toml"], after["secrets.toml"]);
+    assert_eq!(before["livekit/keys.yaml"], after["livekit/keys.yaml"]);
+}
+
+#[test]
+fn a_hand_edited_file_is_shown_and_kept_on_resume() {
+    let host = Host::new(None);
+    host.setup_non_interactive();
+    let yaml = host.dir().join("livekit/livekit.yaml");
+    let edited = format!(
+        "{}# my own tuning\n",
+        std::fs::read_to_string(&yaml).unwrap()
+    );
+    std::fs::write(&yaml, &edited).unwrap();
+    let t = Term::start(&host, "--resume --no-start");
+    resume_with_200(&t);
+    t.review_and_write();
+    let seen = t.page_until("What should happen to livekit/livekit.yaml?");
+    assert!(seen.contains("-# my own tuning"), "{seen}");
+    let screen = t.screen();
+    assert!(screen.contains("Keep mine"), "{screen}");
+    t.keys(&["Enter"]);
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    assert_eq!(
+        std::fs::read_to_string(&yaml).unwrap(),
+        edited,
+        "the edit survives"
+    );
+    assert!(read(&host, "selkie.toml").contains("participants = 200"));
+    assert!(read(&host, "sysctl/99-selkie.conf").contains("50000-50479"));
+}
+
+#[test]
+fn missing_docker_blocks_only_a_run_that_would_start_containers() {
+    let host = Host::new(None);
+    let t = Term::start(&host, "");
+    let screen = t.wait("DONE-");
+    assert!(screen.contains("✗ Docker"), "{screen}");
+    assert!(screen.contains("setup cannot go on"), "{screen}");
+    assert_eq!(t.exit_code(), 1, "{screen}");
+    assert!(!host.dir().exists(), "nothing is written");
+}
