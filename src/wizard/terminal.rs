@@ -130,10 +130,20 @@ pub fn page(style: &Style, text: &str) -> std::io::Result<bool> {
         .map(|(c, r)| (usize::from(c), usize::from(r)))
         .unwrap_or((80, 24));
     let per_page = rows.saturating_sub(4).max(5);
-    // Long lines are cut into screen-wide pieces so a page never scrolls the terminal.
+    // Long lines wrap at words, indented under their start, so a page never scrolls the
+    // terminal; only a single word wider than the screen is split.
+    let width = cols.max(20);
     let lines: Vec<String> = text
         .lines()
-        .flat_map(|l| chunks(&style.text(l), cols.max(20)))
+        .flat_map(|l| {
+            let line = style.text(l);
+            let lead = line.chars().take_while(|c| *c == ' ').count();
+            let indent = " ".repeat((lead + 4).min(width / 2));
+            wrap(&line, width, &indent)
+                .split('\n')
+                .flat_map(|piece| chunks(piece, width))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let mut shown = 0;
     while shown < lines.len() {
@@ -162,7 +172,8 @@ pub fn page(style: &Style, text: &str) -> std::io::Result<bool> {
     Ok(true)
 }
 
-/// `line` in pieces of at most `width` characters (an empty line stays one empty piece).
+/// `line` in pieces of at most `width` characters (an empty line stays one empty piece); for a
+/// word wider than the screen, which `wrap` cannot break.
 fn chunks(line: &str, width: usize) -> Vec<String> {
     let chars: Vec<char> = line.chars().collect();
     if chars.is_empty() {
@@ -196,6 +207,29 @@ fn read_key() -> std::io::Result<Key> {
     };
     terminal::disable_raw_mode()?;
     result
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::{chunks, wrap};
+
+    #[test]
+    fn review_lines_wrap_at_words_under_their_indent() {
+        let line = "  50000-50119  udp    public    livekit  required  WebRTC media (audio and video) for every participant";
+        let wrapped = wrap(line, 60, "      ");
+        for piece in wrapped.split('\n') {
+            assert!(piece.chars().count() <= 60, "{piece:?}");
+        }
+        assert!(
+            wrapped.contains("\n      "),
+            "continuations are indented: {wrapped}"
+        );
+        assert!(
+            !wrapped.split('\n').any(|p| p.ends_with("pa")),
+            "no word is cut: {wrapped}"
+        );
+        assert_eq!(chunks(&"x".repeat(45), 20).len(), 3);
+    }
 }
 
 #[cfg(test)]
