@@ -212,7 +212,11 @@ mod tests {
         assert_eq!(kind("50000-60000/udp"), Some(ProbeKind::UdpBound));
         assert_eq!(kind("8090/tcp"), Some(ProbeKind::Http));
         let pocketbase = all.iter().find(|c| c.label == "8090/tcp").unwrap();
-        assert_eq!(pocketbase.path.as_deref(), Some("/api/health"), "the preset's health path");
+        assert_eq!(
+            pocketbase.path.as_deref(),
+            Some("/api/health"),
+            "the preset's health path"
+        );
         assert_eq!(kind("tls lk.hearth.example"), Some(ProbeKind::Tls));
         assert_eq!(kind("tls turn.hearth.example"), Some(ProbeKind::Tls));
         assert_eq!(kind("dns hearth.example"), Some(ProbeKind::Dns));
