@@ -7,12 +7,15 @@
 //! The issue asks for a six-service stack; there is no six-service preset, so this uses the
 //! reflector preset (8 services) at 127.0.0.1, written with `--no-start`. Docker is pointed at a
 //! socket that does not exist, so the figures do not depend on whatever containers the machine
-//! runs: every service is unknown and every port refuses, a steady state where nothing changes.
+//! runs: every service is unknown, a steady state where nothing changes.
 //!
 //! 1. The release binary runs `selkie status --interval 2` in a private tmux server (its own
-//!    socket, no config, no status line) at 80x24; `tmux pipe-pane` copies every byte written to
-//!    the terminal into a file. After 10 s to settle, 60 s are measured: the bytes written, the
-//!    CPU time of the selkie process (`/proc/PID/stat`) and its peak RSS (`VmHWM`).
+//!    socket, no status line) at 80x24; `tmux pipe-pane` copies every byte written to the
+//!    terminal into a file. After 10 s to settle, 60 s are measured: the bytes written, the CPU
+//!    time of the selkie process (`/proc/PID/stat`) and its peak RSS (`VmHWM`). Where `unshare -n`
+//!    is allowed, selkie gets its own network namespace (loopback only), so every port refuses:
+//!    another deployment or test on the same machine would otherwise answer some probes and
+//!    redraw the screen with their latencies. Without it, the ports that answered are named.
 //! 2. `selkie status --once --timeout 2` against a deployment whose three SSH ports (each gets a
 //!    TCP check) are blackholed by this process: a listener with backlog 1 whose accept queue is
 //!    full, so Linux drops further SYNs and each connect waits for the whole timeout. Closed ports
@@ -237,14 +240,13 @@ fn dashboard(base: &Path, docker_host: &str) {
     };
     let d = dir.to_str().expect("temporary paths are UTF-8 here");
     let docker_env = format!("DOCKER_HOST={docker_host}");
-    // Several words: tmux runs them as they are, without a shell.
-    tmux.ok(&[
-        "new-session",
-        "-d",
-        "-x",
-        "80",
-        "-y",
-        "24",
+    let isolated = private_network();
+    let mut command: Vec<&str> = vec!["new-session", "-d", "-x", "80", "-y", "24"];
+    if let Some(unshare) = &isolated {
+        command.extend(unshare.iter().copied());
+        command.extend(["sh", "-c", "ip link set lo up && exec \"$@\"", "sh"]);
+    }
+    command.extend([
         "env",
         &docker_env,
         SELKIE,
@@ -254,6 +256,8 @@ fn dashboard(base: &Path, docker_host: &str) {
         "--interval",
         "2",
     ]);
+    // Several words: tmux runs them as they are, without a shell.
+    tmux.ok(&command);
     tmux.socket_path = Some(PathBuf::from(
         tmux.ok(&["display-message", "-p", "#{socket_path}"]).trim(),
     ));
@@ -338,6 +342,24 @@ fn dashboard(base: &Path, docker_host: &str) {
         "  no containers (Docker unreachable), tmux 80x24, --interval 2, settled {} s, measured over {secs:.1} s",
         SETTLE.as_secs()
     );
+    match &isolated {
+        Some(unshare) => println!(
+            "  in its own network namespace (`{}`, loopback up): nothing else answers its probes",
+            unshare.join(" ")
+        ),
+        None => {
+            let answered = answering_ports(&dir);
+            if answered.is_empty() {
+                println!("  on the machine's network (no `unshare -n` here); none of the plan's ports answered");
+            } else {
+                println!(
+                    "  on the machine's network (no `unshare -n` here); NOTE: 127.0.0.1 ports {} answered (something \
+                     else listens there), so those checks and their latencies change between rounds",
+                    answered.join(", ")
+                );
+            }
+        }
+    }
     println!(
         "  idle CPU          {cpu:>8.3} % of one core  ({} ticks at {ticks_per_second:.0} Hz)   (target < {CPU_TARGET_PERCENT} %: {})",
         ticks1 - ticks0,
@@ -367,6 +389,45 @@ fn dashboard(base: &Path, docker_host: &str) {
     if let Some(top) = screen.lines().next() {
         println!("  screen's top line: {}", top.trim());
     }
+}
+
+/// The `unshare` words that give a program its own network namespace with loopback up, so
+/// nothing else on this machine answers the dashboard's probes: as root, else in a user namespace.
+fn private_network() -> Option<Vec<&'static str>> {
+    [vec!["unshare", "-n"], vec!["unshare", "-r", "-n"]]
+        .into_iter()
+        .find(|unshare| {
+            Command::new(unshare[0])
+                .args(&unshare[1..])
+                .args(["sh", "-c", "ip link set lo up"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+}
+
+/// The plan's TCP ports on the host that accept a connection on 127.0.0.1 right now.
+fn answering_ports(dir: &Path) -> Vec<String> {
+    let out = Command::new(SELKIE)
+        .args(["plan", "--json", "--dir"])
+        .arg(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the selkie binary runs");
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let ports = plan["ports"].as_array().cloned().unwrap_or_default();
+    ports
+        .iter()
+        .filter(|p| p["proto"] == "tcp" && p["exposure"] != "internal")
+        .filter_map(|p| p["port"].as_u64().and_then(|n| u16::try_from(n).ok()))
+        .filter(|&port| {
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+            TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+        })
+        .map(|port| port.to_string())
+        .collect()
 }
 
 // ------------------------------------------------------------------------------ status --once
@@ -441,7 +502,7 @@ fn once(base: &Path, docker_host: &str) {
     let one = Duration::from_secs(ONCE_TIMEOUT_SECS);
     let ports_text: Vec<String> = ports.iter().map(u16::to_string).collect();
     println!(
-        "selkie status --once --timeout {ONCE_TIMEOUT_SECS}: reflector, 3 blackholed TCP ports (--ssh-port {}), the rest refused, {ONCE_ROUNDS} runs",
+        "selkie status --once --timeout {ONCE_TIMEOUT_SECS}: reflector, 3 blackholed TCP ports (--ssh-port {}), {ONCE_ROUNDS} runs",
         ports_text.join(", ")
     );
     println!(
