@@ -459,3 +459,41 @@ fn down_removes_containers_and_keeps_data_unless_asked() {
         "volumes removed"
     );
 }
+
+#[test]
+fn a_second_deployment_directory_never_replaces_the_running_stack() {
+    let _serial = d::serial();
+    let _clean = Clean::new();
+    d::ensure_images(&[
+        selkie::plan::LIVEKIT_IMAGE.into(),
+        selkie::plan::CADDY_IMAGE.into(),
+    ]);
+    let first = tempfile::tempdir().unwrap();
+    let out = setup(first.path(), &["--ip", "127.0.0.1"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let running = ids();
+    let second = tempfile::tempdir().unwrap();
+    let out = setup(
+        second.path(),
+        &["--ip", "127.0.0.1", "--participants", "10"],
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("another selkie deployment"), "{t}");
+    assert!(
+        t.contains(&format!(
+            "selkie down --dir {}",
+            first.path().canonicalize().unwrap().display()
+        )),
+        "{t}"
+    );
+    assert_eq!(ids(), running, "the first stack is untouched");
+    let out = selkie(&["down", "--dir", second.path().to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "down refuses another directory's stack: {}",
+        text(&out)
+    );
+    assert_eq!(ids(), running);
+}

@@ -33,7 +33,7 @@ fn take_down(args: &DownArgs, dir: &std::path::Path) -> Result<()> {
         let docker = connect::connect()
             .await
             .map_err(connect::Unreachable::into_error)?;
-        docker::down(&docker, args.volumes).await
+        docker::down(&docker, dir, args.volumes).await
     })?;
     if removed.is_empty() {
         println!("Nothing to remove: no selkie containers are running.");

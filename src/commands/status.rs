@@ -67,7 +67,7 @@ pub async fn once(plan: &Plan, timeout: Duration) -> Snapshot {
         .await
         .ok()
         .and_then(|r| r.ok());
-    health::collect(plan, docker.as_ref(), PathBuf::from("/proc"), timeout).await
+    health::collect(plan, docker.as_ref(), PathBuf::from("/proc"), timeout, None).await
 }
 
 /// Exit 1 unless every required part is healthy, so `selkie status --once` fits cron and monitors.

@@ -54,12 +54,20 @@ async fn probe_loop(
     log_path: PathBuf,
 ) {
     let mut docker: Option<Docker> = None;
+    let mut cpu = health::containers::CpuHistory::new();
     loop {
+        let started = tokio::time::Instant::now();
         if docker.is_none() {
             docker = try_connect(timeout).await;
         }
-        let snapshot =
-            health::collect(&plan, docker.as_ref(), PathBuf::from("/proc"), timeout).await;
+        let snapshot = health::collect(
+            &plan,
+            docker.as_ref(),
+            PathBuf::from("/proc"),
+            timeout,
+            Some(&mut cpu),
+        )
+        .await;
         if let DockerState::Unreachable { reason } = &snapshot.docker {
             // Reconnect next round: the daemon may be restarting.
             log(&log_path, &format!("docker unreachable: {reason}"));
@@ -72,8 +80,9 @@ async fn probe_loop(
         {
             return;
         }
+        // Every `interval` from the start of a round, not after it: the round itself takes time.
         tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
+            _ = tokio::time::sleep_until(started + interval) => {}
             _ = refresh.notified() => {}
         }
     }

@@ -256,6 +256,26 @@ pub async fn converge(
             )),
         });
     }
+    // Labels carry the canonical directory: `./deployment` from two places is two places.
+    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let dir = canonical.as_path();
+    // One stack per host: the names, ports and network are shared, so another deployment
+    // directory's containers are never replaced silently.
+    let others: Vec<String> = project_containers(docker)
+        .await?
+        .values()
+        .filter_map(|c| c.labels.as_ref()?.get(spec::LABEL_DIR).cloned())
+        .filter(|d| d.as_str() != dir.display().to_string())
+        .collect();
+    if let Some(other) = others.first() {
+        return Err(Error::Other {
+            message: format!("another selkie deployment, in {other}, runs on this host"),
+            hint: Some(format!(
+                "selkie runs one stack per host: change that one with `selkie setup --resume --dir {other}`, \
+                 or remove it first with `selkie down --dir {other}`"
+            )),
+        });
+    }
     let ids = ensure_images(docker, plan, policy).await?;
     ensure_network_and_volumes(docker, plan).await?;
 

@@ -26,13 +26,34 @@ pub enum PullPolicy {
 
 /// Stop and remove every container of the project, its network, and (if asked) its volumes.
 /// Returns the names of what was removed.
-pub async fn down(docker: &Docker, volumes: bool) -> Result<Vec<String>, Error> {
+/// Only the stack of `dir` (and containers from before selkie labelled directories) is removed;
+/// another directory's stack is refused with a hint.
+pub async fn down(
+    docker: &Docker,
+    dir: &std::path::Path,
+    volumes: bool,
+) -> Result<Vec<String>, Error> {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let containers = converge::project_containers(docker).await?;
+    if let Some(other) = containers
+        .values()
+        .filter_map(|c| c.labels.as_ref()?.get(spec::LABEL_DIR))
+        .find(|d| d.as_str() != dir.display().to_string())
+    {
+        return Err(Error::Other {
+            message: format!(
+                "the selkie stack on this host belongs to {other}, not to {}",
+                dir.display()
+            ),
+            hint: Some(format!("run `selkie down --dir {other}` to remove it")),
+        });
+    }
     let fail = |what: &str, e: bollard::errors::Error| Error::Other {
         message: format!("Docker could not remove {what}: {e}"),
         hint: Some("run `docker info` to check the daemon, then run `selkie down` again".into()),
     };
     let mut removed = Vec::new();
-    for (service, c) in converge::project_containers(docker).await? {
+    for (service, c) in containers {
         let id = c.id.unwrap_or_default();
         let _ = docker
             .stop_container(

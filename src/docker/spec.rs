@@ -22,6 +22,8 @@ pub const LABEL_PROJECT: &str = "io.selkie.project";
 pub const LABEL_SERVICE: &str = "io.selkie.service";
 /// Label holding the hash of everything that defines the container.
 pub const LABEL_HASH: &str = "io.selkie.config-hash";
+/// Label naming the deployment directory a container belongs to (one stack per host).
+pub const LABEL_DIR: &str = "io.selkie.dir";
 
 /// One container as selkie wants it.
 #[derive(Debug, Clone)]
@@ -188,7 +190,11 @@ pub fn desired(
         env: Some(env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
         healthcheck: health(service),
-        labels: Some(project_labels(Some(&service.name))),
+        labels: Some({
+            let mut labels = project_labels(Some(&service.name));
+            labels.insert(LABEL_DIR.to_string(), dir.display().to_string());
+            labels
+        }),
         host_config: Some(host_config),
         networking_config,
         ..Default::default()

@@ -150,27 +150,72 @@ pub async fn inspect_all(
 }
 
 /// Add CPU and memory to the running ones; takes about a second (Docker samples twice).
-pub async fn with_stats(docker: &Docker, inspected: Vec<Inspected>) -> Vec<ServiceState> {
+/// CPU counters from the previous round, by container, so the dashboard can ask Docker for an
+/// instant sample instead of waiting for its two-sample reading every round.
+pub type CpuHistory = HashMap<String, (u64, u64)>;
+
+fn counters(stats: &ContainerStatsResponse) -> Option<(u64, u64)> {
+    let cpu = stats.cpu_stats.as_ref()?;
+    Some((cpu.cpu_usage.as_ref()?.total_usage?, cpu.system_cpu_usage?))
+}
+
+/// Add CPU and memory to the running ones, within `timeout`. With a history (the dashboard),
+/// one instant sample each and CPU from the previous round; without (`--once`), Docker's own
+/// two-sample reading, which takes it about a second or two.
+pub async fn with_stats(
+    docker: &Docker,
+    inspected: Vec<Inspected>,
+    timeout: Duration,
+    mut history: Option<&mut CpuHistory>,
+) -> Vec<ServiceState> {
+    let one_shot = history.is_some();
     let stats = futures_util::future::join_all(inspected.iter().map(|i| async move {
         if i.state.status == Status::Down {
             return None;
         }
-        // One sample pair: Docker waits for a second reading so CPU can be computed.
-        let options = StatsOptionsBuilder::default().stream(false).build();
-        docker
-            .stats(&i.state.container, Some(options))
-            .next()
+        let options = StatsOptionsBuilder::default()
+            .stream(false)
+            .one_shot(one_shot)
+            .build();
+        let mut stream = docker.stats(&i.state.container, Some(options));
+        tokio::time::timeout(timeout, stream.next())
             .await
+            .ok()
+            .flatten()
             .and_then(Result::ok)
     }))
     .await;
     inspected
         .into_iter()
         .zip(stats)
-        .map(|(i, s)| ServiceState {
-            cpu_percent: s.as_ref().and_then(cpu_percent),
-            memory_bytes: s.as_ref().and_then(memory_bytes),
-            ..i.state
+        .map(|(i, s)| {
+            let cpu = match (history.as_deref_mut(), s.as_ref()) {
+                (Some(h), Some(stats)) => {
+                    let now = counters(stats);
+                    let before = h.get(&i.state.container).copied();
+                    if let Some(now) = now {
+                        h.insert(i.state.container.clone(), now);
+                    }
+                    match (before, now) {
+                        (Some((u0, s0)), Some((u1, s1))) if s1 > s0 && u1 >= u0 => {
+                            let cpus = stats
+                                .cpu_stats
+                                .as_ref()
+                                .and_then(|c| c.online_cpus)
+                                .unwrap_or(1);
+                            Some((u1 - u0) as f64 / (s1 - s0) as f64 * f64::from(cpus) * 100.0)
+                        }
+                        _ => None,
+                    }
+                }
+                (None, Some(stats)) => cpu_percent(stats),
+                _ => None,
+            };
+            ServiceState {
+                cpu_percent: cpu,
+                memory_bytes: s.as_ref().and_then(memory_bytes),
+                ..i.state
+            }
         })
         .collect()
 }

@@ -161,6 +161,7 @@ pub async fn collect(
     docker: Option<&Docker>,
     proc_dir: PathBuf,
     timeout: Duration,
+    cpu_history: Option<&mut containers::CpuHistory>,
 ) -> Snapshot {
     let checks = probes_for(plan);
     let version = match docker {
@@ -180,7 +181,7 @@ pub async fn collect(
                 timeout,
             };
             let (services, checks) = tokio::join!(
-                containers::with_stats(d, inspected),
+                containers::with_stats(d, inspected, timeout, cpu_history),
                 probes::run_all(&checks, &ctx)
             );
             Snapshot {

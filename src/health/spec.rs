@@ -21,6 +21,7 @@ pub enum ProbeKind {
     /// A STUN binding request gets a binding response.
     Stun,
     /// The UDP port (or any port of the range) is bound on this host.
+    #[serde(rename = "bound")]
     UdpBound,
     /// The host name resolves to this server.
     Dns,

@@ -8,9 +8,13 @@
 //!     module, so a caddy-l4 stack fails to start in tests: that is expected.
 //!   - a repository name ending in `-fail` (e.g. `registry.example.com/backend-fail:1`): the
 //!     stand-in with `STANDIN_FAIL=1`, which prints 40 numbered log lines and exits 3.
-//!   - everything else: one stand-in (busybox + `/standin`), see `tests/images/standin/standin`.
-//!     Given `--config .../livekit.yaml` it answers `GET /` with `OK` on the yaml's port and
-//!     first bind address; otherwise it idles until SIGTERM. `pg_isready` and `redis-cli` exit 0.
+//!   - everything else: one stand-in (busybox + `/standin`, and Debian's coturn with the
+//!     libraries `ldd` names), see `tests/images/standin/standin`. Given
+//!     `--config .../livekit.yaml` it looks like LiveKit to `selkie status`: it answers `GET /`
+//!     with `OK` on the yaml's port and first bind address, accepts TCP on `rtc.tcp_port`, runs
+//!     coturn on UDP `turn.udp_port` when `turn.enabled` (so STUN binding requests get real
+//!     answers) and binds UDP `rtc.udp_port` when set (mux mode). Otherwise it idles until
+//!     SIGTERM. `pg_isready` and `redis-cli` exit 0.
 //! * [`Registry`] runs Debian's `docker-registry` on 127.0.0.1 (the daemon allows plain HTTP
 //!   to 127.0.0.0/8) to test pulls.
 //! * [`serial`] keeps tests that use fixed host ports from running at the same time.
@@ -22,7 +26,7 @@
 //! Tagging a reference replaces a real image of that name on the developer's machine (it stays
 //! in the store, untagged, and a warning names its ID); `docker pull REF` brings it back.
 //!
-//! Needs (Debian): docker.io, busybox-static, caddy, docker-registry.
+//! Needs (Debian): docker.io, busybox-static, coturn, caddy, docker-registry.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -51,6 +55,7 @@ pub const FAIL_STATUS: i64 = 3;
 
 const BUSYBOX: &str = "/bin/busybox";
 const CADDY: &str = "/usr/bin/caddy";
+const TURNSERVER: &str = "/usr/bin/turnserver";
 const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// Which test image a reference gets from [`ensure_images`].
@@ -89,11 +94,49 @@ fn repository(reference: &str) -> &str {
     }
 }
 
-/// Serialises tests that use fixed host ports (host networking, published ports) within one
-/// test binary; hold the guard for the whole test. A panic in another holder does not poison it.
-pub fn serial() -> MutexGuard<'static, ()> {
+/// Serialises tests that use fixed host ports (host networking, published ports) and selkie's
+/// fixed container names: within one test binary (a mutex) and across processes on this
+/// machine (an exclusive lock on [`SERIAL_LOCK_FILE`] in the temporary directory), so two
+/// `cargo test` runs, or a test binary and the bench, do not tear down each other's
+/// containers. Hold the guard for the whole test. A panic in another holder does not poison it;
+/// a process that dies releases its lock.
+pub fn serial() -> Serial {
     static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    let guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let path = std::env::temp_dir().join(SERIAL_LOCK_FILE);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        // Another user's file: a read-only descriptor can hold the lock too.
+        .or_else(|_| fs::File::open(&path))
+        .unwrap_or_else(|e| panic!("cannot open the test lock {}: {e}", path.display()));
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            eprintln!(
+                "waiting for another process running selkie's Docker tests (lock {})",
+                path.display()
+            );
+            file.lock()
+                .unwrap_or_else(|e| panic!("cannot lock {}: {e}", path.display()));
+        }
+        Err(fs::TryLockError::Error(e)) => panic!("cannot lock {}: {e}", path.display()),
+    }
+    Serial {
+        _file: file,
+        _guard: guard,
+    }
+}
+
+/// The file in the temporary directory that [`serial`] locks across processes.
+pub const SERIAL_LOCK_FILE: &str = "selkie-docker-tests.lock";
+
+/// Held for a test that must not run next to another: see [`serial`]. Dropping it unlocks.
+pub struct Serial {
+    // Closing the file releases the process-wide lock; the mutex is released after it.
+    _file: fs::File,
+    _guard: MutexGuard<'static, ()>,
 }
 
 /// Runs `docker ARGS` and returns its output, whatever its status.
@@ -209,19 +252,34 @@ fn inspect(reference: &str) -> Option<ImageInfo> {
     })
 }
 
-/// The busybox stand-in, built on first use.
+/// The busybox stand-in (with coturn in `rootfs/`), built on first use.
 fn standin() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
         let src = images_dir().join("standin");
         let busybox = static_binary(BUSYBOX, "busybox-static");
+        let turnserver = PathBuf::from(TURNSERVER);
+        assert!(
+            turnserver.is_file(),
+            "{TURNSERVER} is missing: the LiveKit stand-in runs Debian's coturn as its STUN/TURN \
+             server; install it with `apt-get install coturn`"
+        );
+        let mut rootfs = vec![turnserver.clone()];
+        rootfs.extend(libraries(&turnserver));
         let mut hash = Hasher::new();
         hash.dir(&src);
         hash.host_file(&busybox);
+        for f in &rootfs {
+            hash.host_file(f);
+        }
         let hash = hash.finish();
         build("standin", &hash, |ctx| {
             copy_dir(&src, ctx);
             copy(&busybox, &ctx.join("busybox"));
+            let root = ctx.join("rootfs");
+            for f in &rootfs {
+                copy(f, &root.join(f.strip_prefix("/").unwrap()));
+            }
             (ctx.join("Dockerfile"), Vec::new())
         })
     })
