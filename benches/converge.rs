@@ -6,8 +6,9 @@
 //! Needs what the Docker end-to-end tests need (a daemon, the stand-in images built by
 //! `tests/common/docker.rs`) and Debian's docker-compose 1.29. selkie's container names are
 //! fixed, so the bench cannot run next to a deployment or the Docker tests: it refuses to start
-//! while any container labelled `io.selkie.project=selkie` exists, and removes everything it
-//! created (that label, its compose project's, its own) when it ends, panics included.
+//! while any container labelled `io.selkie.project=selkie` exists, takes down every stack it
+//! starts, checks at the end that nothing is left, and on a panic removes everything it may
+//! have created (that label, its compose project's, its own).
 //!
 //! 1. The reflector preset (8 services) from scratch and as a no-op, with selkie and with
 //!    `docker-compose -p selkie_bench up -d` (never at the same time: both use the container
@@ -240,19 +241,23 @@ fn remove_labelled(filter: &str) {
     );
 }
 
-/// Everything the bench may create: selkie's stack, compose's project, the contrast container.
-fn clean_all() {
+/// What only the bench creates: its compose project and the contrast containers.
+fn clean_own() {
     remove_labelled(BENCH_LABEL);
     remove_labelled(&format!("com.docker.compose.project={COMPOSE_PROJECT}"));
-    docker::remove_project_containers("selkie");
 }
 
-/// Cleans up on the way out, panics included.
+/// On a panic, removes everything the bench may have left: its own objects and selkie's stack
+/// (which it checked was absent when it started). A run that ends normally has taken its stacks
+/// down already and leaves selkie's label alone.
 struct Cleanup;
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        clean_all();
+        if std::thread::panicking() {
+            clean_own();
+            docker::remove_project_containers("selkie");
+        }
     }
 }
 
@@ -550,8 +555,22 @@ fn docker_timed(args: &[&str], timeout: Duration) -> (Duration, Result<(), Strin
     }
 }
 
-/// How many docker-proxy processes run now (one per published port with the userland proxy).
+/// How many docker-proxy processes forward UDP ports 40000-40999 now (with Docker's userland
+/// proxy, one per published port); other containers' proxies are not counted.
 fn docker_proxies() -> usize {
+    let forwards_ours = |cmdline: &str| {
+        let args: Vec<&str> = cmdline.split('\0').collect();
+        let value = |flag: &str| {
+            args.iter()
+                .position(|a| *a == flag)
+                .and_then(|i| args.get(i + 1))
+                .copied()
+        };
+        value("-proto") == Some("udp")
+            && value("-host-port")
+                .and_then(|p| p.parse::<u16>().ok())
+                .is_some_and(|p| (40000..=40999).contains(&p))
+    };
     std::fs::read_dir("/proc")
         .map(|entries| {
             entries
@@ -559,6 +578,8 @@ fn docker_proxies() -> usize {
                 .filter(|e| {
                     std::fs::read_to_string(e.path().join("comm"))
                         .is_ok_and(|c| c.trim() == "docker-proxy")
+                        && std::fs::read_to_string(e.path().join("cmdline"))
+                            .is_ok_and(|c| forwards_ours(&c))
                 })
                 .count()
         })
@@ -568,7 +589,6 @@ fn docker_proxies() -> usize {
 /// `docker run -d` of the stand-in with `extra` options, then its removal, both timed.
 fn run_contrast(label: &str, extra: &[&str]) {
     let image = selkie::plan::LIVEKIT_IMAGE;
-    let proxies_before = docker_proxies();
     let mut args = vec![
         "run",
         "-d",
@@ -580,7 +600,7 @@ fn run_contrast(label: &str, extra: &[&str]) {
     args.extend_from_slice(extra);
     args.push(image);
     let (run, result) = docker_timed(&args, BRIDGE_RUN_TIMEOUT);
-    let proxies = docker_proxies().saturating_sub(proxies_before);
+    let proxies = docker_proxies();
     let (rm, removed) = docker_timed(&["rm", "-f", BRIDGE_CONTAINER], BRIDGE_RM_TIMEOUT);
     let started = match &result {
         Ok(()) => secs(run),
@@ -633,8 +653,7 @@ fn main() {
         });
     let daemon = docker::docker_ok(&["version", "--format", "{{.Server.Version}}"]);
     // The bench's own leftovers go; a stack it did not start is never touched.
-    remove_labelled(BENCH_LABEL);
-    remove_labelled(&format!("com.docker.compose.project={COMPOSE_PROJECT}"));
+    clean_own();
     let existing = selkie_containers();
     assert!(
         existing.is_empty(),
@@ -658,7 +677,7 @@ fn main() {
     converge_reflector();
     livekit_range();
     bridge_contrast();
-    clean_all();
+    clean_own();
     let left = leftovers();
     println!();
     if left.is_empty() {
@@ -668,6 +687,9 @@ fn main() {
             secs(started.elapsed())
         );
     } else {
-        panic!("left behind: {}", left.join(", "));
+        panic!(
+            "left behind: {} (or created meanwhile by another selkie run on this daemon)",
+            left.join(", ")
+        );
     }
 }

@@ -157,7 +157,8 @@ pub async fn connect_to(endpoint: &str) -> Result<Docker, Unreachable> {
     }
 }
 
-fn on_path(cmd: &str) -> bool {
+/// Whether `cmd` is on PATH.
+pub fn on_path(cmd: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(cmd).is_file()))
 }

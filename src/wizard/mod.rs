@@ -80,8 +80,9 @@ impl Wizard<'_> {
     }
 }
 
-/// Run the wizard to a written deployment; returns the outcome and the run log's path.
-pub fn run(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<(Outcome, PathBuf)> {
+/// Run the wizard to a written deployment; returns the outcome, the run log's path, and whether
+/// the operator agreed to install Docker.
+pub fn run(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<(Outcome, PathBuf, bool)> {
     let style = Style::detect();
     style.install();
     let saved = Deployment::new(dir).load_answers()?;
@@ -94,11 +95,11 @@ pub fn run(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<(Outcome, P
     let resume = draft.as_ref().map_or(args.resume, |d| d.resume);
     let mut log = RunLog::new();
     log.note(format!("deployment directory: {}", dir.display()));
-    match steps::preflight::run(args, dir, host, &style, resume, &mut log) {
-        Ok(()) => {}
+    let install_docker = match steps::preflight::run(args, dir, host, &style, resume, &mut log) {
+        Ok(install) => install,
         Err(Stop::Cancelled) => return Err(stopped("the preflight checks", None)),
         Err(Stop::Failed(e)) => return Err(e),
-    }
+    };
     let (mut w, from) = match begin(args, dir, host, style, log, saved, draft) {
         Ok(found) => found,
         Err(Stop::Cancelled) => return Err(stopped("the start", None)),
@@ -110,7 +111,7 @@ pub fn run(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<(Outcome, P
             w.log.answers(&outcome.answers, &outcome.secrets);
             w.log.files(&outcome.report);
             let path = w.log.write(dir)?;
-            Ok((outcome, path))
+            Ok((outcome, path, install_docker))
         }
         Err(Stop::Cancelled) => {
             let kept = draft::save(

@@ -55,19 +55,25 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
             )
         })?;
     let host = super::detect_host();
-    let (outcome, log) = if interactive {
-        let (outcome, log) = crate::wizard::run(args, dir, &host)?;
-        (outcome, Some(log))
+    let (outcome, log, install_docker) = if interactive {
+        let (outcome, log, install) = crate::wizard::run(args, dir, &host)?;
+        (outcome, Some(log), install)
     } else {
-        (apply(args, dir, &host)?, None)
+        (apply(args, dir, &host)?, None, false)
     };
     print!("{}", summary(&outcome));
     let result = if args.no_start {
         println!("\nContainers not started (--no-start): `selkie setup --resume` starts them.");
         Ok(())
     } else {
-        start(&outcome, dir, args.install_docker, policy, timeout)
-            .and_then(|()| show_health(&outcome.plan, dir))
+        start(
+            &outcome,
+            dir,
+            args.install_docker || install_docker,
+            policy,
+            timeout,
+        )
+        .and_then(|()| show_health(&outcome.plan, dir))
     };
     if let Some(log) = log {
         println!("\nLog of this run: {}", log.display());

@@ -12,7 +12,8 @@ use crate::wizard::log::RunLog;
 use crate::wizard::prompt::Asked;
 use crate::wizard::terminal::Style;
 
-/// Run the checks, show them, and stop on a blocking one.
+/// Run the checks, show them, and stop on a blocking one. Returns whether the operator agreed to
+/// install Docker (offered when it is missing and containers are to be started).
 pub fn run(
     args: &SetupArgs,
     dir: &std::path::Path,
@@ -20,7 +21,7 @@ pub fn run(
     style: &Style,
     resume: bool,
     log: &mut RunLog,
-) -> Asked<()> {
+) -> Asked<bool> {
     let options = Options {
         resume,
         deploy_dir: dir.to_path_buf(),
@@ -28,9 +29,31 @@ pub fn run(
     };
     let sources = Sources::system();
     let report = crate::commands::runtime()?.block_on(preflight::run(host, &sources, &options));
-    let report = relax(report, args.no_start || args.install_docker);
+    let mut report = relax(report, args.no_start || args.install_docker);
     style.say("selkie setup - Step 0 of 7: preflight checks (read-only)\n");
     print!("{}", preflight::render(&report, style.unicode));
+    let mut install = false;
+    let only_docker_missing = report.blocking()
+        && report
+            .items
+            .iter()
+            .filter(|i| i.mark == Mark::Fail)
+            .all(|i| is_docker(i) && i.detail.contains("not installed or not running"));
+    if only_docker_missing {
+        if let Some(commands) =
+            crate::docker::connect::install_commands(crate::docker::connect::on_path)
+        {
+            let shown: Vec<String> = commands.iter().map(|c| c.join(" ")).collect();
+            install = Confirm::new("Docker is missing. Install it from your distribution's packages once the questions are answered?")
+                .with_default(true)
+                .with_help_message(&format!("runs: {}", shown.join("; ")))
+                .prompt()?;
+            if install {
+                log.note("the operator agreed to install Docker");
+                report = relax(report, true);
+            }
+        }
+    }
     for item in &report.items {
         log.note(format!(
             "check {:?}: {}: {}",
@@ -58,7 +81,7 @@ pub fn run(
         .with_help_message("y: go on to the questions; n or Esc: stop here")
         .prompt()?;
     if go_on {
-        Ok(())
+        Ok(install)
     } else {
         Err(crate::wizard::prompt::Stop::Cancelled)
     }
