@@ -21,8 +21,11 @@
 #[path = "../tests/common/docker.rs"]
 mod docker;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use selkie::answers::Participants;
@@ -247,26 +250,112 @@ fn clean_own() {
     remove_labelled(&format!("com.docker.compose.project={COMPOSE_PROJECT}"));
 }
 
-/// On a panic, removes everything the bench may have left: its own objects and selkie's stack
-/// (which it checked was absent when it started). A run that ends normally has taken its stacks
-/// down already and leaves selkie's label alone.
+/// Set while a stack the bench started may be up: a panic then removes selkie's label too.
+static STACK_UP: AtomicBool = AtomicBool::new(false);
+/// Every container and network (`container ID`, `network ID`, full IDs) and volume
+/// (`volume NAME CREATED`) the bench's stacks had: what it checks is gone at the end, without
+/// mistaking another selkie run on the same daemon for its own leftovers.
+static CREATED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// selkie's containers, the `selkie` network and the `selkie_*` volumes that exist now.
+fn stack_objects(only_labelled: bool) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut ps = vec!["ps", "-aq", "--no-trunc"];
+    if only_labelled {
+        ps.extend(["--filter", "label=io.selkie.project=selkie"]);
+    }
+    for id in docker::docker_ok(&ps).split_whitespace() {
+        out.insert(format!("container {id}"));
+    }
+    let networks = docker::docker_ok(&[
+        "network",
+        "ls",
+        "--no-trunc",
+        "--format",
+        "{{.ID}} {{.Name}}",
+    ]);
+    for (id, _) in networks
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(_, name)| *name == "selkie")
+    {
+        out.insert(format!("network {id}"));
+    }
+    let volumes = docker::docker_ok(&["volume", "ls", "--format", "{{.Name}}"]);
+    let mut args = vec!["volume", "inspect", "--format", "{{.Name}} {{.CreatedAt}}"];
+    args.extend(
+        volumes
+            .split_whitespace()
+            .filter(|v| v.starts_with("selkie_")),
+    );
+    if args.len() > 4 {
+        // A volume removed meanwhile makes inspect fail for it alone; the rest still print.
+        let out_text = String::from_utf8_lossy(&docker::docker(&args).stdout).to_string();
+        for line in out_text.lines() {
+            out.insert(format!("volume {line}"));
+        }
+    }
+    out
+}
+
+/// Remembers the stack that runs now as the bench's own.
+fn record_stack() {
+    let objects = stack_objects(true);
+    CREATED.lock().unwrap().extend(objects);
+}
+
+/// The bench's recorded objects that still exist.
+fn remaining() -> Vec<String> {
+    let now = stack_objects(false);
+    let created = CREATED.lock().unwrap_or_else(|p| p.into_inner());
+    created.intersection(&now).cloned().collect()
+}
+
+/// Removes the bench's recorded objects that still exist; never panics.
+fn remove_recorded() {
+    let left = remaining();
+    for kind in ["container", "network", "volume"] {
+        for obj in left.iter().filter_map(|o| o.strip_prefix(kind)) {
+            let id = obj.split_whitespace().next().unwrap_or_default();
+            let args: Vec<&str> = match kind {
+                "container" => vec!["rm", "--force", "--volumes", id],
+                "network" => vec!["network", "rm", id],
+                _ => vec!["volume", "rm", "--force", id],
+            };
+            let out = docker::docker(&args);
+            if !out.status.success() {
+                eprintln!(
+                    "cleanup: `docker {}` failed: {}",
+                    args.join(" "),
+                    text(&out)
+                );
+            }
+        }
+    }
+}
+
+/// On a panic, removes what the bench created: its own labels' objects, every recorded one, and
+/// while one of its stacks may be up, all of selkie's label (it checked none existed when it
+/// started). A run that ends normally has taken its stacks down itself.
 struct Cleanup;
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
         if std::thread::panicking() {
             clean_own();
-            docker::remove_project_containers("selkie");
+            if STACK_UP.load(Ordering::SeqCst) {
+                docker::remove_project_containers("selkie");
+            }
+            remove_recorded();
         }
     }
 }
 
-/// What is left that the bench could have created: anything with its labels, and anything
-/// named like selkie's stack (`selkie-*` containers, the `selkie` network, `selkie_*` volumes).
+/// What the bench left: anything with its own labels, and any container, network or volume
+/// its stacks had that still exists.
 fn leftovers() -> Vec<String> {
-    let mut left = std::collections::BTreeSet::new();
+    let mut left = BTreeSet::new();
     for filter in [
-        "io.selkie.project=selkie".to_string(),
         format!("com.docker.compose.project={COMPOSE_PROJECT}"),
         BENCH_LABEL.to_string(),
     ] {
@@ -282,21 +371,7 @@ fn leftovers() -> Vec<String> {
             }
         }
     }
-    for name in docker::docker_ok(&["ps", "-a", "--format", "{{.Names}}"]).split_whitespace() {
-        if name.starts_with("selkie-") {
-            left.insert(format!("container {name}"));
-        }
-    }
-    for name in docker::docker_ok(&["network", "ls", "--format", "{{.Name}}"]).split_whitespace() {
-        if name == "selkie" {
-            left.insert(format!("network {name}"));
-        }
-    }
-    for name in docker::docker_ok(&["volume", "ls", "--format", "{{.Name}}"]).split_whitespace() {
-        if name.starts_with("selkie_") {
-            left.insert(format!("volume {name}"));
-        }
-    }
+    left.extend(remaining());
     left.into_iter().collect()
 }
 
@@ -363,11 +438,13 @@ fn converge_reflector() {
 
     let (mut scratch, mut noop) = (Vec::new(), Vec::new());
     let (mut c_up, mut c_healthy, mut c_noop) = (Vec::new(), Vec::new(), Vec::new());
+    STACK_UP.store(true, Ordering::SeqCst);
     for _ in 0..SCRATCH_ROUNDS {
         // selkie: nothing exists, then `setup --resume` creates and waits for all of it.
         selkie_down(d);
         assert!(selkie_containers().is_empty());
         scratch.push(setup(d, &["--resume"]));
+        record_stack();
         let running = selkie_containers();
         assert_running(&running, services, "selkie from scratch");
         for _ in 0..NOOP_PER_ROUND {
@@ -384,6 +461,7 @@ fn converge_reflector() {
         c_up.push(start.elapsed());
         wait_compose_healthy(services);
         c_healthy.push(start.elapsed());
+        record_stack();
         let running = compose_containers();
         assert_running(&running, services, "compose from scratch");
         c_noop.push(compose(d, &["up", "-d"]));
@@ -394,6 +472,7 @@ fn converge_reflector() {
         );
         compose(d, &["down", "-v"]);
     }
+    STACK_UP.store(false, Ordering::SeqCst);
 
     println!(
         "1. Converge the reflector preset, {services} services (selkie has no five-service \
@@ -467,7 +546,9 @@ fn livekit_range() {
         ],
     );
     docker::ensure_images(&plan_images(d));
+    STACK_UP.store(true, Ordering::SeqCst);
     setup(d, &["--resume"]);
+    record_stack();
     let services = selkie_containers().len();
 
     let (mut t_small, mut t_large, mut floor) = (Vec::new(), Vec::new(), Vec::new());
@@ -476,6 +557,7 @@ fn livekit_range() {
         for (n, times, slot) in [(&large, &mut t_large, 1), (&small, &mut t_small, 0)] {
             let before = selkie_containers();
             times.push(setup(d, &["--resume", "--participants", n]));
+            record_stack();
             let after = selkie_containers();
             assert_running(&after, services, "livekit preset");
             for ((name, was), (_, now)) in before.iter().zip(&after) {
@@ -494,6 +576,7 @@ fn livekit_range() {
         floor.push(setup(d, &["--resume"]));
     }
     selkie_down(d);
+    STACK_UP.store(false, Ordering::SeqCst);
 
     println!();
     println!(
@@ -682,14 +765,11 @@ fn main() {
     println!();
     if left.is_empty() {
         println!(
-            "Left behind: nothing (no selkie or selkie_bench containers, networks or volumes). \
-             Total {}.",
+            "Left behind: nothing (every container, network and volume the bench created is \
+             gone). Total {}.",
             secs(started.elapsed())
         );
     } else {
-        panic!(
-            "left behind: {} (or created meanwhile by another selkie run on this daemon)",
-            left.join(", ")
-        );
+        panic!("left behind: {}", left.join(", "));
     }
 }

@@ -14,22 +14,7 @@ const FRONTEND: &str = "registry.example.com/reflector-frontend:1.0.0";
 const BACKEND: &str = "registry.example.com/reflector-backend:1.0.0";
 const BACKEND_FAIL: &str = "registry.example.com/reflector-backend-fail:1.0.0";
 
-/// Removes every selkie container, network and volume before and after each test.
-struct Clean;
-
-impl Clean {
-    fn new() -> Clean {
-        d::require_daemon();
-        d::remove_project_containers("selkie");
-        Clean
-    }
-}
-
-impl Drop for Clean {
-    fn drop(&mut self) {
-        d::remove_project_containers("selkie");
-    }
-}
+use common::docker::Clean;
 
 fn selkie(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_selkie"))

@@ -19,22 +19,14 @@ use common::docker as d;
 
 const LIVEKIT: &str = "selkie-livekit";
 
-/// Removes every selkie container, network and volume before and after each test.
-struct Clean;
+/// The shared cleanup, after checking the tools these tests need.
+struct Clean(#[allow(dead_code)] d::Clean);
 
 impl Clean {
     fn new() -> Clean {
         common::require_tool("docker", "docker.io");
         common::require_tool("turnserver", "coturn");
-        d::require_daemon();
-        d::remove_project_containers("selkie");
-        Clean
-    }
-}
-
-impl Drop for Clean {
-    fn drop(&mut self) {
-        d::remove_project_containers("selkie");
+        Clean(d::Clean::new())
     }
 }
 

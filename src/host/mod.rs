@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::answers::Provider;
 
-pub use net::{listening, public_address, Listener};
+pub use net::{parse_socket_row, public_address, SocketRow};
 pub use provider::detect_provider;
 pub use ssh::{parse_ssh_connection, sshd_ports};
 

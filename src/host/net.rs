@@ -6,14 +6,6 @@ use std::path::Path;
 
 use super::read;
 use crate::answers::{PublicAddress, Reach};
-use crate::preset::Proto;
-
-/// A socket already listening on this host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listener {
-    pub port: u16,
-    pub proto: Proto,
-}
 
 /// The kernel's ephemeral port range (`ip_local_port_range`), when it can be read.
 pub(super) fn ephemeral_range(proc_dir: &Path) -> Option<(u16, u16)> {
@@ -74,42 +66,27 @@ fn global_ipv6(proc_dir: &Path) -> Vec<IpAddr> {
         .collect()
 }
 
-/// Ports with a listening TCP socket or a bound UDP socket, from /proc/net. Not part of
-/// `HostFacts`: the plan does not depend on them, and the preflight reads them when it runs.
-pub fn listening(proc_dir: &Path) -> Vec<Listener> {
-    let mut out = Vec::new();
-    for (file, proto) in [
-        ("net/tcp", Proto::Tcp),
-        ("net/tcp6", Proto::Tcp),
-        ("net/udp", Proto::Udp),
-        ("net/udp6", Proto::Udp),
-    ] {
-        let Ok(text) = std::fs::read_to_string(proc_dir.join(file)) else {
-            continue;
-        };
-        for line in text.lines().skip(1) {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let (Some(local), Some(state)) = (fields.get(1), fields.get(3)) else {
-                continue;
-            };
-            // 0A is TCP LISTEN; a UDP socket is bound in state 07 (unconnected).
-            let bound = match proto {
-                Proto::Tcp => *state == "0A",
-                Proto::Udp => *state == "07",
-            };
-            let port = local
-                .rsplit_once(':')
-                .and_then(|(_, p)| u16::from_str_radix(p, 16).ok());
-            if let (true, Some(port)) = (bound, port) {
-                let l = Listener { port, proto };
-                if !out.contains(&l) {
-                    out.push(l);
-                }
-            }
-        }
-    }
-    out.sort_by_key(|l| (l.proto, l.port));
-    out
+/// One row of a /proc/net/{tcp,udp}[6] table: the local port, the state (`0A` is TCP LISTEN,
+/// `07` an unconnected UDP socket), the owner's uid and the socket's inode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketRow {
+    pub port: u16,
+    pub state: String,
+    pub uid: Option<u32>,
+    pub inode: u64,
+}
+
+/// Parse `sl local_address rem_address st queues timer retrnsmt uid timeout inode …`; the
+/// header line (and anything else) gives `None`.
+pub fn parse_socket_row(line: &str) -> Option<SocketRow> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let (_, port) = fields.get(1)?.rsplit_once(':')?;
+    Some(SocketRow {
+        port: u16::from_str_radix(port, 16).ok()?,
+        state: fields.get(3)?.to_string(),
+        uid: fields.get(7).and_then(|s| s.parse().ok()),
+        inode: fields.get(9).and_then(|s| s.parse().ok()).unwrap_or(0),
+    })
 }
 
 #[cfg(test)]
@@ -117,26 +94,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn proc_net_listeners_are_parsed() {
-        let proc_dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(proc_dir.path().join("net")).unwrap();
-        let tcp = "  sl  local_address rem_address   st\n   0: 00000000:1BBC 00000000:0000 0A 0\n   1: 0100007F:0016 0100007F:A000 01 0\n";
-        std::fs::write(proc_dir.path().join("net/tcp"), tcp).unwrap();
-        let udp = "  sl  local_address rem_address   st\n   0: 00000000:0D96 00000000:0000 07 0\n";
-        std::fs::write(proc_dir.path().join("net/udp"), udp).unwrap();
-        let found = listening(proc_dir.path());
+    fn socket_rows_are_parsed() {
+        let row = "   0: 00000000:1BBC 00000000:0000 0A 00000000:00000000 00:00000000 00000000   106        0 31337 1";
         assert_eq!(
-            found,
-            vec![
-                Listener {
-                    port: 7100,
-                    proto: Proto::Tcp
-                },
-                Listener {
-                    port: 3478,
-                    proto: Proto::Udp
-                }
-            ]
+            parse_socket_row(row),
+            Some(SocketRow {
+                port: 7100,
+                state: "0A".into(),
+                uid: Some(106),
+                inode: 31337
+            })
+        );
+        assert_eq!(
+            parse_socket_row("  sl  local_address rem_address   st"),
+            None
         );
     }
 

@@ -70,18 +70,15 @@ fn sockets(proc_dir: &Path) -> Vec<Socket> {
 
 /// `sl local_address rem_address st queues timer retrnsmt uid timeout inode …`.
 fn parse_socket(line: &str, proto: Proto) -> Option<Socket> {
-    let fields: Vec<&str> = line.split_whitespace().collect();
-    let (_, port) = fields.get(1)?.rsplit_once(':')?;
-    let port = u16::from_str_radix(port, 16).ok()?;
-    let state = *fields.get(3)?;
-    if proto == Proto::Tcp && state != "0A" {
+    let row = crate::host::parse_socket_row(line)?;
+    if proto == Proto::Tcp && row.state != "0A" {
         return None;
     }
     Some(Socket {
-        port,
+        port: row.port,
         proto,
-        uid: fields.get(7).and_then(|s| s.parse().ok()),
-        inode: fields.get(9).and_then(|s| s.parse().ok()).unwrap_or(0),
+        uid: row.uid,
+        inode: row.inode,
     })
 }
 

@@ -770,3 +770,22 @@ fn free_port() -> u16 {
         .expect("a free port on 127.0.0.1")
         .port()
 }
+
+/// Removes every selkie container, network and volume when made and again when dropped, so each
+/// end-to-end test starts from and leaves a clean daemon.
+pub struct Clean;
+
+impl Clean {
+    /// Check the daemon answers, then clean up.
+    pub fn new() -> Clean {
+        require_daemon();
+        remove_project_containers("selkie");
+        Clean
+    }
+}
+
+impl Drop for Clean {
+    fn drop(&mut self) {
+        remove_project_containers("selkie");
+    }
+}

@@ -57,16 +57,11 @@ pub(super) async fn probe(proc_dir: &Path, port: u16, end: u16) -> Outcome {
 fn bound_ports(table: &str) -> impl Iterator<Item = u16> + '_ {
     // Lines read `sl local_address rem_address st ...`, the address as HEXIP:HEXPORT; the first
     // line is the header and fails to parse.
-    table.lines().filter_map(|line| {
-        let mut fields = line.split_whitespace();
-        let local = fields.nth(1)?;
-        let state = fields.nth(1)?;
-        if state != BOUND {
-            return None;
-        }
-        let (_, port) = local.rsplit_once(':')?;
-        u16::from_str_radix(port, 16).ok()
-    })
+    table
+        .lines()
+        .filter_map(crate::host::parse_socket_row)
+        .filter(|row| row.state == BOUND)
+        .map(|row| row.port)
 }
 
 #[cfg(test)]
