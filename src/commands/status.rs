@@ -42,7 +42,7 @@ fn show(args: &StatusArgs, dir: &Path) -> Result<()> {
     if interactive {
         return super::status_live::run(plan, dir, interval, timeout);
     }
-    let snapshot = super::runtime()?.block_on(once(&plan, timeout));
+    let snapshot = super::runtime()?.block_on(once(&plan, timeout, health::Stats::Sampled));
     if args.json {
         let body = serde_json::json!({
             "overall": snapshot.overall(),
@@ -61,13 +61,21 @@ fn show(args: &StatusArgs, dir: &Path) -> Result<()> {
     verdict(&snapshot)
 }
 
-/// One probe round, connecting to Docker if it answers.
-pub async fn once(plan: &Plan, timeout: Duration) -> Snapshot {
+/// One probe round, connecting to Docker if it answers; `stats` says whether CPU and memory
+/// are worth Docker's sampling time.
+pub async fn once(plan: &Plan, timeout: Duration, stats: health::Stats<'_>) -> Snapshot {
     let docker = tokio::time::timeout(timeout, connect::connect())
         .await
         .ok()
         .and_then(|r| r.ok());
-    health::collect(plan, docker.as_ref(), PathBuf::from("/proc"), timeout, None).await
+    health::collect(
+        plan,
+        docker.as_ref(),
+        PathBuf::from("/proc"),
+        timeout,
+        stats,
+    )
+    .await
 }
 
 /// Exit 1 unless every required part is healthy, so `selkie status --once` fits cron and monitors.

@@ -65,7 +65,7 @@ async fn probe_loop(
             docker.as_ref(),
             PathBuf::from("/proc"),
             timeout,
-            Some(&mut cpu),
+            health::Stats::Instant(&mut cpu),
         )
         .await;
         if let DockerState::Unreachable { reason } = &snapshot.docker {

@@ -15,7 +15,8 @@ use crate::render::compose::NETWORK;
 
 /// What Docker said about one container, before stats.
 pub struct Inspected {
-    state: ServiceState,
+    /// What Docker said, without CPU and memory.
+    pub state: ServiceState,
     ip: Option<IpAddr>,
 }
 

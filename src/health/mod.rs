@@ -136,6 +136,16 @@ impl Snapshot {
     }
 }
 
+/// How a probe round gets CPU and memory figures from Docker.
+pub enum Stats<'a> {
+    /// Docker's two-sample reading: CPU and memory, about two seconds (`status --once`).
+    Sampled,
+    /// One instant sample, CPU from the previous round's (the dashboard).
+    Instant(&'a mut containers::CpuHistory),
+    /// None: the round takes as long as its slowest probe (setup's closing table).
+    Skip,
+}
+
 /// Services as they look when Docker cannot be asked.
 fn unknown_services(plan: &Plan) -> Vec<ServiceState> {
     plan.services
@@ -161,7 +171,7 @@ pub async fn collect(
     docker: Option<&Docker>,
     proc_dir: PathBuf,
     timeout: Duration,
-    cpu_history: Option<&mut containers::CpuHistory>,
+    stats: Stats<'_>,
 ) -> Snapshot {
     let checks = probes_for(plan);
     let version = match docker {
@@ -181,7 +191,15 @@ pub async fn collect(
                 timeout,
             };
             let (services, checks) = tokio::join!(
-                containers::with_stats(d, inspected, timeout, cpu_history),
+                async {
+                    match stats {
+                        Stats::Sampled => containers::with_stats(d, inspected, timeout, None).await,
+                        Stats::Instant(history) => {
+                            containers::with_stats(d, inspected, timeout, Some(history)).await
+                        }
+                        Stats::Skip => inspected.into_iter().map(|i| i.state).collect(),
+                    }
+                },
                 probes::run_all(&checks, &ctx)
             );
             Snapshot {

@@ -88,7 +88,9 @@ fn show_health(plan: &crate::plan::Plan, dir: &Path) -> Result<()> {
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         return super::status_live::run(plan.clone(), dir, Duration::from_secs(2), probe);
     }
-    let snapshot = super::runtime()?.block_on(super::status::once(plan, probe));
+    // Setup has just waited for health; its closing table skips Docker's stats sampling.
+    let snapshot =
+        super::runtime()?.block_on(super::status::once(plan, probe, crate::health::Stats::Skip));
     println!("\n{}", super::status::describe(plan, &snapshot));
     Ok(())
 }
