@@ -80,6 +80,34 @@ fn panel<'a>(title: &str, note: Option<String>, focused: bool, theme: &Theme) ->
 }
 
 /// Whether a panel has the keyboard (no view covers it).
+/// A list panel's table with the selection pointer: the services and the checks both use it, so
+/// the two panels select and highlight rows the same way.
+fn selectable_table<'a>(
+    rows: impl IntoIterator<Item = ratatui::widgets::Row<'a>>,
+    widths: impl IntoIterator<Item = Constraint>,
+    header: ratatui::widgets::Row<'a>,
+    block: Block<'a>,
+    is_focused: bool,
+    theme: &Theme,
+) -> ratatui::widgets::Table<'a> {
+    let pointer = if is_focused {
+        format!("{} ", theme.symbols.pointer)
+    } else {
+        "  ".into()
+    };
+    ratatui::widgets::Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .column_spacing(1)
+        .highlight_symbol(pointer)
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always)
+        .row_highlight_style(if is_focused {
+            theme.selected()
+        } else {
+            ratatui::style::Style::new()
+        })
+}
+
 fn focused(app: &App, panel: Panel) -> bool {
     app.panel() == panel && matches!(app.overlay(), Overlay::None | Overlay::Confirm(_))
 }

@@ -3,9 +3,8 @@
 //! detail pane shows both for the selected row.
 
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row, TableState};
 use ratatui::Frame;
 
 use super::{fit, focused, panel};
@@ -78,22 +77,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme,
         )
     });
-    let pointer = if is_focused {
-        format!("{} ", theme.symbols.pointer)
-    } else {
-        "  ".into()
-    };
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.muted()))
-        .block(block)
-        .column_spacing(1)
-        .highlight_symbol(pointer)
-        .highlight_spacing(HighlightSpacing::Always)
-        .row_highlight_style(if is_focused {
-            theme.selected()
-        } else {
-            Style::new()
-        });
+    let table = super::selectable_table(
+        rows,
+        widths,
+        Row::new(header).style(theme.muted()),
+        block,
+        is_focused,
+        theme,
+    );
     let mut state = TableState::new().with_selected(app.selected_check());
     frame.render_stateful_widget(table, area, &mut state);
 }

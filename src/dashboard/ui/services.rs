@@ -3,7 +3,7 @@
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row, TableState};
 use ratatui::Frame;
 
 use super::{fit, focused, panel};
@@ -55,22 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .map(|s| row(s, name_width, rows.stale, theme));
     let header = Row::new(HEADER).style(theme.muted());
-    let pointer = if is_focused {
-        format!("{} ", theme.symbols.pointer)
-    } else {
-        "  ".into()
-    };
-    let table = Table::new(table_rows, widths)
-        .header(header)
-        .block(block)
-        .column_spacing(1)
-        .highlight_symbol(pointer)
-        .highlight_spacing(HighlightSpacing::Always)
-        .row_highlight_style(if is_focused {
-            theme.selected()
-        } else {
-            Style::new()
-        });
+    let table = super::selectable_table(table_rows, widths, header, block, is_focused, theme);
     let mut state = TableState::new().with_selected(app.selected_service());
     frame.render_stateful_widget(table, area, &mut state);
 }
