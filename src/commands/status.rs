@@ -46,6 +46,8 @@ fn show(args: &StatusArgs, dir: &Path) -> Result<()> {
     if args.json {
         let body = serde_json::json!({
             "overall": snapshot.overall(),
+            "judged_from": snapshot.judged_from,
+            "unseen": health::vantage::UNSEEN,
             "docker": snapshot.docker,
             "services": snapshot.services,
             "checks": snapshot.checks,
@@ -197,5 +199,22 @@ pub fn describe(plan: &Plan, snapshot: &Snapshot) -> String {
         &["CHECK", "KIND", "EXPOSURE", "RESULT", "LATENCY", "MESSAGE"],
         &rows,
     ));
+    out.push('\n');
+    out.push_str(&judged_from(&snapshot.judged_from));
+    out.push_str(health::vantage::UNSEEN);
+    out.push('\n');
     out
+}
+
+/// `Public ports judged at 203.0.113.7 (the plan's address).`
+fn judged_from(vantage: &health::Vantage) -> String {
+    if vantage.addresses.is_empty() {
+        format!("Public ports judged on 127.0.0.1 only: {}.\n", vantage.how)
+    } else {
+        format!(
+            "Public ports judged at {} ({}), where clients connect.\n",
+            vantage.show(),
+            vantage.how
+        )
+    }
 }

@@ -120,6 +120,10 @@ pub fn gen_snapshot(healthy: bool) -> Snapshot {
         docker: DockerState::Connected {
             version: "27.3.1".into(),
         },
+        judged_from: crate::health::Vantage {
+            addresses: vec![std::net::IpAddr::from([203, 0, 113, 7])],
+            how: "the plan's address".into(),
+        },
         services: services
             .map(|s| gen_service(s, healthy || s != "livekit"))
             .to_vec(),

@@ -5,9 +5,11 @@
 pub mod containers;
 pub mod probes;
 pub mod spec;
+pub mod vantage;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::Docker;
@@ -17,6 +19,7 @@ use crate::plan::Plan;
 use serde::Serialize;
 
 pub use spec::{probes_for, Check, ProbeKind, Target};
+pub use vantage::Vantage;
 
 /// How a check or a service is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -107,6 +110,8 @@ pub enum DockerState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {
     pub docker: DockerState,
+    /// Where public ports were probed from: the server's public address(es).
+    pub judged_from: Vantage,
     pub services: Vec<ServiceState>,
     pub checks: Vec<CheckResult>,
 }
@@ -174,6 +179,17 @@ pub async fn collect(
     stats: Stats<'_>,
 ) -> Snapshot {
     let checks = probes_for(plan);
+    let vantage = vantage::detect(plan);
+    let ctx = probes::Context {
+        container_ips: HashMap::new(),
+        proc_dir,
+        timeout,
+        vantage: vantage.clone(),
+        // Caddy (host networking) serves the CA of `tls internal` on its admin API.
+        own_ca: (plan.web.internal_tls && plan.service("caddy").is_some())
+            .then_some(probes::CADDY_ADMIN),
+        roots: Arc::clone(&probes::system_roots()),
+    };
     let version = match docker {
         Some(d) => match tokio::time::timeout(timeout, d.version()).await {
             Ok(Ok(v)) => Ok(v.version.unwrap_or_default()),
@@ -187,8 +203,7 @@ pub async fn collect(
             let (inspected, container_ips) = containers::inspect_all(d, plan).await;
             let ctx = probes::Context {
                 container_ips,
-                proc_dir,
-                timeout,
+                ..ctx
             };
             let (services, checks) = tokio::join!(
                 async {
@@ -204,22 +219,17 @@ pub async fn collect(
             );
             Snapshot {
                 docker: DockerState::Connected { version },
+                judged_from: vantage,
                 services,
                 checks,
             }
         }
-        (_, Err(reason)) | (None, Ok(reason)) => {
-            let ctx = probes::Context {
-                container_ips: HashMap::new(),
-                proc_dir,
-                timeout,
-            };
-            Snapshot {
-                docker: DockerState::Unreachable { reason },
-                services: unknown_services(plan),
-                checks: probes::run_all(&checks, &ctx).await,
-            }
-        }
+        (_, Err(reason)) | (None, Ok(reason)) => Snapshot {
+            docker: DockerState::Unreachable { reason },
+            judged_from: vantage,
+            services: unknown_services(plan),
+            checks: probes::run_all(&checks, &ctx).await,
+        },
     }
 }
 

@@ -46,7 +46,7 @@ pub(super) async fn probe(addr: SocketAddr, path: &str) -> Outcome {
 }
 
 /// The raw response, read until the peer closes or the announced body has arrived.
-async fn fetch(addr: SocketAddr, path: &str) -> Result<Vec<u8>, String> {
+pub(super) async fn fetch(addr: SocketAddr, path: &str) -> Result<Vec<u8>, String> {
     let mut stream = TcpStream::connect(addr).await.map_err(|e| io_reason(&e))?;
     // HTTP/1.0 so the server closes after one answer and no chunked encoding comes back.
     let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
@@ -96,7 +96,7 @@ fn header_end(response: &[u8]) -> Option<usize> {
 }
 
 /// The status code and body of a response.
-fn parse(response: &[u8]) -> Option<(u16, &[u8])> {
+pub(super) fn parse(response: &[u8]) -> Option<(u16, &[u8])> {
     let line_end = response.windows(2).position(|w| w == b"\r\n")?;
     let status_line = std::str::from_utf8(&response[..line_end]).ok()?;
     let mut parts = status_line.split_whitespace();

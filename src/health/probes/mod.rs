@@ -6,6 +6,9 @@
 
 mod dns;
 mod http;
+mod node_ip;
+mod own_ca;
+mod public;
 mod stun;
 mod tcp;
 mod tls;
@@ -15,9 +18,20 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use rustls::RootCertStore;
+
+use super::vantage::Vantage;
 use super::{Check, CheckResult, Outcome, ProbeKind, Status, Target};
+
+pub use node_ip::outbound_stun;
+pub use tls::system_roots;
+pub use udp::{bound_sockets, BoundSocket};
+
+/// Where Caddy's admin API listens (host networking), which serves the CA of `tls internal`.
+pub const CADDY_ADMIN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 2019);
 
 /// What probes need from the world beyond the check itself.
 #[derive(Debug, Clone)]
@@ -28,6 +42,28 @@ pub struct Context {
     pub proc_dir: PathBuf,
     /// How long one probe may take.
     pub timeout: Duration,
+    /// Where public ports are probed: the server's public address(es).
+    pub vantage: Vantage,
+    /// Caddy's admin API, when the deployment signs its own certificates (`tls internal`): its
+    /// CA is trusted too, and named as the deployment's own.
+    pub own_ca: Option<SocketAddr>,
+    /// The certificate authorities a browser on this machine trusts.
+    pub roots: Arc<RootCertStore>,
+}
+
+impl Context {
+    /// Probes on this host: the system's roots, /proc, no containers, no public address and no
+    /// deployment CA until the caller sets them.
+    pub fn new(timeout: Duration) -> Context {
+        Context {
+            container_ips: HashMap::new(),
+            proc_dir: PathBuf::from("/proc"),
+            timeout,
+            vantage: Vantage::default(),
+            own_ca: None,
+            roots: system_roots(),
+        }
+    }
 }
 
 /// Run one check; it returns within `ctx.timeout` (plus scheduling noise) whatever the peer does.
@@ -53,8 +89,12 @@ pub async fn run_all(checks: &[Check], ctx: &Context) -> Vec<CheckResult> {
 
 /// The probe for this kind of check aimed at this target.
 async fn dispatch(check: &Check, ctx: &Context) -> Outcome {
+    let path = check.path.as_deref().unwrap_or("/");
     match (check.kind, &check.target) {
         (ProbeKind::Tcp, Target::Loopback { port }) => tcp::probe(loopback(*port)).await,
+        (ProbeKind::Tcp, Target::Public { port }) => {
+            public::tcp(check, ctx, *port, |addr| tcp::probe(addr)).await
+        }
         (ProbeKind::Tcp, Target::Container { service, port }) => {
             match ctx.container_ips.get(service) {
                 Some(ip) => tcp::probe(SocketAddr::new(*ip, *port)).await,
@@ -62,22 +102,48 @@ async fn dispatch(check: &Check, ctx: &Context) -> Outcome {
                 None => Outcome::new(Status::Down, "container not running"),
             }
         }
-        (ProbeKind::Http, Target::Loopback { port }) => {
-            http::probe(loopback(*port), check.path.as_deref().unwrap_or("/")).await
+        (ProbeKind::Http, Target::Loopback { port }) => http::probe(loopback(*port), path).await,
+        (ProbeKind::Http, Target::Public { port }) => {
+            public::tcp(check, ctx, *port, |addr| http::probe(addr, path)).await
         }
-        (ProbeKind::Tls, Target::Tls { port, server_name }) => {
-            tls::probe(loopback(*port), server_name.as_deref()).await
+        (
+            ProbeKind::Tls,
+            Target::Tls {
+                port,
+                server_name,
+                ip,
+                public,
+            },
+        ) => {
+            let site = tls::Site {
+                server_name: server_name.as_deref(),
+                ip: *ip,
+            };
+            if *public {
+                public::tcp(check, ctx, *port, |addr| tls::probe(addr, site, ctx)).await
+            } else {
+                tls::probe(loopback(*port), site, ctx).await
+            }
         }
         (ProbeKind::Stun, Target::Loopback { port }) => {
             stun::probe(loopback(*port), ctx.timeout).await
         }
-        (ProbeKind::UdpBound, Target::HostRange { port, end }) => {
-            udp::probe(&ctx.proc_dir, *port, *end).await
+        (ProbeKind::Stun, Target::Public { port }) => public::stun(check, ctx, *port).await,
+        (ProbeKind::UdpBound, Target::HostRange { port, end, public }) => {
+            let reach = public.then_some(ctx.vantage.addresses.as_slice());
+            udp::probe(&ctx.proc_dir, *port, *end, reach, &check.service).await
         }
         (ProbeKind::UdpBound, Target::Loopback { port }) => {
-            udp::probe(&ctx.proc_dir, *port, *port).await
+            udp::probe(&ctx.proc_dir, *port, *port, None, &check.service).await
         }
         (ProbeKind::Dns, Target::Name { name, expect }) => dns::probe(name, *expect).await,
+        (
+            ProbeKind::NodeIp,
+            Target::NodeIp {
+                node_ip,
+                stun_servers,
+            },
+        ) => node_ip::probe(*node_ip, stun_servers, ctx.timeout).await,
         // `probes_for` never pairs these; say so rather than guess what was meant.
         (kind, target) => Outcome::new(
             Status::Unknown,
@@ -86,7 +152,7 @@ async fn dispatch(check: &Check, ctx: &Context) -> Outcome {
     }
 }
 
-/// A port on the host's loopback address, where every port bound on the host answers.
+/// A port on the host's loopback address, where proxied and loopback-only services answer.
 fn loopback(port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
 }
@@ -173,11 +239,7 @@ mod tests {
             purpose: String::new(),
             path: None,
         };
-        let ctx = Context {
-            container_ips: HashMap::new(),
-            proc_dir: "/proc".into(),
-            timeout: Duration::from_secs(1),
-        };
+        let ctx = Context::new(Duration::from_secs(1));
         let outcome = run(&check, &ctx).await;
         assert_eq!(outcome.status, Status::Down);
         assert_eq!(outcome.message, "container not running");

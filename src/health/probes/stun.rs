@@ -29,7 +29,13 @@ pub(super) async fn probe(addr: SocketAddr, timeout: Duration) -> Outcome {
             format!("no randomness for a transaction id: {e}"),
         );
     }
-    let socket = match UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await {
+    // Any local address of the target's family: the kernel sends from the one its route picks,
+    // as a client's answer would travel.
+    let any = match addr {
+        SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    let socket = match UdpSocket::bind((any, 0)).await {
         Ok(s) => s,
         Err(e) => return Outcome::new(Status::Unknown, io_reason(&e)),
     };
