@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -12,16 +11,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use selkie::health::probes::{self, Context};
-use selkie::health::{Check, Outcome, ProbeKind, Status, Target};
+use selkie::health::{Check, Outcome, ProbeKind, Status, Target, Vantage};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 fn ctx(timeout: Duration) -> Context {
-    Context {
-        container_ips: HashMap::new(),
-        proc_dir: PathBuf::from("/proc"),
-        timeout,
-    }
+    Context::new(timeout)
 }
 
 fn check(kind: ProbeKind, target: Target) -> Check {
@@ -54,6 +49,8 @@ fn tls(port: u16, server_name: Option<&str>) -> Check {
         Target::Tls {
             port,
             server_name: server_name.map(str::to_string),
+            ip: None,
+            public: false,
         },
     )
 }
@@ -63,7 +60,14 @@ fn stun(port: u16) -> Check {
 }
 
 fn udp_range(port: u16, end: u16) -> Check {
-    check(ProbeKind::UdpBound, Target::HostRange { port, end })
+    check(
+        ProbeKind::UdpBound,
+        Target::HostRange {
+            port,
+            end,
+            public: false,
+        },
+    )
 }
 
 fn dns(name: &str, expect: Option<IpAddr>) -> Check {
@@ -227,6 +231,53 @@ async fn tcp_container_target_uses_the_containers_address() {
     assert_eq!(outcome.status, Status::Healthy, "{outcome:?}");
 }
 
+/// A stand-in public address that needs no network of its own: 127.0.0.2 is this host too,
+/// but a socket bound to 127.0.0.1 does not answer there, just as it does not at a real
+/// public address. (The namespace tests in health_netns.rs use a real interface.)
+fn other_loopback_vantage() -> Vantage {
+    Vantage {
+        addresses: vec![IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))],
+        how: "a test address".into(),
+    }
+}
+
+#[tokio::test]
+async fn tcp_public_port_bound_to_loopback_only_is_down_with_the_fix() {
+    let ctx = Context {
+        vantage: other_loopback_vantage(),
+        ..ctx(Duration::from_secs(1))
+    };
+    let loopback_only = TcpListener::bind((LOCALHOST, 0)).unwrap();
+    let port = loopback_only.local_addr().unwrap().port();
+    let public = |port| check(ProbeKind::Tcp, Target::Public { port });
+    let (outcome, took) = timed(&public(port), &ctx).await;
+    assert_outcome(
+        &outcome,
+        Status::Down,
+        "listens on 127.0.0.1 only; clients cannot reach it: make test listen on 0.0.0.0",
+    );
+    assert!(took < Duration::from_millis(500), "took {took:?}");
+
+    let everywhere = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)).unwrap();
+    let port = everywhere.local_addr().unwrap().port();
+    let (outcome, _) = timed(&public(port), &ctx).await;
+    assert_outcome(&outcome, Status::Healthy, "accepting connections");
+
+    let (outcome, _) = timed(&public(closed_tcp_port()), &ctx).await;
+    assert_outcome(&outcome, Status::Down, "connection refused");
+
+    // No public address at all: what 127.0.0.1 shows, never better than degraded.
+    let nowhere = Context {
+        vantage: Vantage {
+            addresses: Vec::new(),
+            how: "this host has no default route".into(),
+        },
+        ..ctx.clone()
+    };
+    let (outcome, _) = timed(&public(port), &nowhere).await;
+    assert_outcome(&outcome, Status::Degraded, "no default route");
+}
+
 // --------------------------------------------------------------------------------------- HTTP
 
 /// A tiny HTTP server: `/` answers 200 `OK`, `/not-ready` 406 `Not Ready` (as LiveKit does),
@@ -331,6 +382,16 @@ async fn stun_real_coturn_answers_a_binding() {
     .await;
     assert_outcome(&outcome, Status::Healthy, "mapped address 127.0.0.1:");
     assert!(outcome.latency.is_some());
+
+    // Judged as public at another address of this host, coturn (bound to 127.0.0.1 only)
+    // does not answer, and the socket table says why.
+    let public = Context {
+        vantage: other_loopback_vantage(),
+        ..ctx.clone()
+    };
+    let check = check(ProbeKind::Stun, Target::Public { port });
+    let (outcome, _) = timed(&check, &public).await;
+    assert_outcome(&outcome, Status::Down, "listens on 127.0.0.1 only");
 }
 
 #[tokio::test]
@@ -384,15 +445,15 @@ async fn stun_retries_once_when_the_first_request_is_lost() {
 // ---------------------------------------------------------------------------------------- TLS
 
 /// Caddy with `tls internal`, all of its state in `dir`: `localhost` on one port, the IP site
-/// `127.0.0.1` on another.
-fn caddy(dir: &Path, name_port: u16, ip_port: u16) -> Killed {
+/// `127.0.0.1` on another, its admin API (which serves the local CA) on `admin_port`.
+fn caddy(dir: &Path, name_port: u16, ip_port: u16, admin_port: u16) -> Killed {
     common::require_tool("caddy", "caddy");
     let caddyfile = dir.join("Caddyfile");
     std::fs::write(
         &caddyfile,
         format!(
             "{{
-	admin off
+	admin 127.0.0.1:{admin_port}
 	skip_install_trust
 	auto_https disable_redirects
 	http_port {http}
@@ -429,15 +490,21 @@ https://127.0.0.1:{ip_port} {{
 }
 
 #[tokio::test]
-async fn tls_real_caddy_internal_certificates_are_reported() {
+async fn tls_real_caddy_internal_certificates_are_trusted_as_the_deployments_own() {
     let dir = tempfile::tempdir().unwrap();
     let (name_port, ip_port) = two_closed_tcp_ports();
-    let mut server = caddy(dir.path(), name_port, ip_port);
-    let ctx = ctx(Duration::from_secs(2));
+    let admin_port = closed_tcp_port();
+    let mut server = caddy(dir.path(), name_port, ip_port, admin_port);
+    let mut ctx = ctx(Duration::from_secs(2));
+    ctx.own_ca = Some(SocketAddr::new(LOCALHOST, admin_port));
 
     let site = tls(name_port, Some("localhost"));
-    let outcome = wait_for(&site, &ctx, &mut server, |o| o.status != Status::Down).await;
+    let outcome = wait_for(&site, &ctx, &mut server, |o| o.status == Status::Healthy).await;
     assert_outcome(&outcome, Status::Healthy, "Caddy Local Authority");
+    assert!(
+        outcome.message.contains("this deployment's own CA"),
+        "{outcome:?}"
+    );
     assert!(outcome.message.contains("for localhost"), "{outcome:?}");
     // `tls internal` leaves live 12 hours, and are healthy for most of it: short-lived
     // certificates are judged against their own lifetime, not the 14 days of a 90-day one.
@@ -448,6 +515,30 @@ async fn tls_real_caddy_internal_certificates_are_reported() {
     let ip_site = tls(ip_port, None);
     let outcome = wait_for(&ip_site, &ctx, &mut server, |o| o.status != Status::Down).await;
     assert_outcome(&outcome, Status::Healthy, "for 127.0.0.1");
+
+    // Without the deployment's CA, what a browser that never installed it sees.
+    let (outcome, _) = timed(
+        &site,
+        &Context {
+            own_ca: None,
+            ..ctx.clone()
+        },
+    )
+    .await;
+    assert_outcome(&outcome, Status::Down, "which browsers do not trust");
+    assert!(
+        outcome.message.contains("Caddy Local Authority"),
+        "{outcome:?}"
+    );
+
+    // The admin API gone: the certificate is untrusted, and the message says where the CA
+    // was looked for.
+    let gone = Context {
+        own_ca: Some(SocketAddr::new(LOCALHOST, closed_tcp_port())),
+        ..ctx.clone()
+    };
+    let (outcome, _) = timed(&site, &gone).await;
+    assert_outcome(&outcome, Status::Down, "own CA could not be read");
 
     // A name Caddy does not serve: it aborts the handshake rather than show another site's
     // certificate.
@@ -552,9 +643,24 @@ async fn tls_certificate_expiring_soon_is_degraded() {
             .spawn()
             .unwrap(),
     );
-    let ctx = ctx(Duration::from_secs(2));
+    // Untrusted first: a self-signed certificate is what no browser accepts.
+    let untrusted = ctx(Duration::from_secs(2));
     let check = tls(port, Some("localhost"));
-    let outcome = wait_for(&check, &ctx, &mut server, |o| o.status != Status::Down).await;
+    let outcome = wait_for(&check, &untrusted, &mut server, |o| {
+        o.message.contains("issued by")
+    })
+    .await;
+    assert_outcome(&outcome, Status::Down, "which browsers do not trust");
+    // Then with the certificate as a trusted root, as a lab CA given through SSL_CERT_FILE is.
+    let mut roots = rustls::RootCertStore::empty();
+    let pem = std::fs::read(&cert).unwrap();
+    let der = rustls::pki_types::pem::PemObject::from_pem_slice(&pem).unwrap();
+    roots.add(der).unwrap();
+    let ctx = Context {
+        roots: std::sync::Arc::new(roots),
+        ..ctx(Duration::from_secs(2))
+    };
+    let (outcome, _) = timed(&check, &ctx).await;
     assert_eq!(outcome.status, Status::Degraded, "{outcome:?}");
     // Three days from now, minus the moments since: 2 whole days (3 if the second ticks over).
     assert!(
@@ -564,9 +670,10 @@ async fn tls_certificate_expiring_soon_is_degraded() {
     );
     assert!(outcome.message.contains("Selkie Test"), "{outcome:?}");
 
-    // The same certificate asked for a name it lacks: served, but not for this site.
+    // The same certificate asked for a name it lacks: served, but not for this site, which a
+    // browser refuses.
     let (outcome, _) = timed(&tls(port, Some("lk.localhost")), &ctx).await;
-    assert_outcome(&outcome, Status::Degraded, "does not cover lk.localhost");
+    assert_outcome(&outcome, Status::Down, "does not cover lk.localhost");
 }
 
 #[tokio::test]
@@ -647,6 +754,58 @@ async fn udp_bound_reads_the_socket_tables() {
     let empty = tempfile::tempdir().unwrap();
     let (outcome, _) = timed(&udp_range(3478, 3478), &proc_ctx(empty.path())).await;
     assert_outcome(&outcome, Status::Unknown, "cannot read");
+}
+
+#[tokio::test]
+async fn udp_public_ports_bound_to_loopback_only_are_down() {
+    let dir = fake_proc(&[(3478, "07")]);
+    // 3479 and a range port on 127.0.0.1 only; 50010 on ::1 and on the wildcard.
+    let v4 = "\
+   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+  0: 0100007F:0D97 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1 2 0000000000000000 0
+  1: 0100007F:C351 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 2 2 0000000000000000 0
+";
+    let v6 = "\
+  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+  0: 00000000000000000000000001000000:C35A 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 3 2 0000000000000000 0
+  1: 00000000000000000000000000000000:C35A 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4 2 0000000000000000 0
+";
+    std::fs::write(dir.path().join("net/udp"), v4).unwrap();
+    std::fs::write(dir.path().join("net/udp6"), v6).unwrap();
+    let ctx = Context {
+        vantage: Vantage {
+            addresses: vec!["203.0.113.7".parse().unwrap()],
+            how: "a test address".into(),
+        },
+        ..proc_ctx(dir.path())
+    };
+    let public = |port, end| {
+        check(
+            ProbeKind::UdpBound,
+            Target::HostRange {
+                port,
+                end,
+                public: true,
+            },
+        )
+    };
+    let (outcome, _) = timed(&public(3479, 3479), &ctx).await;
+    assert_outcome(
+        &outcome,
+        Status::Down,
+        "bound on 127.0.0.1 only; clients cannot reach it: make test bind 0.0.0.0 (or 203.0.113.7)",
+    );
+    let (outcome, _) = timed(&public(50000, 50009), &ctx).await;
+    assert_outcome(
+        &outcome,
+        Status::Down,
+        "1 of 10 ports bound on 127.0.0.1 only",
+    );
+    let (outcome, _) = timed(&public(50000, 50019), &ctx).await;
+    assert_outcome(&outcome, Status::Healthy, "1 of 20 ports in use");
+    // On loopback exposure the same socket is exactly what was planned.
+    let (outcome, _) = timed(&udp_range(3479, 3479), &ctx).await;
+    assert_outcome(&outcome, Status::Healthy, "bound");
 }
 
 #[tokio::test]

@@ -59,7 +59,12 @@ pub fn plan_addresses(plan: &Plan) -> Vec<IpAddr> {
 
 /// The vantage for a plan on this host.
 pub fn detect(plan: &Plan) -> Vantage {
-    choose(&plan_addresses(plan), is_local, route_source)
+    for_addresses(&plan_addresses(plan))
+}
+
+/// The vantage on this host for clients told to use `planned`.
+pub fn for_addresses(planned: &[IpAddr]) -> Vantage {
+    choose(planned, is_local, route_source)
 }
 
 /// The choice itself, with the host's answers passed in: `is_local` says whether an address is
