@@ -3,7 +3,40 @@
 
 use std::path::PathBuf;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
+
+/// What to do about a usage error clap found, in selkie's words: the line after clap's own.
+pub fn usage_hint(e: &clap::Error) -> String {
+    let given = |kind: ContextKind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(" "),
+        _ => String::new(),
+    };
+    match e.kind() {
+        ErrorKind::ArgumentConflict => {
+            let both = format!("{} {}", given(ContextKind::InvalidArg), given(ContextKind::PriorArg));
+            if both.contains("--domain") && both.contains("--ip") {
+                "give either --domain NAME (a name that points at this server) or --ip ADDR, not both".into()
+            } else {
+                format!("give only one of {both}; `selkie <command> --help` says what each does")
+            }
+        }
+        ErrorKind::InvalidUtf8 => {
+            "selkie takes UTF-8 text only: retype the value in plain letters, digits and punctuation (check the terminal's locale)".into()
+        }
+        ErrorKind::UnknownArgument => {
+            "check the flag's spelling; `selkie <command> --help` lists every flag".into()
+        }
+        ErrorKind::InvalidSubcommand | ErrorKind::MissingSubcommand => {
+            "run one of: selkie setup, plan, firewall, down, status (`selkie --help` describes each)".into()
+        }
+        ErrorKind::MissingRequiredArgument | ErrorKind::InvalidValue | ErrorKind::NoEquals => {
+            "give the flag its value, e.g. --participants 50; `selkie <command> --help` lists every flag and its values".into()
+        }
+        _ => "`selkie <command> --help` lists every flag and the values it takes".into(),
+    }
+}
 
 /// selkie: a self-hosted LiveKit deployment on one Linux server, set up and watched.
 #[derive(Debug, Parser)]
@@ -50,6 +83,10 @@ pub struct SetupArgs {
     /// Replace files edited by hand (each is backed up first).
     #[arg(long)]
     pub force: bool,
+    /// Generate new secrets when an existing deployment's secrets.toml is missing (every client
+    /// then needs the new API key and secret).
+    #[arg(long)]
+    pub new_secrets: bool,
     /// Write the files but do not start containers.
     #[arg(long)]
     pub no_start: bool,
@@ -63,47 +100,52 @@ pub struct SetupArgs {
     #[arg(long, value_name = "SECS", default_value = "120")]
     pub health_timeout: String,
     /// Stack to deploy: livekit, reflector, xr-hub, hearth, private.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     pub preset: Option<String>,
     /// Domain that points at this server (automatic HTTPS).
-    #[arg(long, value_name = "NAME", conflicts_with = "ip")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "ip",
+        allow_hyphen_values = true
+    )]
     pub domain: Option<String>,
     /// IP address clients reach this server at (no domain).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", allow_hyphen_values = true)]
     pub ip: Option<String>,
     /// Reverse proxy: caddy, caddy-l4, external, none.
-    #[arg(long, value_name = "MODE")]
+    #[arg(long, value_name = "MODE", allow_hyphen_values = true)]
     pub proxy: Option<String>,
     /// Expected peak number of people in calls at once (1-10000); sizes the UDP range.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub participants: Option<String>,
     /// WebRTC media over a UDP port range, or one multiplexed port: range, mux.
-    #[arg(long, value_name = "MODE")]
+    #[arg(long, value_name = "MODE", allow_hyphen_values = true)]
     pub udp: Option<String>,
     /// First UDP port of the media range (or the mux port), 1024-65535.
-    #[arg(long, value_name = "PORT")]
+    #[arg(long, value_name = "PORT", allow_hyphen_values = true)]
     pub udp_start: Option<String>,
     /// Cloud provider, for its firewall commands: digitalocean, aws, hetzner, gcp, azure, oracle,
     /// linode, vultr, scaleway, ovh, none [default: detected].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     pub provider: Option<String>,
     /// E-mail for certificate expiry notices.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", allow_hyphen_values = true)]
     pub email: Option<String>,
     /// Image for a service, e.g. --image frontend=registry.example.com/app:1.2 (repeatable).
-    #[arg(long, value_name = "SERVICE=REF")]
+    #[arg(long, value_name = "SERVICE=REF", allow_hyphen_values = true)]
     pub image: Vec<String>,
     /// Host name for LiveKit signalling when it needs its own [default: lk.DOMAIN].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     pub livekit_host: Option<String>,
     /// Host name for TURN/TLS in caddy-l4 mode [default: turn.DOMAIN].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     pub turn_host: Option<String>,
     /// Port sshd listens on, kept open first (repeatable) [default: detected].
-    #[arg(long, value_name = "PORT")]
+    #[arg(long, value_name = "PORT", allow_hyphen_values = true)]
     pub ssh_port: Vec<String>,
     /// Allow SSH only from this address or network, e.g. 203.0.113.7 or 203.0.113.0/24.
-    #[arg(long, value_name = "CIDR")]
+    #[arg(long, value_name = "CIDR", allow_hyphen_values = true)]
     pub ssh_from: Option<String>,
 }
 

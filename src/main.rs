@@ -4,15 +4,21 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use selkie::cli::{Cli, Command};
+use selkie::cli::{self, Cli, Command};
 use selkie::commands;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // clap prints usage errors with a hint and exits 2; --help and --version exit 0.
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: printed on stdout, exit 0.
             e.exit();
+        }
+        Err(e) => {
+            // Usage errors get selkie's hint like every other rejection, and exit 2.
+            eprint!("{}", e.render());
+            eprintln!("hint: {}", cli::usage_hint(&e));
+            return ExitCode::from(2);
         }
     };
     let result = match &cli.command {

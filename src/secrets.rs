@@ -11,9 +11,13 @@ const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 /// Length of generated secrets: 48 characters of base62 is about 285 bits.
 pub const SECRET_LEN: usize = 48;
 
-/// The deployment's secrets, as saved in `secrets.toml`.
+/// The shortest API secret LiveKit accepts.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// The deployment's secrets, as saved in `secrets.toml`. Reading checks every value (length and
+/// alphabet), so a value can never carry YAML, an env line or a template into a file.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "RawSecrets")]
 pub struct Secrets {
     /// LiveKit API key: an identifier, shown to the operator.
     pub livekit_api_key: String,
@@ -22,6 +26,36 @@ pub struct Secrets {
     /// Secrets a preset declares (database passwords and the like), by name.
     #[serde(default)]
     pub extra: BTreeMap<String, String>,
+}
+
+/// `secrets.toml` as written, before its values are checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecrets {
+    livekit_api_key: String,
+    livekit_api_secret: String,
+    #[serde(default)]
+    extra: BTreeMap<String, String>,
+}
+
+impl TryFrom<RawSecrets> for Secrets {
+    type Error = String;
+    fn try_from(raw: RawSecrets) -> Result<Self, String> {
+        let s = Secrets {
+            livekit_api_key: raw.livekit_api_key,
+            livekit_api_secret: raw.livekit_api_secret,
+            extra: raw.extra,
+        };
+        s.check()?;
+        Ok(s)
+    }
+}
+
+/// Letters and digits, plus the few marks in `extra` that survive URLs and env files unquoted.
+fn plain(value: &str, marks: &str) -> bool {
+    value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || marks.contains(c))
 }
 
 impl fmt::Debug for Secrets {
@@ -64,6 +98,49 @@ pub fn random_string(len: usize) -> Result<String, Error> {
 }
 
 impl Secrets {
+    /// Whether every value is one selkie can write safely, or what is wrong (never the value).
+    pub fn check(&self) -> Result<(), String> {
+        let key = &self.livekit_api_key;
+        if !(3..=128).contains(&key.len()) || !plain(key, "") {
+            return Err(
+                "livekit_api_key must be 3 to 128 letters and digits (LiveKit's key files and tokens take nothing else)"
+                    .into(),
+            );
+        }
+        let secret = &self.livekit_api_secret;
+        if secret.len() < MIN_SECRET_LEN || secret.len() > 512 || !plain(secret, "") {
+            return Err(format!(
+                "livekit_api_secret must be {MIN_SECRET_LEN} to 512 letters and digits (LiveKit refuses shorter secrets); it has {} characters{}",
+                secret.chars().count(),
+                if plain(secret, "") { "" } else { " and others than letters and digits" }
+            ));
+        }
+        for (name, value) in &self.extra {
+            if name.is_empty()
+                || name.len() > 64
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Err(format!(
+                    "the secret name `{}` is not lower-case letters, digits and `_`",
+                    name.escape_debug()
+                ));
+            }
+            if value.len() < 16 || value.len() > 512 || !plain(value, "-_.~") {
+                return Err(format!(
+                    "the secret `{name}` must be 16 to 512 letters, digits, `-`, `_`, `.` or `~`"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `secrets.toml`'s text, through serde (a value is quoted by the encoder, never pasted).
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string(self)
+    }
+
     /// Fresh secrets for a new deployment.
     pub fn generate(extra_names: &[String]) -> Result<Secrets, Error> {
         let mut s = Secrets {
@@ -98,18 +175,25 @@ impl Secrets {
 
     /// Fill `{{livekit_api_key}}` and `{{secret.NAME}}` into a template.
     pub fn fill(&self, template: &str) -> Result<String, Error> {
-        let mut out = template.replace("{{livekit_api_key}}", &self.livekit_api_key);
-        while let Some(open) = out.find("{{secret.") {
-            let Some(len) = out[open..].find("}}") else {
+        let template = template.replace("{{livekit_api_key}}", &self.livekit_api_key);
+        // One pass from left to right: a filled-in value is never scanned again, so no value
+        // can expand into another template (or loop forever).
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template.as_str();
+        while let Some(open) = rest.find("{{secret.") {
+            let Some(len) = rest[open..].find("}}") else {
                 break;
             };
-            let name = out[open + 9..open + len].to_string();
-            let value = self.get(&name).ok_or_else(|| Error::Other {
+            out.push_str(&rest[..open]);
+            let name = &rest[open + 9..open + len];
+            let value = self.get(name).ok_or_else(|| Error::Other {
                 message: format!("secrets.toml has no secret named `{name}`"),
                 hint: Some("run `selkie setup --resume` to generate missing secrets".into()),
             })?;
-            out.replace_range(open..open + len + 2, value);
+            out.push_str(value);
+            rest = &rest[open + len + 2..];
         }
+        out.push_str(rest);
         Ok(out)
     }
 
@@ -166,5 +250,48 @@ mod tests {
         assert!(!debug.contains(&s.livekit_api_secret));
         assert!(!debug.contains(&s.extra["db"]));
         assert_eq!(mask("abcdefgh"), "abcd****");
+    }
+
+    #[test]
+    fn values_are_checked_when_read() {
+        let good = Secrets::generate(&["db".into()]).unwrap();
+        let text = good.to_toml().unwrap();
+        assert_eq!(toml::from_str::<Secrets>(&text).unwrap(), good);
+        let with = |secret: &str| {
+            format!(
+                "livekit_api_key = \"APIabc\"\nlivekit_api_secret = {}\n",
+                toml::Value::String(secret.into())
+            )
+        };
+        for bad in [
+            "",
+            "zqxjv",
+            &"a".repeat(31),
+            &format!("{}\" #x\nAPIevil: {}", "a".repeat(40), "b".repeat(40)),
+            &format!("{}{{{{secret.db}}}}", "a".repeat(40)),
+        ] {
+            let e = toml::from_str::<Secrets>(&with(bad)).unwrap_err();
+            assert!(
+                e.message().contains("livekit_api_secret"),
+                "{}",
+                e.message()
+            );
+            if bad.len() > 4 {
+                assert!(!e.message().contains(bad), "the value is never shown");
+            }
+        }
+        assert!(toml::from_str::<Secrets>(&with(&"a".repeat(32))).is_ok());
+        let key = format!(
+            "livekit_api_key = \"API: x\"\nlivekit_api_secret = \"{}\"\n",
+            "a".repeat(40)
+        );
+        assert!(toml::from_str::<Secrets>(&key).is_err());
+    }
+
+    #[test]
+    fn filling_never_expands_a_value_again() {
+        let mut s = Secrets::generate(&[]).unwrap();
+        s.extra.insert("a".into(), "{{secret.a}}".into());
+        assert_eq!(s.fill("x{{secret.a}}y").unwrap(), "x{{secret.a}}y");
     }
 }

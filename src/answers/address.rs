@@ -43,7 +43,8 @@ impl PublicAddress {
                     Reach::Loopback
                 } else if v4.is_link_local() {
                     Reach::LinkLocal
-                } else if v4.is_private() {
+                } else if v4.is_private() || (o[0] == 198 && (o[1] & 0xfe) == 18) {
+                    // 198.18.0.0/15 is for benchmarking networks: as unreachable as a private one.
                     Reach::Private
                 } else if o[0] == 100 && (64..128).contains(&o[1]) {
                     Reach::SharedVpn
@@ -100,16 +101,46 @@ impl FromStr for PublicAddress {
 
     fn from_str(raw: &str) -> Result<Self, Error> {
         let input = raw.trim();
-        let bare = input.trim_start_matches('[').trim_end_matches(']');
+        let example = "enter the address clients use to reach this server, e.g. 203.0.113.7";
+        // Brackets only as a pair around an IPv6 address, as in a URL.
+        let bare = match (input.strip_prefix('['), input.strip_suffix(']')) {
+            (Some(_), Some(_)) if input.len() >= 2 => &input[1..input.len() - 1],
+            (None, None) => input,
+            _ => {
+                return Err(Error::invalid(
+                    format!("`{input}` has an unmatched bracket"),
+                    "enter an IPv6 address without brackets, e.g. 2001:db8::7 (or with both: [2001:db8::7])",
+                ))
+            }
+        };
+        let refuse = |why: &str, hint: &str| {
+            Err(Error::invalid(format!("`{input}` {why}"), hint.to_string()))
+        };
         match bare.parse::<IpAddr>() {
-            Ok(ip) if ip.is_unspecified() => Err(Error::invalid(
-                format!("`{input}` means \"every address\", not this server's address"),
-                "enter the address clients use to reach this server, e.g. 203.0.113.7",
-            )),
-            Ok(ip) if ip.is_multicast() => Err(Error::invalid(
-                format!("`{input}` is a multicast address"),
-                "enter the address clients use to reach this server, e.g. 203.0.113.7",
-            )),
+            Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_some() => {
+                let v4 = v6.to_ipv4_mapped().expect("checked just above");
+                refuse(
+                    "is an IPv4 address written in IPv6 form",
+                    &format!("enter it as the IPv4 address it is: --ip {v4}"),
+                )
+            }
+            Ok(ip) if ip.is_unspecified() => refuse(
+                "means \"every address\", not this server's address",
+                example,
+            ),
+            Ok(ip) if ip.is_multicast() => refuse("is a multicast address", example),
+            Ok(IpAddr::V4(v4)) if v4.is_broadcast() => refuse("is the broadcast address", example),
+            Ok(IpAddr::V4(v4)) if v4.octets()[0] == 0 => refuse(
+                "is in 0.0.0.0/8 (\"this network\"), which no host is reached at",
+                example,
+            ),
+            Ok(IpAddr::V4(v4)) if v4.octets()[0] >= 240 => {
+                refuse("is in 240.0.0.0/4, reserved and never routed", example)
+            }
+            Ok(IpAddr::V6(v6)) if v6.segments()[..6] == [0; 6] && !v6.is_loopback() => refuse(
+                "is an IPv4-compatible IPv6 address (deprecated and never routed)",
+                "enter the IPv4 address itself, e.g. 203.0.113.7",
+            ),
             Ok(ip) => Ok(PublicAddress(ip)),
             Err(_) => {
                 let hint = if input.chars().any(|c| c.is_ascii_alphabetic()) && !input.contains(':')
@@ -254,6 +285,22 @@ mod tests {
         rejects::<PublicAddress>("example.com", "--domain example.com");
         rejects::<PublicAddress>("300.1.1.1", "203.0.113.7");
         rejects::<PublicAddress>("0.0.0.0", "clients use");
+        rejects::<PublicAddress>("255.255.255.255", "clients use");
+        rejects::<PublicAddress>("0.1.2.3", "clients use");
+        rejects::<PublicAddress>("240.0.0.1", "clients use");
+        rejects::<PublicAddress>("224.0.0.1", "clients use");
+        rejects::<PublicAddress>("ff02::1", "clients use");
+        rejects::<PublicAddress>("::", "clients use");
+        rejects::<PublicAddress>("::ffff:127.0.0.1", "--ip 127.0.0.1");
+        rejects::<PublicAddress>("::127.0.0.1", "IPv4 address itself");
+        rejects::<PublicAddress>("[2001:db8::1", "without brackets");
+        rejects::<PublicAddress>("2001:db8::1]", "without brackets");
+        let bench: PublicAddress = "198.18.0.1".parse().unwrap();
+        assert_eq!(bench.reach(), Reach::Private);
+        let link: PublicAddress = "fe80::1".parse().unwrap();
+        assert!(link.warning().unwrap().contains("link-local"));
+        let six_lo: PublicAddress = "::1".parse().unwrap();
+        assert!(six_lo.warning().unwrap().contains("loopback"));
     }
 
     #[test]

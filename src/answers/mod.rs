@@ -46,7 +46,7 @@ mod values;
 pub use address::{Address, Cidr, PublicAddress, Reach};
 pub use choices::{HostFirewall, Provider, ProxyMode, UdpMode};
 pub use hostname::Hostname;
-pub use values::{Email, ImageRef, Participants, UdpStart};
+pub use values::{check_ssh_port, ssh_port, Email, ImageRef, Participants, UdpStart};
 
 /// The extra host names of `caddy-l4` mode; defaults are `lk.` and `turn.` under the domain.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -62,8 +62,12 @@ pub struct ExtraHosts {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SshAccess {
-    /// The ports sshd listens on; detected when empty.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The ports sshd listens on; detected when empty. Port 0 is refused, as on the command line.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "values::de_ssh_ports"
+    )]
     pub ports: Vec<u16>,
     /// Allow SSH only from this network; anywhere when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,6 +13,8 @@ pub fn run(args: &DownArgs) -> Result<()> {
 }
 
 fn take_down(args: &DownArgs, dir: &std::path::Path) -> Result<()> {
+    // First, and only on a directory that exists: a mistyped --dir creates nothing.
+    let _lock = crate::state::lock_existing(dir)?;
     if args.volumes && !args.yes && std::io::stdin().is_terminal() {
         eprint!(
             "Remove the data volumes too (databases, certificates)? Their data is lost. [y/N] "
@@ -28,7 +30,6 @@ fn take_down(args: &DownArgs, dir: &std::path::Path) -> Result<()> {
             return Ok(());
         }
     }
-    let _lock = crate::state::lock(dir)?;
     let removed = super::runtime()?.block_on(async {
         let docker = connect::connect()
             .await

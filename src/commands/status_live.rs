@@ -3,7 +3,6 @@
 //! worker errors also go to `logs/status.log` in the deployment directory.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,22 +18,10 @@ use crate::error::{Error, Result};
 use crate::health::{self, DockerState};
 use crate::plan::{Plan, PROJECT};
 
-/// Append a line to the status log; the screen belongs to the dashboard.
+/// Append a line to the status log; the screen belongs to the dashboard. Never through a link.
 fn log(path: &Path, line: &str) {
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
-        let _ = writeln!(
-            f,
-            "{} {line}",
-            crate::state::timestamp(std::time::SystemTime::now())
-        );
-    }
+    let stamp = crate::state::timestamp(std::time::SystemTime::now());
+    let _ = crate::state::append_line(path, &format!("{stamp} {line}"));
 }
 
 async fn try_connect(timeout: Duration) -> Option<Docker> {

@@ -1,34 +1,107 @@
-//! The deployment's lock file: one selkie run per directory, released by the kernel however the
-//! run ends.
+//! The deployment's lock file: one selkie run per directory, taken before anything is read and
+//! released by the kernel however the run ends. Taking it completes (or rolls back) a commit a
+//! killed run left unfinished, so everything read afterwards is whole.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::path::Path;
+use std::sync::{Arc, Mutex, Weak};
 
+use super::dirfd::{Dir, Missing};
+use super::txn;
 use crate::error::{Error, Result};
 
-/// Holds the deployment's lock file for as long as it lives; the kernel frees it when the process
-/// ends, even when it is killed.
-#[derive(Debug)]
-pub struct Lock(#[allow(dead_code)] fs::File);
+const LOCK_FILE: &str = ".selkie.lock";
 
-/// Take the deployment's lock, so two selkie runs never work on one directory at once.
+/// Holds the deployment's lock for as long as any clone of it lives; the kernel frees it when
+/// the process ends, even when it is killed.
+#[derive(Debug, Clone)]
+pub struct Lock(#[allow(dead_code)] Arc<Held>);
+
+#[derive(Debug)]
+struct Held {
+    id: (u64, u64),
+    _file: fs::File,
+}
+
+/// Locks this process holds, by directory identity: a second `lock` of the same directory in
+/// the same run shares the first (flock would otherwise refuse it as "another run").
+static HELD: Mutex<Vec<Weak<Held>>> = Mutex::new(Vec::new());
+
+/// Take the deployment's lock, creating the directory if needed, so two selkie runs never work
+/// on one directory at once; then finish what a killed run left.
 pub fn lock(dir: &Path) -> Result<Lock> {
-    fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-    let path = dir.join(".selkie.lock");
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io("cannot open", &path, e))?;
+    let root = Dir::open(dir, Missing::Create(0o755))?.ok_or_else(|| Error::Other {
+        message: format!("cannot create {}", dir.display()),
+        hint: None,
+    })?;
+    take(&root)
+}
+
+/// Take the lock of a deployment directory that must already exist (`down`, readers): a
+/// mistyped `--dir` creates nothing.
+pub fn lock_existing(dir: &Path) -> Result<Lock> {
+    let root = Dir::open(dir, Missing::Fail)?.ok_or_else(|| no_deployment(dir))?;
+    take(&root)
+}
+
+/// The error for a directory that is not there.
+pub fn no_deployment(dir: &Path) -> Error {
+    Error::invalid(
+        format!("there is no deployment directory {}", dir.display()),
+        "check the path, or point --dir (or SELKIE_DIR) at the directory `selkie setup` wrote",
+    )
+}
+
+/// Whether this process already holds the lock of `root`.
+pub(super) fn held(root: &Dir) -> Result<Option<Lock>> {
+    let id = root.id()?;
+    let held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(held
+        .iter()
+        .filter_map(Weak::upgrade)
+        .find(|h| h.id == id)
+        .map(Lock))
+}
+
+pub(super) fn take(root: &Dir) -> Result<Lock> {
+    if let Some(lock) = held(root)? {
+        return Ok(lock);
+    }
+    let file = root.lock_file(LOCK_FILE)?;
     match file.try_lock() {
-        Ok(()) => Ok(Lock(file)),
-        Err(fs::TryLockError::WouldBlock) => Err(Error::Other {
-            message: format!("another selkie run is working on {}", dir.display()),
-            hint: Some(
-                "wait for it to finish and run again (the lock is freed when that run ends)".into(),
-            ),
-        }),
-        Err(fs::TryLockError::Error(e)) => Err(Error::io("cannot lock", &path, e)),
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            return Err(Error::Other {
+                message: format!("another selkie run is working on {}", root.path().display()),
+                hint: Some(
+                    "wait for it to finish and run again (the lock is freed when that run ends)"
+                        .into(),
+                ),
+            })
+        }
+        Err(fs::TryLockError::Error(e)) => {
+            return Err(Error::io("cannot lock", root.path().join(LOCK_FILE), e))
+        }
+    }
+    let held = Arc::new(Held {
+        id: root.id()?,
+        _file: file,
+    });
+    {
+        let mut all = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|w| w.strong_count() > 0);
+        all.push(Arc::downgrade(&held));
+    }
+    txn::recover(root)?;
+    Ok(Lock(held))
+}
+
+/// For readers: take the lock when it is free (finishing a killed run's commit), and read
+/// anyway when another run holds it — its files are replaced by rename, so each is whole.
+pub(super) fn try_take(root: &Dir) -> Result<Option<Lock>> {
+    match take(root) {
+        Ok(l) => Ok(Some(l)),
+        Err(Error::Other { message, .. }) if message.starts_with("another selkie run") => Ok(None),
+        Err(e) => Err(e),
     }
 }

@@ -1,15 +1,20 @@
 //! The deployment directory: `selkie.toml` (answers), `secrets.toml` (0600), `manifest.toml`
-//! (hashes of written files), atomic writes, timestamped backups, and hand-edit detection.
+//! (hashes of written files), commits as transactions, timestamped backups, and hand-edit
+//! detection. Every file is reached through the directory's handle without following links
+//! (`dirfd`), every path a state file names is checked (`paths`), and the lock is taken before
+//! anything is read (`lock`).
 
+mod dirfd;
 mod files;
 mod lock;
+mod paths;
 mod time;
+mod txn;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -19,9 +24,10 @@ use crate::error::{Error, Result};
 use crate::render::RenderedFile;
 use crate::secrets::Secrets;
 
-pub use files::write_atomic;
-use files::{commit, discard, file_mode, read_bytes_optional, read_optional, stage, tighten};
-pub use lock::{lock, Lock};
+use dirfd::{Dir, Missing};
+use files::file_mode;
+pub use files::{append_line, write_atomic};
+pub use lock::{lock, lock_existing, no_deployment, Lock};
 pub use time::timestamp;
 
 /// The state format written by this version.
@@ -29,7 +35,6 @@ pub const VERSION: u32 = 1;
 const ANSWERS_FILE: &str = "selkie.toml";
 const SECRETS_FILE: &str = "secrets.toml";
 const MANIFEST_FILE: &str = "manifest.toml";
-const BACKUPS_DIR: &str = "backups";
 
 /// The deployment directory: `--dir`, else `SELKIE_DIR`, else `/opt/selkie` as root and
 /// `~/.local/share/selkie` otherwise. (`SELKIE_DIR` reaches here through the `--dir` flag.)
@@ -115,73 +120,116 @@ pub struct Deployment {
     dir: PathBuf,
 }
 
+/// Take the lock when the directory exists (everything read afterwards is under it); a
+/// directory that does not exist yet holds nothing to read, and is created and locked by the
+/// commit.
+pub fn lock_if_exists(dir: &Path) -> Result<Option<Lock>> {
+    match Dir::open(dir, Missing::Fail)? {
+        Some(root) => lock::take(&root).map(Some),
+        None => Ok(None),
+    }
+}
+
 impl Deployment {
     /// The deployment at `dir` (which may not exist yet).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Deployment { dir: dir.into() }
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.join(rel)
+    /// The directory, opened safely, with a killed run's commit finished when no other run
+    /// holds the lock; `None` when it does not exist.
+    fn root(&self) -> Result<Option<Dir>> {
+        let Some(root) = Dir::open(&self.dir, Missing::Fail)? else {
+            return Ok(None);
+        };
+        lock::try_take(&root)?;
+        Ok(Some(root))
+    }
+
+    /// A state file's text; `None` when absent. Not UTF-8 is a state error with a hint.
+    fn read_text(root: &Dir, name: &str) -> Result<Option<String>> {
+        let Some(bytes) = root.read(name)? else {
+            return Ok(None);
+        };
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| Error::State {
+                path: root.path().join(name),
+                message: "it is not UTF-8 text".into(),
+            })
+    }
+
+    /// The bytes of a rendered file; `None` when it (or its folder) does not exist.
+    fn read_rendered(root: &Dir, rel: &str, now: &[&str]) -> Result<Option<Vec<u8>>> {
+        let (dir, name) = paths::recorded(rel, now)?;
+        match root.descend(dir, Missing::Fail)? {
+            Some(parent) => parent.read(name),
+            None => Ok(None),
+        }
     }
 
     /// The saved answers, if any.
     pub fn load_answers(&self) -> Result<Option<Answers>> {
-        let path = self.path(ANSWERS_FILE);
-        let Some(text) = read_optional(&path)? else {
+        let Some(root) = self.root()? else {
             return Ok(None);
         };
-        let mut table: toml::Table = toml::from_str(&text).map_err(|e| unreadable(&path, &e))?;
-        match table.remove("version") {
-            Some(toml::Value::Integer(v)) if v == i64::from(VERSION) => {}
-            Some(v) => {
-                return Err(Error::State {
-                    path,
-                    message: format!("version {v} is not one this selkie reads (it reads {VERSION}); use a newer selkie"),
-                })
-            }
-            None => {
-                return Err(Error::State {
-                    path,
-                    message: "it has no `version` line".into(),
-                })
-            }
-        }
-        let answers = toml::Value::Table(table)
-            .try_into::<Answers>()
-            .map_err(|e| unreadable(&path, &e))?;
-        Ok(Some(answers))
+        let path = root.path().join(ANSWERS_FILE);
+        let Some(text) = Self::read_text(&root, ANSWERS_FILE)? else {
+            return Ok(None);
+        };
+        parse_answers(&text)
+            .map(Some)
+            .map_err(|message| Error::State { path, message })
     }
 
-    /// The saved secrets, if any; tightens a file that has become readable by others.
+    /// The saved secrets, if any, each checked; tightens a file that has become readable by
+    /// others (through the file's own descriptor).
     pub fn load_secrets(&self) -> Result<Option<Secrets>> {
-        let path = self.path(SECRETS_FILE);
-        let Some(text) = read_optional(&path)? else {
+        let Some(root) = self.root()? else {
             return Ok(None);
         };
-        tighten(&path)?;
-        let secrets: Secrets = toml::from_str(&text).map_err(|e| unreadable(&path, &e))?;
-        Ok(Some(secrets))
+        let path = root.path().join(SECRETS_FILE);
+        let Some(text) = Self::read_text(&root, SECRETS_FILE)? else {
+            return Ok(None);
+        };
+        tighten(&root, SECRETS_FILE)?;
+        parse_secrets(&text)
+            .map(Some)
+            .map_err(|message| Error::State { path, message })
     }
 
-    fn load_manifest(&self) -> Result<Manifest> {
-        let path = self.path(MANIFEST_FILE);
-        match read_optional(&path)? {
+    /// Whether the deployment has saved answers but its `secrets.toml` is gone: new secrets
+    /// would silently change every client's API key, so setup stops and says so.
+    pub fn secrets_missing(&self) -> Result<bool> {
+        let Some(root) = self.root()? else {
+            return Ok(false);
+        };
+        Ok(root.stat_file(ANSWERS_FILE)?.is_some() && root.stat_file(SECRETS_FILE)?.is_none())
+    }
+
+    fn load_manifest(&self, root: &Dir) -> Result<Manifest> {
+        let path = root.path().join(MANIFEST_FILE);
+        match Self::read_text(root, MANIFEST_FILE)? {
             None => Ok(Manifest {
                 version: VERSION,
                 files: BTreeMap::new(),
             }),
-            Some(text) => toml::from_str(&text).map_err(|e| unreadable(&path, &e)),
+            Some(text) => parse_manifest(&text).map_err(|message| Error::State { path, message }),
         }
     }
 
     /// The files `write` would refuse to replace without `force`: edited by hand (or not written
     /// by selkie) and changed by the plan. Reads only; the wizard asks about each one.
     pub fn hand_edited(&self, files: &[RenderedFile]) -> Result<Vec<String>> {
-        let manifest = self.load_manifest()?;
+        let Some(root) = self.root()? else {
+            return Ok(Vec::new());
+        };
+        let manifest = self.load_manifest(&root)?;
+        let now: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         let mut out = Vec::new();
         for file in files {
-            let Some(disk) = read_bytes_optional(&self.path(&file.path))? else {
+            paths::rendered(&file.path)?;
+            let Some(disk) = Self::read_rendered(&root, &file.path, &now)? else {
                 continue;
             };
             let (disk, new) = (sha256(&disk), sha256(file.contents.as_bytes()));
@@ -193,10 +241,10 @@ impl Deployment {
         Ok(out)
     }
 
-    /// Write the deployment: answers, secrets and every rendered file. Nothing is written when a
-    /// hand-edited file would be replaced without `force`. Every new file is first staged next
-    /// to its target and every replaced one backed up; only then are they renamed into place, so
-    /// a failure before that point leaves the previous deployment as it was.
+    /// Write the deployment: answers, secrets and every rendered file, as one transaction.
+    /// Nothing is written when a hand-edited file would be replaced without `force`. Every new
+    /// file is staged, every replaced one backed up, the intent recorded, and only then are they
+    /// renamed into place; a run killed at any point is completed or rolled back by the next.
     pub fn write(
         &self,
         answers: &Answers,
@@ -204,11 +252,20 @@ impl Deployment {
         files: &[RenderedFile],
         force: bool,
     ) -> Result<Report> {
-        let manifest = self.load_manifest()?;
+        // The lock (taken by the caller, or here) finished any earlier commit first.
+        let _lock = lock(&self.dir)?;
+        let root = Dir::open(&self.dir, Missing::Fail)?.ok_or_else(|| no_deployment(&self.dir))?;
+        secrets.check().map_err(|message| Error::Other {
+            message: format!("refusing to write secrets.toml: {message}"),
+            hint: None,
+        })?;
+        let manifest = self.load_manifest(&root)?;
+        let now: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         let mut actions: Vec<(String, FileAction, Option<&RenderedFile>)> = Vec::new();
         let mut conflicts = Vec::new();
         for file in files {
-            let disk = read_bytes_optional(&self.path(&file.path))?;
+            paths::rendered(&file.path)?;
+            let disk = Self::read_rendered(&root, &file.path, &now)?;
             let new_hash = sha256(file.contents.as_bytes());
             let known = manifest.files.get(&file.path).map(|e| e.sha256.as_str());
             let action = match (disk.as_deref().map(sha256), known) {
@@ -231,7 +288,7 @@ impl Deployment {
             if files.iter().any(|f| &f.path == rel) {
                 continue;
             }
-            let Some(bytes) = read_bytes_optional(&self.path(rel))? else {
+            let Some(bytes) = Self::read_rendered(&root, rel, &now)? else {
                 continue;
             };
             let action = if sha256(&bytes) == entry.sha256 {
@@ -267,77 +324,62 @@ impl Deployment {
             }
         }
 
-        // Every whole-file replacement of this run: (relative path, new bytes, mode).
-        let mut writes: Vec<(String, Vec<u8>, u32)> = Vec::new();
-        let secrets_text = encode(secrets, SECRETS_FILE)?;
-        writes.extend(self.if_changed(SECRETS_FILE, secrets_text, 0o600)?);
+        // Every whole-file replacement of this run.
+        let mut writes: Vec<txn::Write> = Vec::new();
+        let secrets_text = secrets.to_toml().map_err(|e| Error::Other {
+            message: format!("cannot encode secrets.toml: {e}"),
+            hint: None,
+        })?;
+        writes.extend(Self::if_changed(&root, SECRETS_FILE, secrets_text, 0o600)?);
         for (rel, action, file) in &actions {
             if let (FileAction::Created | FileAction::Updated | FileAction::ReplacedEdit, Some(f)) =
                 (action, file)
             {
-                writes.push((rel.clone(), f.contents.clone().into_bytes(), file_mode(f)));
+                writes.push(txn::Write {
+                    path: rel.clone(),
+                    bytes: f.contents.clone().into_bytes(),
+                    mode: file_mode(f),
+                });
             }
         }
         let manifest_text = format!(
             "# Files selkie wrote and their SHA-256, to tell hand edits apart. Do not edit.\n{}",
             encode(&new_manifest, MANIFEST_FILE)?
         );
-        writes.extend(self.if_changed(MANIFEST_FILE, manifest_text, 0o644)?);
-        // The answers go last: they are the record of a completed write.
+        writes.extend(Self::if_changed(
+            &root,
+            MANIFEST_FILE,
+            manifest_text,
+            0o644,
+        )?);
         let answers_text = format!(
             "# selkie's answers for this deployment. Change them with `selkie setup --resume`,\n\
              # or edit this file and run `selkie setup --resume` to apply.\n\
              version = {VERSION}\n{}",
             encode(answers, ANSWERS_FILE)?
         );
-        writes.extend(self.if_changed(ANSWERS_FILE, answers_text, 0o644)?);
-        let removals: Vec<&str> = actions
+        writes.extend(Self::if_changed(&root, ANSWERS_FILE, answers_text, 0o644)?);
+        let removals: Vec<(String, String)> = actions
             .iter()
             .filter(|(_, a, _)| *a == FileAction::Removed)
-            .map(|(rel, _, _)| rel.as_str())
+            .filter_map(|(rel, _, _)| {
+                manifest
+                    .files
+                    .get(rel)
+                    .map(|e| (rel.clone(), e.sha256.clone()))
+            })
             .collect();
 
-        fs::create_dir_all(&self.dir).map_err(|e| Error::io("cannot create", &self.dir, e))?;
-        // Stage: nothing visible changes yet.
-        let mut staged = Vec::new();
-        for (rel, bytes, mode) in &writes {
-            match stage(&self.path(rel), bytes, *mode) {
-                Ok(tmp) => staged.push((tmp, self.path(rel))),
-                Err(e) => {
-                    discard(&staged);
-                    return Err(e);
-                }
-            }
-        }
-        // Back up everything about to be replaced or removed.
-        let backup_dir = self.backup_dir();
-        let mut report = Report::default();
-        let replaced: Vec<&str> = writes
-            .iter()
-            .map(|(rel, _, _)| rel.as_str())
-            .chain(removals.iter().copied())
-            .filter(|rel| self.path(rel).exists())
-            .collect();
-        for rel in &replaced {
-            if let Err(e) = self.backup(&backup_dir, rel) {
-                discard(&staged);
-                return Err(e);
-            }
-            report.backup = Some(backup_dir.clone());
-        }
-        // Commit: renames only.
-        for (tmp, target) in &staged {
-            commit(tmp, target)?;
-        }
-        for rel in &removals {
-            let path = self.path(rel);
-            fs::remove_file(&path).map_err(|e| Error::io("cannot remove", &path, e))?;
-        }
+        let mut report = Report {
+            backup: txn::commit(&root, &writes, &removals)?,
+            ..Report::default()
+        };
         // A secret file keeps 0600 even when it did not change and someone loosened it.
+        tighten(&root, SECRETS_FILE)?;
         for f in files.iter().filter(|f| f.secret) {
-            let path = self.path(&f.path);
-            if path.exists() {
-                tighten(&path)?;
+            let (dir, name) = paths::rendered(&f.path)?;
+            if let Some(parent) = root.descend(dir, Missing::Fail)? {
+                tighten(&parent, name)?;
             }
         }
         report.files = actions.into_iter().map(|(rel, a, _)| (rel, a)).collect();
@@ -345,43 +387,72 @@ impl Deployment {
     }
 
     /// The write of one of selkie's own files, or `None` when it already holds `text`.
-    fn if_changed(
-        &self,
-        rel: &str,
-        text: String,
-        mode: u32,
-    ) -> Result<Option<(String, Vec<u8>, u32)>> {
-        let unchanged = read_optional(&self.path(rel))?.as_deref() == Some(text.as_str());
-        Ok((!unchanged).then(|| (rel.to_string(), text.into_bytes(), mode)))
+    fn if_changed(root: &Dir, name: &str, text: String, mode: u32) -> Result<Option<txn::Write>> {
+        let unchanged = root.read(name)?.as_deref() == Some(text.as_bytes());
+        Ok((!unchanged).then(|| txn::Write {
+            path: name.to_string(),
+            bytes: text.into_bytes(),
+            mode,
+        }))
     }
+}
 
-    fn backup_dir(&self) -> PathBuf {
-        let base = self.path(BACKUPS_DIR).join(timestamp(SystemTime::now()));
-        let mut candidate = base.clone();
-        let mut n = 1;
-        while candidate.exists() {
-            n += 1;
-            candidate = PathBuf::from(format!("{}-{n}", base.display()));
+/// Make a secret file 0600 again if something loosened it.
+fn tighten(dir: &Dir, name: &str) -> Result<()> {
+    if let Some(st) = dir.stat_file(name)? {
+        if st.st_mode & 0o077 != 0 {
+            dir.chmod(name, 0o600)?;
         }
-        candidate
     }
+    Ok(())
+}
 
-    fn backup(&self, backup_dir: &Path, rel: &str) -> Result<()> {
-        let source = self.path(rel);
-        let Some(bytes) = read_bytes_optional(&source)? else {
-            return Ok(());
-        };
-        // backups/ is 0700: it may hold copies of secret files.
-        let root = self.path(BACKUPS_DIR);
-        fs::create_dir_all(&root).map_err(|e| Error::io("cannot create", &root, e))?;
-        fs::set_permissions(&root, fs::Permissions::from_mode(0o700))
-            .map_err(|e| Error::io("cannot set permissions of", &root, e))?;
-        let target = backup_dir.join(rel);
-        let mode = fs::metadata(&source)
-            .map(|m| m.permissions().mode() & 0o777)
-            .unwrap_or(0o600);
-        write_atomic(&target, &bytes, mode)
+/// `selkie.toml`'s text as answers, or what is wrong with it.
+pub fn parse_answers(text: &str) -> std::result::Result<Answers, String> {
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    match table.remove("version") {
+        Some(toml::Value::Integer(v)) if v == i64::from(VERSION) => {}
+        Some(v) => {
+            return Err(format!(
+                "version {v} is not one this selkie reads (it reads {VERSION}); use a newer selkie"
+            ))
+        }
+        None => return Err("it has no `version` line".into()),
     }
+    toml::Value::Table(table)
+        .try_into::<Answers>()
+        .map_err(|e| e.message().to_string())
+}
+
+/// `secrets.toml`'s text as checked secrets, or what is wrong with it (never a secret's value).
+pub fn parse_secrets(text: &str) -> std::result::Result<Secrets, String> {
+    toml::from_str::<Secrets>(text).map_err(|e| e.message().to_string())
+}
+
+/// `manifest.toml`'s text, every path in it checked, or what is wrong with it.
+fn parse_manifest(text: &str) -> std::result::Result<Manifest, String> {
+    let manifest: Manifest = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    if manifest.version != VERSION {
+        return Err(format!(
+            "version {} is not one this selkie reads",
+            manifest.version
+        ));
+    }
+    for (rel, entry) in &manifest.files {
+        paths::rendered(rel).map_err(|e| e.to_string())?;
+        if entry.sha256.len() != 64 || !entry.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(format!(
+                "the hash of `{}` is not a SHA-256",
+                rel.escape_debug()
+            ));
+        }
+    }
+    Ok(manifest)
+}
+
+/// Check `manifest.toml`'s text as selkie would read it (for tests and the fuzz corpus).
+pub fn check_manifest(text: &str) -> std::result::Result<usize, String> {
+    parse_manifest(text).map(|m| m.files.len())
 }
 
 fn encode<T: Serialize>(value: &T, what: &str) -> Result<String> {
@@ -389,12 +460,4 @@ fn encode<T: Serialize>(value: &T, what: &str) -> Result<String> {
         message: format!("cannot encode {what}: {e}"),
         hint: None,
     })
-}
-
-/// A state file that does not parse, named so the operator can open it.
-fn unreadable(path: &Path, e: &toml::de::Error) -> Error {
-    Error::State {
-        path: path.to_path_buf(),
-        message: e.message().to_string(),
-    }
 }

@@ -32,6 +32,11 @@ struct Flags {
 
 fn parse_flags(args: &SetupArgs) -> Result<Flags> {
     fn opt<T: std::str::FromStr<Err = Error>>(v: &Option<String>) -> Result<Option<T>> {
+/// Check every flag's value without reading or writing anything.
+pub(crate) fn check_flags(args: &SetupArgs) -> Result<()> {
+    parse_flags(args).map(|_| ())
+}
+
         v.as_deref().map(str::parse).transpose()
     }
     // An empty value means "clear it".
@@ -64,18 +69,7 @@ fn parse_flags(args: &SetupArgs) -> Result<Flags> {
     let ssh_ports = args
         .ssh_port
         .iter()
-        .map(|p| {
-            p.trim()
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p > 0)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        format!("`{p}` is not a port number"),
-                        "give the port sshd listens on, e.g. --ssh-port 22",
-                    )
-                })
-        })
+        .map(|p| crate::answers::ssh_port(p))
         .collect::<Result<Vec<_>>>()?;
     Ok(Flags {
         preset: args.preset.as_deref().map(preset::find).transpose()?,

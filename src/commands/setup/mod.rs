@@ -54,6 +54,20 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
                 "give the seconds each service may take to become healthy, from 1 to 3600 (default 120)",
             )
         })?;
+    // Flags are checked before anything else (a typo creates nothing); then the lock is taken
+    // before anything is read, and held until the run ends.
+    answers::check_flags(args)?;
+    let _lock = state::lock_if_exists(dir)?;
+    if !args.new_secrets && Deployment::new(dir).secrets_missing()? {
+        return Err(Error::invalid(
+            format!(
+                "{} has saved answers but no secrets.toml: new secrets would change the API key every client uses",
+                dir.display()
+            ),
+            "restore secrets.toml from the newest folder under backups/ (it is kept there whenever it changes), \
+             or run again with --new-secrets to generate new ones",
+        ));
+    }
     let host = super::detect_host();
     let (outcome, log, install_docker) = if interactive {
         let (outcome, log, install) = crate::wizard::run(args, dir, &host)?;
@@ -235,8 +249,15 @@ pub fn commit(dir: &Path, prepared: Prepared, force: bool, keep: &[String]) -> R
         .into_iter()
         .filter(|f| !keep.contains(&f.path))
         .collect();
-    // Taken only now: invalid input has been refused without creating anything.
+    // Usually held since the run began; a new directory is created and locked only now, so
+    // invalid input creates nothing. Another run may have written a deployment meanwhile.
     let lock = state::lock(dir)?;
+    if !resumed && deployment.load_answers()?.is_some() {
+        return Err(Error::invalid(
+            format!("{} already holds a deployment", dir.display()),
+            "change it with `selkie setup --resume` (saved answers and secrets are kept), or choose another --dir",
+        ));
+    }
     let mut report = deployment.write(&answers, &secrets, &written, force)?;
     // A kept file is left out of the write, which state reports as "no longer used".
     for (path, action) in &mut report.files {
