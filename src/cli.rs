@@ -132,6 +132,13 @@ pub struct SetupArgs {
     /// E-mail for certificate expiry notices.
     #[arg(long, value_name = "ADDR", allow_hyphen_values = true)]
     pub email: Option<String>,
+    /// ACME directory of another certificate authority than Let's Encrypt (https://…/directory);
+    /// empty to go back to Let's Encrypt.
+    #[arg(long, value_name = "URL")]
+    pub acme_ca: Option<String>,
+    /// PEM file with the root certificate of that CA's HTTPS endpoint, when it is not public.
+    #[arg(long, value_name = "FILE", requires = "acme_ca")]
+    pub acme_ca_root: Option<std::path::PathBuf>,
     /// Image for a service, e.g. --image frontend=registry.example.com/app:1.2 (repeatable).
     #[arg(long, value_name = "SERVICE=REF", allow_hyphen_values = true)]
     pub image: Vec<String>,

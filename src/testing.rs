@@ -19,6 +19,7 @@ pub fn answers(preset: &Preset, proxy: ProxyMode, address: &str) -> Answers {
         udp_end: d.udp_end,
         provider: Provider::None,
         email: None,
+        acme: None,
         hosts: ExtraHosts::default(),
         ssh: SshAccess {
             ports: vec![22],

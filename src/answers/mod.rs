@@ -38,11 +38,13 @@ macro_rules! string_type {
     };
 }
 
+mod acme;
 mod address;
 mod choices;
 mod hostname;
 mod values;
 
+pub use acme::{AcmeCa, AcmeDirectory, PemCertificates};
 pub use address::{Address, Cidr, PublicAddress, Reach};
 pub use choices::{HostFirewall, Provider, ProxyMode, UdpMode};
 pub use hostname::Hostname;
@@ -96,6 +98,9 @@ pub struct Answers {
     pub provider: Provider,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<Email>,
+    /// Another ACME certificate authority than Let's Encrypt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acme: Option<AcmeCa>,
     #[serde(default, skip_serializing_if = "is_default_hosts")]
     pub hosts: ExtraHosts,
     #[serde(default)]

@@ -16,8 +16,9 @@ use crate::preset::Preset;
 pub use media::{range_size, Media, DEFAULT_MUX_PORT, HEADROOM_PERCENT, PORTS_PER_PARTICIPANT};
 pub use types::{
     DnsRecord, Exposure, Firewall, FirewallRule, Livekit, Mount, Plan, Port, Publish, Route,
-    Service, Sysctl, Turn, Urls, Web,
+    Service, Sysctl, Turn, Urls, Web, ACME_CA_ROOT_FILE,
 };
+pub use services::CADDY_CONFIG_DIR;
 
 /// The Docker project name: containers are `selkie-<service>`, labels `io.selkie.project=selkie`.
 pub const PROJECT: &str = "selkie";

@@ -179,6 +179,9 @@ pub struct Urls {
     pub livekit: String,
 }
 
+/// The ACME CA root's file name in the Caddy config directory.
+pub const ACME_CA_ROOT_FILE: &str = "acme-ca-root.pem";
+
 /// The HTTPS front door.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Web {
@@ -189,9 +192,22 @@ pub struct Web {
     /// Where the certificate authority sends expiry notices.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Another ACME directory than Let's Encrypt's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acme_ca: Option<String>,
+    /// The PEM roots for that directory's HTTPS, written to `caddy/acme-ca-root.pem`.
+    #[serde(skip)]
+    pub acme_ca_root: Option<String>,
 }
 
 impl Web {
+    /// Where the container sees the ACME CA's root, when there is one.
+    pub fn acme_ca_root_path(&self) -> Option<String> {
+        self.acme_ca_root
+            .as_ref()
+            .map(|_| format!("{}/{ACME_CA_ROOT_FILE}", crate::plan::CADDY_CONFIG_DIR))
+    }
+
     /// The HTTPS port when it is not 443: only then do URLs and redirects spell it out.
     pub fn custom_port(&self) -> Option<u16> {
         (self.https_port != 443).then_some(self.https_port)

@@ -92,6 +92,15 @@ pub(crate) fn hosts(answers: &Answers, preset: &Preset, addr: &Address) -> Resul
 pub(crate) fn front_door(answers: &Answers, preset: &Preset, addr: &Address) -> Web {
     Web {
         email: answers.email.as_ref().map(|e| e.as_str().to_string()),
+        acme_ca: answers
+            .acme
+            .as_ref()
+            .map(|ca| ca.directory.as_str().to_string()),
+        acme_ca_root: answers
+            .acme
+            .as_ref()
+            .and_then(|ca| ca.root.as_ref())
+            .map(|pem| pem.as_str().to_string()),
         https_port: preset.web.https_port,
         redirect_http: preset.web.redirect_http,
         // No public CA can check a bare IP address.

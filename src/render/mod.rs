@@ -79,6 +79,13 @@ pub fn public_files(plan: &Plan) -> Vec<RenderedFile> {
         }
         ProxyMode::None => {}
     }
+    if let (Some(pem), ProxyMode::Caddy | ProxyMode::CaddyL4) = (&plan.web.acme_ca_root, plan.proxy)
+    {
+        files.push(RenderedFile::public(
+            format!("caddy/{}", crate::plan::ACME_CA_ROOT_FILE),
+            pem.clone(),
+        ));
+    }
     files.push(RenderedFile::public(
         "docker-compose.yml",
         compose::compose(plan),

@@ -90,6 +90,7 @@ mod tests {
                 udp_end: None,
                 provider: crate::answers::Provider::None,
                 email: None,
+                acme: None,
                 hosts: Default::default(),
                 ssh: Default::default(),
                 images: Default::default(),

@@ -40,6 +40,7 @@ pub fn answers(preset: &Preset, proxy: ProxyMode, domain: bool) -> Answers {
         udp_end: d.udp_end,
         provider: selkie::answers::Provider::None,
         email: None,
+        acme: None,
         hosts: ExtraHosts::default(),
         ssh: SshAccess {
             ports: vec![22],

@@ -2,8 +2,8 @@
 //! preset; `--resume` changes only what the flags name, and an empty value clears a saved one.
 
 use crate::answers::{
-    Answers, Cidr, Email, ExtraHosts, Hostname, ImageRef, Participants, Provider, ProxyMode,
-    PublicAddress, SshAccess, UdpMode, UdpStart,
+    AcmeCa, Answers, Cidr, Email, ExtraHosts, Hostname, ImageRef, Participants, Provider,
+    ProxyMode, PublicAddress, SshAccess, UdpMode, UdpStart,
 };
 use crate::cli::SetupArgs;
 use crate::error::{Error, Result};
@@ -22,6 +22,8 @@ struct Flags {
     provider: Option<Provider>,
     /// `Some(None)`: given empty, which clears the saved value on `--resume`.
     email: Option<Option<Email>>,
+    /// `Some(None)`: `--acme-ca ''`, back to Let's Encrypt.
+    acme: Option<Option<AcmeCa>>,
     /// A `None` reference (`--image NAME=`) removes the override.
     images: Vec<(String, Option<ImageRef>)>,
     livekit_host: Option<Option<Hostname>>,
@@ -30,13 +32,13 @@ struct Flags {
     ssh_from: Option<Option<Cidr>>,
 }
 
-fn parse_flags(args: &SetupArgs) -> Result<Flags> {
-    fn opt<T: std::str::FromStr<Err = Error>>(v: &Option<String>) -> Result<Option<T>> {
 /// Check every flag's value without reading or writing anything.
 pub(crate) fn check_flags(args: &SetupArgs) -> Result<()> {
     parse_flags(args).map(|_| ())
 }
 
+fn parse_flags(args: &SetupArgs) -> Result<Flags> {
+    fn opt<T: std::str::FromStr<Err = Error>>(v: &Option<String>) -> Result<Option<T>> {
         v.as_deref().map(str::parse).transpose()
     }
     // An empty value means "clear it".
@@ -81,12 +83,39 @@ pub(crate) fn check_flags(args: &SetupArgs) -> Result<()> {
         udp_start: opt(&args.udp_start)?,
         provider: opt(&args.provider)?,
         email: clearable(&args.email)?,
+        acme: acme_flags(args)?,
         images,
         livekit_host: clearable(&args.livekit_host)?,
         turn_host: clearable(&args.turn_host)?,
         ssh_ports,
         ssh_from: clearable(&args.ssh_from)?,
     })
+}
+
+/// `--acme-ca URL [--acme-ca-root FILE]`: the CA, with the root read from the file now.
+fn acme_flags(args: &SetupArgs) -> Result<Option<Option<AcmeCa>>> {
+    let Some(url) = args.acme_ca.as_deref().map(str::trim) else {
+        return Ok(None);
+    };
+    if url.is_empty() {
+        return Ok(Some(None));
+    }
+    let root = match &args.acme_ca_root {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::invalid(
+                    format!("cannot read the ACME CA root {}: {e}", path.display()),
+                    "give --acme-ca-root a readable PEM file with the CA's root certificate",
+                )
+            })?;
+            Some(text.parse()?)
+        }
+    };
+    Ok(Some(Some(AcmeCa {
+        directory: url.parse()?,
+        root,
+    })))
 }
 
 /// Answers for a new deployment: the flags, then what the host shows, then the preset's defaults.
@@ -132,6 +161,7 @@ pub(crate) fn guess(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Pres
         udp_end,
         provider: flags.provider.or(host.provider).unwrap_or(Provider::None),
         email: flags.email.flatten(),
+        acme: flags.acme.flatten(),
         hosts: ExtraHosts {
             livekit: flags.livekit_host.flatten(),
             turn: flags.turn_host.flatten(),
@@ -227,6 +257,9 @@ pub(crate) fn resume(saved: &Answers, args: &SetupArgs) -> Result<(Answers, Pres
     }
     if let Some(e) = flags.email {
         a.email = e;
+    }
+    if let Some(ca) = flags.acme {
+        a.acme = ca;
     }
     if let Some(h) = flags.livekit_host {
         a.hosts.livekit = h;

@@ -62,6 +62,18 @@ fn global_options(plan: &Plan) -> Vec<(&'static str, String)> {
             format!("email {email}"),
         ));
     }
+    if let (Some(ca), false) = (&plan.web.acme_ca, plan.web.internal_tls) {
+        options.push((
+            "Certificates come from this ACME certificate authority instead of Let's Encrypt.",
+            format!("acme_ca {ca}"),
+        ));
+        if let Some(root) = plan.web.acme_ca_root_path() {
+            options.push((
+                "The root certificate that CA's own HTTPS endpoint is served under.",
+                format!("acme_ca_root {root}"),
+            ));
+        }
+    }
     if plan.web.https_port != 443 {
         options.push((
             "Every site below is served on this port instead of 443.",

@@ -99,7 +99,7 @@ struct Tls {
     automation: Option<Automation>,
 }
 
-/// Only written with an e-mail address: the ACME issuer then carries it for expiry notices.
+/// Only written with an e-mail address or another CA: the ACME issuer then carries them.
 #[derive(Serialize)]
 struct Automation {
     policies: Vec<Policy>,
@@ -114,7 +114,12 @@ struct Policy {
 #[derive(Serialize)]
 struct Issuer {
     module: &'static str,
-    email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ca: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    trusted_roots_pem_files: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -226,14 +231,22 @@ pub(super) fn render(plan: &Plan) -> String {
                 )]),
             },
             tls: Tls {
-                automation: plan.web.email.as_ref().map(|email| Automation {
-                    policies: vec![Policy {
-                        subjects: hosts.clone(),
-                        issuers: vec![Issuer {
-                            module: "acme",
-                            email: email.clone(),
+                automation: (plan.web.email.is_some() || plan.web.acme_ca.is_some()).then(|| {
+                    Automation {
+                        policies: vec![Policy {
+                            subjects: hosts.clone(),
+                            issuers: vec![Issuer {
+                                module: "acme",
+                                email: plan.web.email.clone(),
+                                ca: plan.web.acme_ca.clone(),
+                                trusted_roots_pem_files: plan
+                                    .web
+                                    .acme_ca_root_path()
+                                    .into_iter()
+                                    .collect(),
+                            }],
                         }],
-                    }],
+                    }
                 }),
                 certificates: Certificates { automate: hosts },
             },

@@ -1,0 +1,111 @@
+//! Runs the lab's real WebRTC client (client.py, LiveKit's Python SDK) in the client namespace and
+//! reads what it saw.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::net::{built, Lab};
+
+/// What the client saw: frames received, and the candidate pairs that carried media.
+#[derive(Debug)]
+pub struct Joined {
+    pub json: Value,
+}
+
+impl Joined {
+    /// Audio and video frames the subscriber received.
+    pub fn frames(&self) -> (u64, u64) {
+        let r = &self.json["received"];
+        (
+            r["audio"].as_u64().unwrap_or(0),
+            r["video"].as_u64().unwrap_or(0),
+        )
+    }
+
+    /// Every selected pair, publisher's and subscriber's.
+    pub fn pairs(&self) -> Vec<&Value> {
+        ["publisher_pairs", "subscriber_pairs"]
+            .iter()
+            .flat_map(|k| self.json[*k].as_array().into_iter().flatten())
+            .collect()
+    }
+
+    /// Asserts media flowed both ways through LiveKit, and returns the selected pairs.
+    pub fn assert_media(&self) -> Vec<&Value> {
+        assert!(
+            self.json.get("error").is_none(),
+            "the client failed: {}",
+            self.json
+        );
+        let (audio, video) = self.frames();
+        assert!(
+            audio > 50 && video > 5,
+            "media did not flow (audio {audio}, video {video} frames): {}",
+            self.json
+        );
+        let pairs = self.pairs();
+        assert!(
+            !pairs.is_empty(),
+            "no selected candidate pair: {}",
+            self.json
+        );
+        pairs
+    }
+}
+
+/// Joins `url` with two participants (one publishes audio and video, one subscribes), trusting
+/// `ca` (PEM) for TLS; `relay` allows only TURN candidates.
+pub fn join(lab: &Lab, deployment: &Path, url: &str, ca: Option<&Path>, relay: bool) -> Joined {
+    let (key, secret) = keys(deployment);
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lab/client.py");
+    let mut cmd = lab.on_client(built("LAB_PYTHON").to_str().unwrap());
+    cmd.arg(&script)
+        .args(["--url", url, "--seconds", "6"])
+        .env("LAB_API_KEY", key)
+        .env("LAB_API_SECRET", secret);
+    if relay {
+        cmd.arg("--relay");
+    }
+    match ca {
+        Some(ca) => cmd.env("SSL_CERT_FILE", ca),
+        None => cmd.env_remove("SSL_CERT_FILE"),
+    };
+    let out = cmd.output().expect("run the lab client");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "the lab client printed no JSON ({}):\n{stdout}\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    Joined { json }
+}
+
+/// The deployment's LiveKit key and secret, from its secrets.toml.
+pub fn keys(deployment: &Path) -> (String, String) {
+    let text = std::fs::read_to_string(deployment.join("secrets.toml")).unwrap();
+    let secrets: toml::Table = toml::from_str(&text).unwrap();
+    let get = |k: &str| secrets[k].as_str().unwrap().to_string();
+    (get("livekit_api_key"), get("livekit_api_secret"))
+}
+
+/// The remote (server) side of a pair: protocol, port, type.
+pub fn remote(pair: &Value) -> (String, u64, String) {
+    let r = &pair["remote"];
+    (
+        r["protocol"].as_str().unwrap_or("").to_lowercase(),
+        r["port"].as_u64().unwrap_or(0),
+        r["type"].to_string(),
+    )
+}
+
+/// The local (client) side's candidate type, e.g. `"RELAY"`.
+pub fn local_type(pair: &Value) -> String {
+    pair["local"]["type"].to_string()
+}
