@@ -31,6 +31,8 @@ fn without_docker(ports: Vec<(u16, Proto)>) -> Options {
     Options {
         docker_host: Some("unix:///nonexistent.sock".into()),
         ports,
+        // Off the network: the outbound STUN line is tested in src/preflight/stun.rs.
+        stun_servers: Vec::new(),
         ..Options::default()
     }
 }

@@ -1,15 +1,17 @@
 //! Preflight: read-only checks before the wizard asks anything (OS, memory, disk, Docker, ports,
-//! ephemeral range, cloud provider, SSH), each with a plain-words reason.
+//! outbound STUN, ephemeral range, cloud provider, SSH), each with a plain-words reason.
 //!
-//! Nothing here changes the host or sends anything on the network beyond the local Docker socket.
-//! The slow parts (Docker, the scan of `/proc` for the owner of a busy port) run concurrently;
-//! the whole checklist takes well under a second on a healthy host and at most
-//! `Options::docker_timeout` more when Docker does not answer.
+//! Nothing here changes the host. On the network it talks to the local Docker socket and sends
+//! one STUN binding request to each of LiveKit's default STUN servers (what LiveKit itself does
+//! at start with a domain). The slow parts (Docker, STUN, the scan of `/proc` for the owner of a
+//! busy port) run concurrently; the whole checklist takes well under a second on a healthy host
+//! and at most the longer of `Options::docker_timeout` and `Options::stun_timeout` otherwise.
 
 pub mod docker;
 pub mod facts;
 pub mod ports;
 mod render;
+pub mod stun;
 pub mod system;
 
 use std::path::PathBuf;
@@ -93,11 +95,17 @@ pub struct Options {
     pub docker_host: Option<String>,
     /// How long Docker may take to answer before the check gives up on it.
     pub docker_timeout: Duration,
+    /// The STUN servers LiveKit asks for this server's address; empty skips the check (and
+    /// keeps preflight off the network).
+    pub stun_servers: Vec<String>,
+    /// How long the STUN servers may take to answer.
+    pub stun_timeout: Duration,
 }
 
 impl Default for Options {
     /// A first run: the default deployment directory, the standard ports, Docker where
-    /// `DOCKER_HOST` (or the default socket) says, three seconds for it to answer.
+    /// `DOCKER_HOST` (or the default socket) says, three seconds for it to answer, and LiveKit's
+    /// default STUN servers with two.
     fn default() -> Self {
         Options {
             resume: false,
@@ -105,12 +113,17 @@ impl Default for Options {
             ports: PORTS.to_vec(),
             docker_host: None,
             docker_timeout: Duration::from_secs(3),
+            stun_servers: crate::health::spec::LIVEKIT_STUN_SERVERS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            stun_timeout: Duration::from_secs(2),
         }
     }
 }
 
 /// Run every check (read-only, a few seconds at most) and list them in a fixed order: system,
-/// memory, disk, Docker, ports, ephemeral range, cloud provider, SSH.
+/// memory, disk, Docker, ports, outbound STUN, ephemeral range, cloud provider, SSH.
 pub async fn run(facts: &HostFacts, sources: &Sources, options: &Options) -> Report {
     let proc_dir = sources.proc_dir.clone();
     let deploy_dir = options.deploy_dir.clone();
@@ -123,10 +136,11 @@ pub async fn run(facts: &HostFacts, sources: &Sources, options: &Options) -> Rep
             ports::scan(&proc_dir, &wanted),
         )
     };
-    // Docker waits on its socket while the blocking pool reads /proc.
-    let (docker_check, local) = tokio::join!(
+    // Docker waits on its socket and STUN on its servers while the blocking pool reads /proc.
+    let (docker_check, local, stun_item) = tokio::join!(
         docker::check(options),
-        tokio::task::spawn_blocking(local_checks.clone())
+        tokio::task::spawn_blocking(local_checks.clone()),
+        stun::item(facts, &options.stun_servers, options.stun_timeout)
     );
     // A panic in the pool would only repeat here; running again keeps the report complete.
     let (os, memory, disk, uses) = local.unwrap_or_else(|_| local_checks());
@@ -141,6 +155,7 @@ pub async fn run(facts: &HostFacts, sources: &Sources, options: &Options) -> Rep
 
     let mut items = vec![os, memory, disk, docker_item];
     items.extend(ports::items(&uses, &ours, options.resume));
+    items.extend(stun_item);
     items.push(facts::ephemeral_item(facts));
     items.push(facts::provider_item(facts));
     items.push(facts::ssh_item(facts));

@@ -93,7 +93,7 @@ async fn dispatch(check: &Check, ctx: &Context) -> Outcome {
     match (check.kind, &check.target) {
         (ProbeKind::Tcp, Target::Loopback { port }) => tcp::probe(loopback(*port)).await,
         (ProbeKind::Tcp, Target::Public { port }) => {
-            public::tcp(check, ctx, *port, |addr| tcp::probe(addr)).await
+            public::tcp(check, ctx, *port, tcp::probe).await
         }
         (ProbeKind::Tcp, Target::Container { service, port }) => {
             match ctx.container_ips.get(service) {
