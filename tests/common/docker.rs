@@ -1,11 +1,15 @@
 //! Helpers for tests against a real Docker daemon, without any image registry on the internet.
 //!
-//! * [`ensure_images`] makes image references exist locally by tagging images built here, once
-//!   per test process, from `tests/images/` and host binaries:
+//! * [`ensure_images`] makes image references exist locally. A reference whose local image
+//!   carries [`REAL_KEY_LABEL`] is the real program, built from source by
+//!   `tests/images/build.sh` (LiveKit, Caddy, Caddy + layer4), and is used as it is. Every other
+//!   reference is tagged as a stand-in built here, once per test process, from `tests/images/`
+//!   and host binaries:
 //!   - `caddy:*`: FROM scratch with Debian's `/usr/bin/caddy` and the libraries `ldd` names;
 //!     the command selkie gives the official image works unchanged.
 //!   - `livekit/caddyl4:*`: the same with `ENTRYPOINT ["caddy"]`. Debian's caddy has no layer4
-//!     module, so a caddy-l4 stack fails to start in tests: that is expected.
+//!     module, so a caddy-l4 stack fails to start with this stand-in (`build.sh` makes the real
+//!     one).
 //!   - a repository name ending in `-fail` (e.g. `registry.example.com/backend-fail:1`): the
 //!     stand-in with `STANDIN_FAIL=1`, which prints 40 numbered log lines and exits 3.
 //!   - everything else: one stand-in (busybox + `/standin`, and Debian's coturn with the
@@ -23,8 +27,9 @@
 //! setting `STANDIN_FAIL=1` in its environment, or by bind-mounting any file at
 //! [`FAIL_FILE`].
 //!
-//! Tagging a reference replaces a real image of that name on the developer's machine (it stays
-//! in the store, untagged, and a warning names its ID); `docker pull REF` brings it back.
+//! Tagging a reference replaces a pulled image of that name on the developer's machine (it stays
+//! in the store, untagged, and a warning names its ID); `docker pull REF` brings it back. Images
+//! from `build.sh` are never replaced.
 //!
 //! Needs (Debian): docker.io, busybox-static, coturn, caddy, docker-registry.
 
@@ -44,6 +49,9 @@ pub const PROJECT_LABEL: &str = "io.selkie.project";
 pub const IMAGE_LABEL: &str = "io.selkie.test.image";
 /// Label holding the hash of everything an image was built from; a change rebuilds it.
 pub const HASH_LABEL: &str = "io.selkie.test.hash";
+/// Label on every image `tests/images/build.sh` builds from the real program's source: the key
+/// (name, version, hash of the inputs) it was built from.
+pub const REAL_KEY_LABEL: &str = "io.selkie.image.key";
 /// Environment variable that makes the stand-in fail: `STANDIN_FAIL=1`.
 pub const FAIL_ENV: &str = "STANDIN_FAIL";
 /// A file whose presence (bind-mount anything there) makes the stand-in fail.
@@ -191,10 +199,12 @@ pub fn require_daemon() {
     });
 }
 
-/// Makes every reference exist locally as its test image (see [`image_kind`]). Each test
-/// image is built at most once per process, and not at all when an image built from the same
-/// inputs (same [`HASH_LABEL`]) already exists; references already pointing at it are left
-/// alone. Digest references (`name@sha256:...`) cannot be tagged and panic.
+/// Makes every reference exist locally: a real image built by `tests/images/build.sh` (one
+/// labelled [`REAL_KEY_LABEL`]) is left as it is; any other reference becomes its test image
+/// (see [`image_kind`]). Each test image is built at most once per process, and not at all when
+/// an image built from the same inputs (same [`HASH_LABEL`]) already exists; references already
+/// pointing at it are left alone. Digest references (`name@sha256:...`) cannot be tagged and
+/// panic.
 pub fn ensure_images(refs: &[String]) {
     require_daemon();
     for reference in refs {
@@ -203,13 +213,17 @@ pub fn ensure_images(refs: &[String]) {
             "cannot make the digest reference {reference} exist locally: a test image can only \
              be tagged, so use a tag"
         );
+        let local = inspect(reference);
+        if local.as_ref().is_some_and(|info| info.real_key.is_some()) {
+            continue;
+        }
         let built = match image_kind(reference) {
             ImageKind::Standin => standin(),
             ImageKind::Failing => failing(),
             ImageKind::Caddy => &caddy().0,
             ImageKind::CaddyL4 => &caddy().1,
         };
-        match inspect(reference) {
+        match local {
             Some(info) if info.id == built.id => continue,
             Some(info) if info.kind.is_none() => eprintln!(
                 "warning: replacing the local image {reference} ({}) with a test image; \
@@ -233,6 +247,8 @@ struct ImageInfo {
     id: String,
     kind: Option<String>,
     hash: Option<String>,
+    /// [`REAL_KEY_LABEL`]: set on a real image from `tests/images/build.sh`.
+    real_key: Option<String>,
 }
 
 /// The local image `reference`, if there is one.
@@ -249,6 +265,7 @@ fn inspect(reference: &str) -> Option<ImageInfo> {
         id: image["Id"].as_str()?.to_string(),
         kind: label(IMAGE_LABEL),
         hash: label(HASH_LABEL),
+        real_key: label(REAL_KEY_LABEL),
     })
 }
 
