@@ -239,7 +239,8 @@ fn assert_all_healthy(out: &str, ssh: &str) {
             "7880/tcp",
             "7881/tcp",
             "3478/udp",
-            "50000-50119/udp"
+            "50000-50119/udp",
+            "node_ip"
         ],
         "{out}"
     );
@@ -278,6 +279,11 @@ fn a_fresh_setup_is_healthy_in_the_table_and_the_json() {
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert_all_healthy(&String::from_utf8_lossy(&out.stdout), &ssh);
     eprintln!("status --once (healthy) took {took:?}");
+    assert!(
+        t.contains("Public ports judged at 127.0.0.1 (the plan's address)"),
+        "{t}"
+    );
+    assert!(t.contains("cannot be seen from the server itself"), "{t}");
     let checks = table(&t, "CHECK");
     assert!(
         find(&checks, "CHECK", "3478/udp")
@@ -339,6 +345,31 @@ fn a_fresh_setup_is_healthy_in_the_table_and_the_json() {
             .contains("Caddy Local Authority"),
         "{tls:#}"
     );
+    // Trusted through Caddy's admin API as the deployment's own CA, not by the system.
+    assert!(
+        tls["message"]
+            .as_str()
+            .unwrap()
+            .contains("this deployment's own CA"),
+        "{tls:#}"
+    );
+    // The plan's address is this host's (127.0.0.1 here), so public ports are judged there,
+    // and the JSON says so once, with what no probe from here can see.
+    assert_eq!(json["judged_from"]["addresses"][0], "127.0.0.1", "{json:#}");
+    assert_eq!(json["judged_from"]["how"], "the plan's address", "{json:#}");
+    assert!(
+        json["unseen"].as_str().unwrap().contains("selkie check"),
+        "{json:#}"
+    );
+    let node_ip = check("node_ip");
+    assert_eq!(node_ip["status"], "healthy", "{node_ip:#}");
+    assert!(
+        node_ip["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("node_ip is set to 127.0.0.1"),
+        "{node_ip:#}"
+    );
     assert_eq!(check("7880/tcp")["kind"], "http");
     assert_eq!(check("7881/tcp")["kind"], "tcp");
     assert_eq!(
@@ -364,7 +395,11 @@ fn a_fresh_setup_is_healthy_in_the_table_and_the_json() {
     let mut kinds: Vec<&str> = checks.iter().filter_map(|c| c["kind"].as_str()).collect();
     kinds.sort_unstable();
     kinds.dedup();
-    assert_eq!(kinds, ["bound", "http", "stun", "tcp", "tls"], "{json:#}");
+    assert_eq!(
+        kinds,
+        ["bound", "http", "node-ip", "stun", "tcp", "tls"],
+        "{json:#}"
+    );
 }
 
 #[test]
