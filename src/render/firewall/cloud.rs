@@ -285,6 +285,92 @@ mod tests {
         assert_eq!(summary(&rules, 30), "selkie: 22/tcp sshd");
     }
 
+    /// The same deployment before and after a change: SSH restricted with --ssh-from, and
+    /// more participants (a longer UDP range).
+    fn changed_plans() -> (Plan, Plan) {
+        let before = plan("livekit", ProxyMode::Caddy, "meet.example.com", None);
+        let preset = crate::preset::find("livekit").unwrap();
+        let mut answers = crate::testing::answers(&preset, ProxyMode::Caddy, "meet.example.com");
+        answers.ssh.allow_from = Some("198.51.100.4".parse().unwrap());
+        answers.participants = 200.try_into().unwrap();
+        answers.udp_end = None;
+        let after =
+            crate::plan::build(&answers, &preset, &crate::host::HostFacts::default()).unwrap();
+        (before, after)
+    }
+
+    #[test]
+    fn every_provider_removes_what_an_earlier_plan_opened() {
+        let (before, after) = changed_plans();
+        let old_range = before
+            .firewall
+            .all()
+            .find(|r| r.end > r.port)
+            .map(|r| format!("{}-{}", r.port, r.end))
+            .unwrap();
+        assert!(after
+            .firewall
+            .all()
+            .all(|r| format!("{}-{}", r.port, r.end) != old_range));
+        for provider in Provider::ALL.iter().filter(|p| **p != Provider::None) {
+            let text = render(&after, *provider).unwrap();
+            assert!(
+                !text.contains(&old_range),
+                "{provider} still names {old_range}"
+            );
+            // How each provider gets rid of rules the new plan does not have.
+            let removes = match provider {
+                Provider::Aws => vec![
+                    "aws ec2 revoke-security-group-ingress --group-id \"$SG\" --security-group-rule-ids \"$id\"",
+                    "grep -qxF \"$proto $from $to $cidr\" <<<\"$WANT\"",
+                ],
+                Provider::Gcp => vec![
+                    "gcloud compute firewall-rules delete \"$name\" --quiet",
+                    "KEEP=\" $TAG-ssh-v4 $TAG-v4 $TAG-v6 \"",
+                ],
+                Provider::Azure => vec![
+                    "az network nsg rule delete -g \"$RG\" --nsg-name \"$NSG\" -n \"$name\"",
+                    "KEEP=\" selkie-ssh selkie-tcp selkie-udp \"",
+                ],
+                Provider::Oracle => vec!["startswith(\"selkie:\") | not"],
+                Provider::Vultr => vec!["vultr-cli firewall group delete \"$OLD_GID\""],
+                // These replace the whole rule set in one call.
+                Provider::DigitalOcean => vec!["doctl compute firewall update \"$FW_ID\""],
+                Provider::Hetzner => vec!["hcloud firewall replace-rules \"$FW_NAME\""],
+                Provider::Linode => vec!["linode-cli firewalls rules-update \"$FW_ID\" --inbound"],
+                Provider::Scaleway | Provider::Ovh => {
+                    vec!["delete the inbound rules an earlier plan made that are not listed here"]
+                }
+                Provider::None => unreachable!("filtered above"),
+            };
+            for needle in removes {
+                assert!(
+                    text.contains(needle),
+                    "{provider}: no `{needle}` in\n{text}"
+                );
+            }
+        }
+        // AWS keeps exactly the new plan's permissions: SSH only from the operator's address.
+        let aws = render(&after, Provider::Aws).unwrap();
+        let want = &aws[aws.find("WANT=").unwrap()..aws.find("RULES\n)").unwrap()];
+        assert!(want.contains("tcp 22 22 198.51.100.4/32"), "{want}");
+        assert!(!want.contains("tcp 22 22 0.0.0.0/0"), "{want}");
+        assert!(!want.contains("tcp 22 22 ::/0"), "{want}");
+        let revoke = aws
+            .find("revoke-security-group-ingress --group-id")
+            .unwrap();
+        assert!(
+            aws.rfind("allow '[").unwrap() < revoke,
+            "rules are added before any is revoked"
+        );
+        // GCP's and Azure's deletions spare the rules of the plan, and SSH comes first.
+        let gcp = render(&after, Provider::Gcp).unwrap();
+        assert!(
+            gcp.find("fw_rule \"$TAG-ssh-v4\"").unwrap()
+                < gcp.find("firewall-rules delete \"$name\"").unwrap()
+        );
+    }
+
     #[test]
     fn fingerprints_are_stable_and_short() {
         assert_eq!(fingerprint("a"), fingerprint("a"));

@@ -14,7 +14,9 @@ const NOTES: &str = "\
 # 22 from 0.0.0.0/0 keeps SSH open to everyone until you revoke that rule yourself\n\
 # (aws ec2 revoke-security-group-ingress). The script prints the groups the instance had.\n\
 # Each permission is added on its own, so one that already exists (InvalidPermission.Duplicate)\n\
-# counts as done and running the script again is harmless.\n";
+# counts as done and running the script again is harmless. The group is selkie's own: once the\n\
+# plan's permissions are in, every other ingress rule in it (left by an earlier plan, such as SSH\n\
+# from anywhere before --ssh-from) is revoked, so the group holds exactly this plan.\n";
 
 /// The aws CLI script.
 pub(super) fn script(plan: &Plan) -> String {
@@ -72,6 +74,32 @@ pub(super) fn script(plan: &Plan) -> String {
             let _ = writeln!(out, "allow '{}'", permission(rule, *family));
         }
     }
+    // What the group should hold, one `PROTO FROM TO CIDR` per line, as describe-security-group-rules
+    // reports a rule; anything else in the group is revoked after the plan's rules are in.
+    out.push_str("\n# Revoke what an earlier plan opened and this one does not (after adding, so SSH stays open).\nWANT=$(cat <<'RULES'\n");
+    for rule in plan.firewall.all() {
+        for family in families(rule) {
+            let _ = writeln!(
+                out,
+                "{} {} {} {}",
+                rule.proto.as_str(),
+                rule.port,
+                rule.end,
+                source_in(rule, *family)
+            );
+        }
+    }
+    out.push_str(
+        "RULES\n)\n\
+         aws ec2 describe-security-group-rules --filters \"Name=group-id,Values=$SG\" \\\n  \
+         --query 'SecurityGroupRules[?IsEgress==`false`].[SecurityGroupRuleId,IpProtocol,FromPort,ToPort,CidrIpv4||CidrIpv6]' --output text |\n\
+         while read -r id proto from to cidr; do\n  \
+         if ! grep -qxF \"$proto $from $to $cidr\" <<<\"$WANT\"; then\n    \
+         echo \"revoking $proto $from-$to from $cidr: no longer in the plan\"\n    \
+         aws ec2 revoke-security-group-ingress --group-id \"$SG\" --security-group-rule-ids \"$id\" >/dev/null\n  \
+         fi\n\
+         done\n",
+    );
     out.push_str(
         "\n# Attach last, once SSH is allowed. --groups REPLACES the instance's groups: keep the old ones.\n\
          if [[ \" ${OLD[*]} \" != *\" $SG \"* ]]; then\n  \

@@ -13,7 +13,8 @@ const NOTES: &str = "\
 # rules take PRIORITY_BASE, +10, +20, ... Set PRIORITY_BASE if those numbers are taken.\n\
 # Every flag is given on purpose: left out, the port defaults to 80, the protocol and source to *.\n\
 # If both the subnet and the NIC have an NSG, both must allow the traffic.\n\
-# Running this again updates the rules it created.\n";
+# Running this again updates the rules it created; rules named selkie* that this plan no longer\n\
+# has (from an earlier plan) are deleted first, so their priorities are free again.\n";
 
 /// The rule `az vm create` adds, which a restricted SSH rule cannot override.
 fn ssh_note(plan: &Plan) -> &'static str {
@@ -55,6 +56,22 @@ pub(super) fn script(plan: &Plan) -> String {
          az network nsg rule create -g \"$RG\" --nsg-name \"$NSG\" -n \"$name\" \"$@\" >/dev/null\n  \
          fi\n\
          }\n",
+    );
+    let keep: Vec<String> = groups(plan, true)
+        .iter()
+        .map(|g| joined(&["selkie", &g.name]))
+        .collect();
+    let _ = write!(
+        out,
+        "\n# Delete the rules an earlier plan created that this one does not have.\n\
+         KEEP=\" {} \"\n\
+         for name in $(az network nsg rule list -g \"$RG\" --nsg-name \"$NSG\" --query \"[?starts_with(name, 'selkie')].name\" -o tsv); do\n  \
+         if [[ $KEEP != *\" $name \"* ]]; then\n    \
+         echo \"deleting $name: no longer in the plan\"\n    \
+         az network nsg rule delete -g \"$RG\" --nsg-name \"$NSG\" -n \"$name\"\n  \
+         fi\n\
+         done\n",
+        keep.join(" ")
     );
     for (i, group) in groups(plan, true).iter().enumerate() {
         let Some(first) = group.rules.first() else {

@@ -24,6 +24,7 @@ pub(super) fn script(plan: &Plan, provider: Provider) -> String {
          # command that half-applies is worse than a list you apply by hand. Create the inbound rules\n\
          # below in the console, in {place} (menu names may differ), SSH first, and make the inbound\n\
          # default drop only once the SSH rule exists. Leave outbound open. Running this prints them.\n\
+         # After a plan change, delete the inbound rules an earlier plan made that are not listed here.\n\
          # The host firewall script under firewall/ still applies either way.\n\n\
          set -euo pipefail\n\n\
          cat <<'RULES'\n\

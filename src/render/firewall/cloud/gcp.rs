@@ -11,7 +11,8 @@ use super::{comment_lines, groups, joined, preamble, ssh_restricted, summary, Va
 const NOTES: &str = "\
 # A rule holds either IPv4 or IPv6 ranges, never both, so each group of ports gets a -v4 and a -v6\n\
 # rule. Rules apply to VMs with the network tag $TAG only; the VM gets the tag last.\n\
-# Running this again updates the rules it created.\n";
+# Running this again updates the rules it created, and deletes the ones it created for an earlier\n\
+# plan under names this plan no longer uses (rules for $TAG whose description starts with selkie:).\n";
 
 /// The default network's own SSH rule, which a restricted SSH rule cannot override.
 fn ssh_note(plan: &Plan) -> &'static str {
@@ -82,6 +83,27 @@ pub(super) fn script(plan: &Plan) -> String {
             );
         }
     }
+    let keep: Vec<String> = groups(plan, false)
+        .iter()
+        .flat_map(|g| {
+            let fams: &[Family] = g.rules.first().map(|r| families(r)).unwrap_or(&[]);
+            fams.iter()
+                .map(|f| joined(&["$TAG", &g.name, f.suffix()]))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "\n# Delete the rules an earlier plan created under names this plan no longer uses.\n\
+         KEEP=\" {} \"\n\
+         for name in $(gcloud compute firewall-rules list --filter=\"targetTags:($TAG) AND description ~ ^selkie:\" --format='value(name)'); do\n  \
+         if [[ ($name == \"$TAG\" || $name == \"$TAG\"-*) && $KEEP != *\" $name \"* ]]; then\n    \
+         echo \"deleting $name: no longer in the plan\"\n    \
+         gcloud compute firewall-rules delete \"$name\" --quiet\n  \
+         fi\n\
+         done\n",
+        keep.join(" ")
+    );
     out.push_str(
         "\n# Tag the VM last, once every rule exists.\n\
          gcloud compute instances add-tags \"$INSTANCE\" --zone=\"$ZONE\" --tags=\"$TAG\"\n",

@@ -12,8 +12,9 @@ use super::{preamble, Var};
 
 const NOTES: &str = "\
 # `oci network security-list update` REPLACES the list's ingress rules with the ones it is given, so\n\
-# this script reads the current rules, keeps them, adds the plan's (dropping exact duplicates), and\n\
-# writes the result back; the rules it read are saved to $BACKUP first.\n\
+# this script reads the current rules, keeps them, adds the plan's (dropping exact duplicates and\n\
+# the rules an earlier plan added: their description starts with selkie:), and writes the result\n\
+# back; the rules it read are saved to $BACKUP first.\n\
 # Set WITH_IPV6=no if the VCN has no IPv6 prefix (the ::/0 rules would be refused).\n\
 #\n\
 # THE HOST FIREWALL MATTERS MORE HERE: Oracle's Ubuntu images reject everything but SSH in iptables\n\
@@ -79,7 +80,7 @@ pub(super) fn script(plan: &Plan) -> String {
          echo \"current ingress rules saved to $BACKUP; to restore them:\"\n\
          echo \"  oci network security-list update --security-list-id $SECURITY_LIST_ID --ingress-security-rules file://$BACKUP --force\"\n\n\
          if [[ $WITH_IPV6 == yes ]]; then V6=\"$OURS_V6\"; else V6=/dev/null; fi\n\
-         # Keep the current rules except exact duplicates of ours, then append ours.\n\
+         # Keep the current rules except exact duplicates of ours and earlier plans' (selkie:), then append ours.\n\
          jq -n --slurpfile cur \"$BACKUP\" --slurpfile v4 \"$OURS_V4\" --slurpfile v6 \"$V6\" '\n  \
          def key: [.protocol, .source, (.tcpOptions.destinationPortRange // .udpOptions.destinationPortRange)];\n  \
          ($v4[0] + ($v6[0] // [])) as $ours\n  \
@@ -87,12 +88,18 @@ pub(super) fn script(plan: &Plan) -> String {
          | $cur[0]\n\
          {drop_default}  \
          | map(select(key as $k | any($keys[]; . == $k) | not))\n  \
+         | map(select((.description // \"\") | startswith(\"selkie:\") | not))\n  \
          | . + $ours' >\"$MERGED\"\n\n\
          # --force skips the \"this replaces the rules\" prompt: the merge above kept the existing ones.\n\
          oci network security-list update --security-list-id \"$SECURITY_LIST_ID\" --ingress-security-rules \"file://$MERGED\" --force >/dev/null\n\
          echo \"security list updated; now run firewall/iptables.sh on the instance\"\n"
     );
     out
+}
+
+/// A rule's description, marked as selkie's so a later plan can find and replace it.
+fn describe_owned(rule: &FirewallRule) -> String {
+    format!("selkie: {}", describe(rule, 92))
 }
 
 /// One ingress rule in the input format.
@@ -104,7 +111,7 @@ fn rule_json(rule: &FirewallRule, family: Family) -> String {
     format!(
         "  {{\"protocol\":\"{protocol}\",\"source\":\"{}\",\"sourceType\":\"CIDR_BLOCK\",\"isStateless\":false,\"description\":\"{}\",\"{options}\":{{\"destinationPortRange\":{{\"min\":{},\"max\":{}}}}}}}",
         source_in(rule, family),
-        describe(rule, 100),
+        describe_owned(rule),
         rule.port,
         rule.end
     )

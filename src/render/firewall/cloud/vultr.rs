@@ -11,7 +11,7 @@ use super::{fingerprint, preamble, Var};
 const NOTES: &str = "\
 # Each rule covers one IP family, so every port gets a v4 and a v6 rule. The group is named after\n\
 # its rules: running this again finds the same group and only attaches it; after a plan change a\n\
-# new group replaces the old one on the instance (delete the old one in the console).\n\
+# new group replaces the old one on the instance, and the old selkie group is then deleted.\n\
 # Vultr groups filter inbound traffic only. Vultr's Ubuntu images may ship with ufw enabled:\n\
 # check `ufw status` on the instance; a host firewall still has to allow these ports.\n";
 
@@ -46,7 +46,8 @@ pub(super) fn script(plan: &Plan) -> String {
         ],
     );
     out.push_str(
-        "\nGID=$(vultr-cli firewall group list -o json | jq -r --arg d \"$GROUP_DESC\" 'first(.firewall_groups[]? | select(.description == $d) | .id) // empty')\n\
+        "\nOLD_GID=$(vultr-cli instance get \"$INSTANCE_ID\" -o json | jq -r '.instance.firewall_group_id // empty')\n\
+         GID=$(vultr-cli firewall group list -o json | jq -r --arg d \"$GROUP_DESC\" 'first(.firewall_groups[]? | select(.description == $d) | .id) // empty')\n\
          if [[ -z $GID ]]; then\n  \
          GID=$(vultr-cli firewall group create --description \"$GROUP_DESC\" -o json | jq -r .firewall_group.id)\n  \
          # A half-filled group must not be found and attached by the next run: remove it if a rule fails.\n  \
@@ -60,7 +61,15 @@ pub(super) fn script(plan: &Plan) -> String {
         "  trap - ERR\n\
          fi\n\n\
          # Attach last, once every rule exists.\n\
-         vultr-cli instance update-firewall-group \"$INSTANCE_ID\" --firewall-group-id \"$GID\"\n",
+         vultr-cli instance update-firewall-group \"$INSTANCE_ID\" --firewall-group-id \"$GID\"\n\n\
+         # The group an earlier plan attached goes, when it is selkie's and nothing else uses it.\n\
+         if [[ -n $OLD_GID && $OLD_GID != \"$GID\" ]]; then\n  \
+         OLD_DESC=$(vultr-cli firewall group get \"$OLD_GID\" -o json | jq -r '.firewall_group.description // empty')\n  \
+         if [[ $OLD_DESC == selkie-* ]]; then\n    \
+         vultr-cli firewall group delete \"$OLD_GID\" ||\n      \
+         echo \"the previous group $OLD_GID ($OLD_DESC) is still in use elsewhere: delete it once it is not\" >&2\n  \
+         fi\n\
+         fi\n",
     );
     out
 }
