@@ -397,7 +397,7 @@ fn a_fresh_setup_is_healthy_in_the_table_and_the_json() {
     kinds.dedup();
     assert_eq!(
         kinds,
-        ["bound", "http", "node-ip", "stun", "tcp", "tls"],
+        ["addr", "bound", "http", "stun", "tcp", "tls"],
         "{json:#}"
     );
 }

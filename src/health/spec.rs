@@ -40,7 +40,8 @@ pub enum ProbeKind {
     /// The host name resolves to this server.
     Dns,
     /// LiveKit knows the address it advertises: `node_ip` is set, or the STUN servers that
-    /// `use_external_ip` asks answer from here.
+    /// `use_external_ip` asks answer from here. `addr` in tables, whose kind column is 5 wide.
+    #[serde(rename = "addr")]
     NodeIp,
 }
 
@@ -54,7 +55,7 @@ impl ProbeKind {
             ProbeKind::Stun => "stun",
             ProbeKind::UdpBound => "bound",
             ProbeKind::Dns => "dns",
-            ProbeKind::NodeIp => "node-ip",
+            ProbeKind::NodeIp => "addr",
         }
     }
 }

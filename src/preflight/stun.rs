@@ -57,9 +57,13 @@ mod tests {
             public_ip: Some("203.0.113.7".parse().unwrap()),
             ..HostFacts::default()
         };
-        let item = item(&facts, &[server.clone()], Duration::from_millis(300))
-            .await
-            .unwrap();
+        let item = item(
+            &facts,
+            std::slice::from_ref(&server),
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap();
         assert_eq!(item.mark, Mark::Warn);
         assert!(
             item.detail
