@@ -60,7 +60,9 @@ pub fn gen_check(
         check: Check {
             label: label.into(),
             kind,
-            target: Target::Loopback { port },
+            target: exposure.map_or(Target::Loopback { port }, |e| {
+                crate::health::spec::host_target(e, port)
+            }),
             service: service.into(),
             exposure,
             required: kind != ProbeKind::Dns,

@@ -11,7 +11,7 @@ use crate::dashboard::app::{App, Panel};
 use crate::dashboard::format;
 use crate::dashboard::keys::{self, Action, Context};
 use crate::dashboard::theme::Theme;
-use crate::health::{CheckResult, ServiceState};
+use crate::health::{CheckResult, ServiceState, Target};
 
 /// Draws the detail of the focused panel's selected row into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -196,13 +196,28 @@ fn check_lines<'a>(app: &App, c: &CheckResult, theme: &Theme) -> Vec<Line<'a>> {
             )),
         ]),
         Line::raw(format!(
-            "{} probe of {}{exposure} {} {need}",
+            "{} probe of {}{}{exposure} {} {need}",
             c.check.kind.as_str(),
             c.check.service,
+            aimed_at(app, &c.check.target),
             sym.sep
         )),
         Line::raw(format!("Purpose: {}", c.check.purpose)),
     ]
+}
+
+/// ` at 203.0.113.7` for a check aimed where clients connect, ` on 127.0.0.1` for one aimed at
+/// loopback, nothing for the rest.
+fn aimed_at(app: &App, target: &Target) -> String {
+    match target {
+        Target::Public { .. }
+        | Target::Tls { public: true, .. }
+        | Target::HostRange { public: true, .. } => app
+            .snapshot()
+            .map_or(String::new(), |s| format!(" at {}", s.judged_from.show())),
+        Target::Loopback { .. } | Target::Tls { .. } => " on 127.0.0.1".into(),
+        _ => String::new(),
+    }
 }
 
 fn tail<'a>(logs: &[String], height: u16, width: u16, theme: &Theme) -> Vec<Line<'a>> {
