@@ -14,11 +14,11 @@ use crate::host::HostFacts;
 use crate::preset::Preset;
 
 pub use media::{range_size, Media, DEFAULT_MUX_PORT, HEADROOM_PERCENT, PORTS_PER_PARTICIPANT};
+pub use services::CADDY_CONFIG_DIR;
 pub use types::{
     DnsRecord, Exposure, Firewall, FirewallRule, Livekit, Mount, Plan, Port, Publish, Route,
     Service, Sysctl, Turn, Urls, Web, ACME_CA_ROOT_FILE,
 };
-pub use services::CADDY_CONFIG_DIR;
 
 /// The Docker project name: containers are `selkie-<service>`, labels `io.selkie.project=selkie`.
 pub const PROJECT: &str = "selkie";
@@ -75,7 +75,7 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
     let hosts = web::hosts(answers, preset, &addr)?;
     let web = web::front_door(answers, preset, &addr);
     let urls = web::urls(answers, preset, &addr, &hosts, &web);
-    let livekit = web::livekit(answers, preset, &addr, &hosts);
+    let livekit = web::livekit(answers, preset, &addr, &hosts, host.public_ip);
     let routes = web::routes(answers, preset, &hosts);
 
     let port_table = ports::table(answers, preset, host, &media, &livekit, &web, admin_source)?;

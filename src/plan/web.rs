@@ -1,5 +1,7 @@
 //! The web side of the plan: host names, URLs, proxy routes, DNS records and next steps.
 
+use std::net::IpAddr;
+
 use crate::answers::{Address, Answers, Hostname, ProxyMode};
 use crate::error::Error;
 use crate::preset::{Expose, Preset};
@@ -170,11 +172,16 @@ pub(crate) fn livekit(
     preset: &Preset,
     addr: &Address,
     hosts: &Hosts,
+    public_ip: Option<IpAddr>,
 ) -> Livekit {
-    let (node_ip, use_external_ip) = match addr {
+    let (node_ip, use_external_ip) = match (addr, public_ip) {
         // LiveKit would otherwise ask a STUN server and overwrite the address the operator gave.
-        Address::Ip(ip) => (Some(ip.ip()), false),
-        Address::Domain(_) => (None, true),
+        (Address::Ip(ip), _) => (Some(ip.ip()), false),
+        // An internet address on this host's own interface is the one clients reach: LiveKit
+        // then starts without asking public STUN servers, which it must reach or exit.
+        (Address::Domain(_), Some(ip)) => (Some(ip), false),
+        // Behind a provider's 1:1 NAT the public address is on no interface: STUN finds it.
+        (Address::Domain(_), None) => (None, true),
     };
     let turn = preset.livekit.turn.then(|| Turn {
         domain: hosts

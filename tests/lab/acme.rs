@@ -44,13 +44,13 @@ impl Pebble {
         let config_path = dir.join("pebble-config.json");
         fs::write(&config_path, config.to_string()).unwrap();
         let dns = lab
-            .on_client(built("PEBBLE_CHALLTESTSRV_BIN").to_str().unwrap())
+            .on_client(built("SELKIE_LAB_PEBBLE_CHALLTESTSRV").to_str().unwrap())
             .args([
                 "-defaultIPv4",
                 SERVER_IP,
                 "-defaultIPv6",
                 "",
-                "-dns01",
+                "-dnsserver",
                 &format!("{CLIENT_IP}:8053"),
                 "-http01",
                 "",
@@ -68,7 +68,7 @@ impl Pebble {
             .spawn()
             .expect("start pebble-challtestsrv");
         let pebble = lab
-            .on_client(built("PEBBLE_BIN").to_str().unwrap())
+            .on_client(built("SELKIE_LAB_PEBBLE").to_str().unwrap())
             .args(["-config"])
             .arg(&config_path)
             .args(["-dnsserver", &format!("{CLIENT_IP}:8053")])

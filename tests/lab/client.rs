@@ -59,7 +59,7 @@ impl Joined {
 pub fn join(lab: &Lab, deployment: &Path, url: &str, ca: Option<&Path>, relay: bool) -> Joined {
     let (key, secret) = keys(deployment);
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lab/client.py");
-    let mut cmd = lab.on_client(built("LAB_PYTHON").to_str().unwrap());
+    let mut cmd = lab.on_client(built("SELKIE_LAB_PYTHON").to_str().unwrap());
     cmd.arg(&script)
         .args(["--url", url, "--seconds", "6"])
         .env("LAB_API_KEY", key)

@@ -20,7 +20,7 @@ pub fn cache_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/var/cache/selkie-images"))
 }
 
-/// A path that tests/images/build.sh wrote to `paths.env`, e.g. `PEBBLE_BIN`.
+/// A path that tests/images/build.sh wrote to `paths.env`, e.g. `SELKIE_LAB_PEBBLE`.
 pub fn built(key: &str) -> PathBuf {
     let env = cache_dir().join("paths.env");
     let text = fs::read_to_string(&env).unwrap_or_else(|e| {
@@ -317,7 +317,7 @@ impl Lab {
     }
 
     /// Drops what the client sends to the server when it matches `matches` (an nft expression,
-    /// e.g. `udp` or `tcp dport 7881`): a client network that blocks it.
+    /// e.g. `meta l4proto udp` or `tcp dport 7881`): a client network that blocks it.
     pub fn block_on_link(&self, matches: &[&str]) {
         let rules: String = matches
             .iter()
