@@ -1,5 +1,6 @@
 //! Self-tests of the real-Docker test images and helpers in tests/common/docker.rs: the
-//! stand-in, its failure mode, the Caddy images and the local registry.
+//! stand-in, its failure mode, the Caddy images, the local registry, and that a real image from
+//! tests/images/build.sh is never replaced by a stand-in.
 
 mod common;
 
@@ -40,6 +41,13 @@ impl Drop for Project {
     }
 }
 
+/// The references the stand-ins' self-tests use: the repositories selkie pins, at a tag
+/// `tests/images/build.sh` never builds, so the stand-ins are tested even where the real images
+/// are present under the pinned tags.
+const LIVEKIT_STANDIN: &str = "livekit/livekit-server:selkie-standin";
+const CADDY_STANDIN: &str = "caddy:selkie-standin";
+const CADDY_L4_STANDIN: &str = "livekit/caddyl4:selkie-standin";
+
 fn refs(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
@@ -79,7 +87,7 @@ fn references_map_to_the_right_test_image() {
 #[test]
 fn every_non_caddy_reference_is_tagged_as_the_one_stand_in() {
     let all = refs(&[
-        selkie::plan::LIVEKIT_IMAGE,
+        LIVEKIT_STANDIN,
         "postgres:17.6-alpine",
         "redis:7.4.5-alpine",
         "registry.example.com/reflector-backend:1.0.0",
@@ -111,7 +119,7 @@ fn every_non_caddy_reference_is_tagged_as_the_one_stand_in() {
 fn the_livekit_stand_in_serves_ok_on_its_configured_port_and_stops_promptly() {
     let _serial = docker::serial();
     let project = Project::new("livekit");
-    let image = selkie::plan::LIVEKIT_IMAGE;
+    let image = LIVEKIT_STANDIN;
     docker::ensure_images(&refs(&[image]));
 
     let config = tempfile::tempdir().unwrap();
@@ -165,7 +173,7 @@ fn the_livekit_stand_in_serves_ok_on_its_configured_port_and_stops_promptly() {
 #[test]
 fn the_livekit_stand_in_defaults_to_port_7880_on_every_address() {
     let project = Project::new("livekit-default");
-    let image = selkie::plan::LIVEKIT_IMAGE;
+    let image = LIVEKIT_STANDIN;
     docker::ensure_images(&refs(&[image]));
     let config = tempfile::tempdir().unwrap();
     fs::write(
@@ -293,7 +301,7 @@ fn the_failure_mode_prints_40_lines_and_exits_3() {
 fn the_caddy_images_run_selkies_commands_with_debians_caddy() {
     let _serial = docker::serial();
     let project = Project::new("caddy");
-    let (caddy, l4) = (selkie::plan::CADDY_IMAGE, selkie::plan::CADDY_L4_IMAGE);
+    let (caddy, l4) = (CADDY_STANDIN, CADDY_L4_STANDIN);
     docker::ensure_images(&refs(&[caddy, l4]));
     assert_ne!(image_id(caddy), image_id(l4));
 
@@ -397,7 +405,7 @@ fn the_caddy_images_run_selkies_commands_with_debians_caddy() {
 #[test]
 fn a_caddy_l4_config_fails_with_debians_caddy() {
     let project = Project::new("caddyl4-fails");
-    let l4 = selkie::plan::CADDY_L4_IMAGE;
+    let l4 = CADDY_L4_STANDIN;
     docker::ensure_images(&refs(&[l4]));
     let dir = tempfile::tempdir().unwrap();
     fs::write(
@@ -446,4 +454,34 @@ fn a_pushed_stand_in_can_be_pulled_back_from_the_local_registry() {
         docker::http_get(&host, "/v2/").is_err(),
         "the registry still answers after drop"
     );
+}
+
+#[test]
+fn a_real_image_from_build_sh_is_never_replaced_by_a_stand_in() {
+    let reference = format!("selkie-test/real-image:{}", std::process::id());
+    // A stand-in first, then an image built from it with build.sh's label, as a real one has.
+    docker::ensure_images(&refs(&[&reference]));
+    let standin = image_id(&reference);
+    let ctx = tempfile::tempdir().unwrap();
+    fs::write(ctx.path().join("Dockerfile"), format!("FROM {standin}\n")).unwrap();
+    let label = format!("{}=selkie-test-real-1", docker::REAL_KEY_LABEL);
+    docker::docker_ok(&[
+        "build",
+        "--quiet",
+        "--label",
+        &label,
+        "--tag",
+        &reference,
+        ctx.path().to_str().unwrap(),
+    ]);
+    let real = image_id(&reference);
+    assert_ne!(real, standin);
+
+    docker::ensure_images(&refs(&[&reference]));
+    assert_eq!(
+        image_id(&reference),
+        real,
+        "the labelled image was replaced"
+    );
+    docker::docker_ok(&["image", "rm", &reference]);
 }
