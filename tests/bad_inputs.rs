@@ -334,7 +334,7 @@ fn state_cases(key: &str) -> Vec<(&'static str, String)> {
         ("manifest.toml", manifest("a/b/c")),
         (
             "manifest.toml",
-            format!("version = 1\n[files.\"dns.txt\"]\nsha256 = \"zz\"\n"),
+            "version = 1\n[files.\"dns.txt\"]\nsha256 = \"zz\"\n".to_string(),
         ),
         ("manifest.toml", "version = 7\n".into()),
     ]
