@@ -289,6 +289,18 @@ mod tests {
     }
 
     #[test]
+    fn keys_yaml_holds_the_key_and_nothing_else() {
+        // Every value that passes the check is a plain YAML scalar: one key, one value.
+        for _ in 0..50 {
+            let s = Secrets::generate(&[]).unwrap();
+            let text = crate::render::livekit::keys(&s);
+            let map: BTreeMap<String, String> = serde_saphyr::from_str(&text).unwrap();
+            assert_eq!(map.len(), 1);
+            assert_eq!(map[&s.livekit_api_key], s.livekit_api_secret);
+        }
+    }
+
+    #[test]
     fn filling_never_expands_a_value_again() {
         let mut s = Secrets::generate(&[]).unwrap();
         s.extra.insert("a".into(), "{{secret.a}}".into());
