@@ -397,7 +397,12 @@ fi
 
 # Binaries and venvs from other versions or inputs: a cache shared by clones at different
 # versions rebuilds, which is rarer than a cache growing by 200 MB per version bump.
-for old in "$cache"/bin/* "$cache"/python/*; do
+# With --no-python the venv is kept.
+stale=("$cache"/bin/*)
+if [ "$python" = 1 ]; then
+    stale+=("$cache"/python/*)
+fi
+for old in "${stale[@]}"; do
     case "$old" in
         "$livekit_dir" | "$caddy_dir" | "$caddy_l4_dir" | "$pebble_dir" | "$venv") ;;
         *) [ -e "$old" ] && rm -rf "$old" ;;
@@ -422,6 +427,12 @@ done
     echo "SELKIE_LAB_PEBBLE_TEST_DIR=$pebble_dir/test"
     if [ -n "$venv" ]; then
         echo "SELKIE_LAB_PYTHON=$venv/bin/python"
+    elif [ -f "$cache/paths.env" ]; then
+        # --no-python: the venv of an earlier run, if it is still there.
+        old=$(sed -n 's/^SELKIE_LAB_PYTHON=//p' "$cache/paths.env")
+        if [ -n "$old" ] && [ -x "$old" ]; then
+            echo "SELKIE_LAB_PYTHON=$old"
+        fi
     fi
 } >"$cache/paths.env.tmp"
 mv "$cache/paths.env.tmp" "$cache/paths.env"
