@@ -120,7 +120,13 @@ export GOTOOLCHAIN=local
 export GOFLAGS="-modcacherw -buildvcs=false"
 export CGO_ENABLED=0
 go_version=$(go env GOVERSION)
+case "$go_version" in
+    go1.2[6-9]* | go1.[3-9][0-9]* | go[2-9]*) ;;
+    *) die "$(command -v go) is $go_version; LiveKit $LIVEKIT_VERSION needs Go 1.26 or newer" ;;
+esac
 
+# Left by a run that was killed (the lock is ours, so no other run is using them).
+rm -rf "$cache"/tmp.*
 work=$(mktemp -d "$cache/tmp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
