@@ -1,0 +1,585 @@
+//! The house rules (DESIGN.md, "Rules of the house"), checked over the source text of `src/`.
+//!
+//! - no import cycle between top-level modules;
+//! - `wizard/` imports nothing from `commands/`;
+//! - only `docker/` names bollard;
+//! - `plan/`, `render/`, `answers/`, `preset/` import no edge module (and from `host/` only plain
+//!   types such as `HostFacts`, never a detection function);
+//! - no function over 80 lines except declared tables; no file over 400 lines.
+//!
+//! Each rule starts from an allow-list of what is known to break it. An entry that no longer
+//! breaks the rule fails the test too, so the lists only shrink.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Edges between top-level modules that still close a cycle.
+const CYCLE_ALLOW: &[(&str, &str)] = &[
+    // A test in secrets.rs reads the key file render writes.
+    ("secrets", "render"),
+    ("wizard", "commands"),
+];
+
+/// Files outside `docker/` that still name bollard.
+const BOLLARD_ALLOW: &[&str] = &[
+    "src/commands/status_live.rs",
+    "src/health/containers.rs",
+    "src/health/mod.rs",
+    "src/preflight/docker.rs",
+];
+
+/// (file, module) pairs where the wizard still reaches into `commands/`, or a pure module into an
+/// edge.
+const IMPORT_ALLOW: &[(&str, &str)] = &[
+    ("src/wizard/mod.rs", "commands"),
+    ("src/wizard/review.rs", "commands"),
+    ("src/wizard/steps/preflight.rs", "commands"),
+    ("src/wizard/write.rs", "commands"),
+];
+
+/// Functions that are declarative tables: long because they list things, not because they decide.
+const TABLES: &[&str] = &[];
+
+/// Functions over 80 lines still waiting to be split.
+const LONG_FN_ALLOW: &[&str] = &[
+    "src/answers/hostname.rs::from_str",
+    "src/commands/plan.rs::describe",
+    "src/commands/setup/answers.rs::resume",
+    "src/docker/converge.rs::converge",
+    "src/docker/health.rs::wait",
+    "src/docker/mod.rs::down",
+    "src/docker/spec.rs::desired",
+    "src/health/spec.rs::probes_for",
+    "src/plan/checks.rs::warnings",
+    "src/plan/media.rs::size",
+    "src/plan/mod.rs::build",
+    "src/plan/ports.rs::table",
+    "src/plan/services.rs::all",
+    "src/plan/services.rs::app_service",
+    "src/preset/check.rs::check",
+    "src/render/caddy/layer4.rs::render",
+    "src/render/firewall/clients.rs::rows",
+    "src/render/firewall/cloud/aws.rs::script",
+    "src/render/firewall/cloud/gcp.rs::script",
+    "src/render/firewall/host/firewalld.rs::script",
+    "src/render/firewall/host/iptables.rs::script",
+    "src/state/dirfd.rs::open",
+    "src/state/mod.rs::write",
+    "src/wizard/steps/participants.rs::ask",
+];
+
+/// Files over 400 lines still waiting to be split.
+const LONG_FILE_ALLOW: &[&str] = &[
+    "src/answers/values.rs",
+    "src/health/probes/tls.rs",
+    "src/health/spec.rs",
+    "src/preflight/ports.rs",
+    "src/render/firewall/clients.rs",
+    "src/state/dirfd.rs",
+    "src/state/mod.rs",
+];
+
+const MAX_FN_LINES: usize = 80;
+const MAX_FILE_LINES: usize = 400;
+const PURE: &[&str] = &["plan", "render", "answers", "preset"];
+const EDGES: &[&str] = &[
+    "state",
+    "docker",
+    "health",
+    "wizard",
+    "commands",
+    "dashboard",
+    "setup",
+    "check",
+];
+
+struct Source {
+    /// Relative to the crate root, with `/`: `src/plan/media.rs`.
+    path: String,
+    /// Module path: `["plan", "media"]`; `src/plan/mod.rs` is `["plan"]`, `lib.rs` is `[]`.
+    module: Vec<String>,
+    text: String,
+}
+
+impl Source {
+    fn top(&self) -> Option<&str> {
+        self.module.first().map(String::as_str)
+    }
+}
+
+/// One path a file names in another top-level module: `host::HostFacts` from `plan/mod.rs`.
+struct Reference {
+    file: String,
+    from: String,
+    to: String,
+    /// The item named in the other module by each path (`HostFacts`, `detect`, `self`).
+    items: Vec<String>,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sources() -> Vec<Source> {
+    let mut out = Vec::new();
+    walk(&root().join("src"), &mut out);
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<Source>) {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .expect("src/ is readable")
+        .map(|e| e.expect("a directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let rel = path
+                .strip_prefix(root())
+                .expect("under the crate root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let mut module: Vec<String> = rel
+                .trim_start_matches("src/")
+                .trim_end_matches(".rs")
+                .split('/')
+                .map(str::to_string)
+                .collect();
+            if matches!(
+                module.last().map(String::as_str),
+                Some("mod" | "lib" | "main")
+            ) {
+                module.pop();
+            }
+            let text = fs::read_to_string(&path).expect("source is UTF-8");
+            out.push(Source {
+                path: rel,
+                module,
+                text,
+            });
+        }
+    }
+}
+
+/// The line without its `//` comment (a `//` inside a string literal is kept).
+fn code(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let mut in_str = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'/' if !in_str && bytes.get(i + 1) == Some(&b'/') => return &line[..i],
+            _ => {}
+        }
+        i += 1;
+    }
+    line
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Parses a use tree at `s` (`a::b`, `a::{b, c::d}`, `*`) into its paths.
+fn use_tree(s: &[u8], i: &mut usize) -> Vec<Vec<String>> {
+    let skip_ws = |i: &mut usize| {
+        while *i < s.len() && s[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    skip_ws(i);
+    if *i < s.len() && s[*i] == b'{' {
+        *i += 1;
+        let mut paths = Vec::new();
+        loop {
+            skip_ws(i);
+            if *i >= s.len() {
+                return paths;
+            }
+            if s[*i] == b'}' {
+                *i += 1;
+                return paths;
+            }
+            if s[*i] == b',' {
+                *i += 1;
+                continue;
+            }
+            let before = *i;
+            paths.extend(use_tree(s, i));
+            if *i == before {
+                *i += 1;
+            }
+        }
+    }
+    if *i < s.len() && s[*i] == b'*' {
+        *i += 1;
+        return vec![vec!["*".to_string()]];
+    }
+    let start = *i;
+    while *i < s.len() && is_ident(s[*i]) {
+        *i += 1;
+    }
+    if start == *i {
+        return Vec::new();
+    }
+    let head = String::from_utf8_lossy(&s[start..*i]).into_owned();
+    if s[*i..].starts_with(b"::") {
+        *i += 2;
+        let rest = use_tree(s, i);
+        if rest.is_empty() {
+            return vec![vec![head]];
+        }
+        return rest
+            .into_iter()
+            .map(|mut p| {
+                p.insert(0, head.clone());
+                p
+            })
+            .collect();
+    }
+    vec![vec![head]]
+}
+
+/// Every path from `src` into another top-level module, through `crate::` or `super::`.
+fn references(src: &Source) -> Vec<Reference> {
+    let mut out = Vec::new();
+    for line in src.text.lines() {
+        let code = code(line);
+        let indent = code.len() - code.trim_start().len();
+        let bytes = code.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if i > 0 && (is_ident(bytes[i - 1]) || bytes[i - 1] == b':') {
+                i += 1;
+                continue;
+            }
+            let rest = &bytes[i..];
+            let base: Option<Vec<String>> = if rest.starts_with(b"crate::") {
+                i += "crate::".len();
+                Some(Vec::new())
+            } else if rest.starts_with(b"selkie::") && src.module.is_empty() {
+                i += "selkie::".len();
+                Some(Vec::new())
+            } else if rest.starts_with(b"super::") {
+                // A `use super::` indented inside the file sits in an inline module (`mod tests`).
+                let mut module = src.module.clone();
+                for _ in 0..indent / 4 {
+                    module.push("<inline>".to_string());
+                }
+                while bytes[i..].starts_with(b"super::") {
+                    i += "super::".len();
+                    module.pop();
+                }
+                module.retain(|m| m != "<inline>");
+                if module.is_empty() {
+                    Some(Vec::new())
+                } else {
+                    None
+                }
+            } else {
+                None
+            };
+            let Some(_) = base else {
+                i += 1;
+                continue;
+            };
+            for path in use_tree(bytes, &mut i) {
+                let Some(to) = path.first() else { continue };
+                let from = src.top().unwrap_or("lib");
+                if to == from || to == "*" || to == "self" {
+                    continue;
+                }
+                let item = path.get(1).cloned().unwrap_or_else(|| "self".to_string());
+                match out
+                    .iter_mut()
+                    .find(|r: &&mut Reference| r.to == *to && r.file == src.path)
+                {
+                    Some(r) => r.items.push(item),
+                    None => out.push(Reference {
+                        file: src.path.clone(),
+                        from: from.to_string(),
+                        to: to.clone(),
+                        items: vec![item],
+                    }),
+                }
+            }
+        }
+    }
+    out
+}
+
+fn top_modules(srcs: &[Source]) -> BTreeSet<String> {
+    srcs.iter()
+        .filter(|s| s.path != "src/main.rs")
+        .filter_map(|s| s.top().map(str::to_string))
+        .collect()
+}
+
+/// (from, to) edges between top-level modules, with the files that make each.
+fn graph(srcs: &[Source]) -> BTreeMap<(String, String), BTreeSet<String>> {
+    let tops = top_modules(srcs);
+    let mut edges: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for src in srcs {
+        if src.module.is_empty() {
+            continue;
+        }
+        for r in references(src) {
+            if tops.contains(&r.to) {
+                edges
+                    .entry((r.from.clone(), r.to.clone()))
+                    .or_default()
+                    .insert(r.file.clone());
+            }
+        }
+    }
+    edges
+}
+
+/// Edges that lie on a cycle: `a -> b` where `b` reaches `a`.
+fn cyclic_edges(edges: &BTreeSet<(String, String)>) -> BTreeSet<(String, String)> {
+    let reaches = |from: &str, to: &str| {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.to_string()];
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if seen.insert(n.clone()) {
+                stack.extend(
+                    edges
+                        .iter()
+                        .filter(|(a, _)| *a == n)
+                        .map(|(_, b)| b.clone()),
+                );
+            }
+        }
+        false
+    };
+    edges
+        .iter()
+        .filter(|(a, b)| reaches(b, a))
+        .cloned()
+        .collect()
+}
+
+/// Compares what was found against an allow-list: new violations and stale entries both fail.
+fn judge(rule: &str, found: BTreeSet<String>, allowed: BTreeSet<String>) {
+    let new: Vec<_> = found.difference(&allowed).collect();
+    let stale: Vec<_> = allowed.difference(&found).collect();
+    let mut msg = String::new();
+    if !new.is_empty() {
+        msg.push_str(&format!("{rule}: new violations:\n"));
+        for v in &new {
+            msg.push_str(&format!("    {v:?},\n"));
+        }
+    }
+    if !stale.is_empty() {
+        msg.push_str(&format!(
+            "{rule}: allow-list entries that no longer break the rule (remove them):\n"
+        ));
+        for v in &stale {
+            msg.push_str(&format!("    {v:?},\n"));
+        }
+    }
+    assert!(msg.is_empty(), "{msg}");
+}
+
+fn pair(a: &str, b: &str) -> String {
+    format!("{a} -> {b}")
+}
+
+#[test]
+fn no_cycle_between_top_level_modules() {
+    let srcs = sources();
+    let g = graph(&srcs);
+    let edges: BTreeSet<_> = g.keys().cloned().collect();
+    let cyclic = cyclic_edges(&edges);
+    // Which edges on a cycle are accepted for now: the rest of the graph must be acyclic.
+    let allowed: BTreeSet<(String, String)> = CYCLE_ALLOW
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    let remaining: BTreeSet<_> = edges.difference(&allowed).cloned().collect();
+    let still = cyclic_edges(&remaining);
+    let mut msg = String::new();
+    for (a, b) in &still {
+        msg.push_str(&format!(
+            "cycle through {a} -> {b} (in {:?})\n",
+            g[&(a.clone(), b.clone())]
+        ));
+    }
+    for (a, b) in &allowed {
+        if !cyclic.contains(&(a.clone(), b.clone())) {
+            msg.push_str(&format!(
+                "CYCLE_ALLOW entry ({a:?}, {b:?}) is no longer on a cycle (remove it)\n"
+            ));
+        }
+    }
+    assert!(msg.is_empty(), "{msg}");
+}
+
+#[test]
+fn wizard_and_pure_modules_import_within_the_rules() {
+    let mut found = BTreeSet::new();
+    for src in sources() {
+        for r in references(&src) {
+            let bad = match r.from.as_str() {
+                "wizard" => r.to == "commands",
+                from if PURE.contains(&from) => {
+                    EDGES.contains(&r.to.as_str())
+                        // Plain types from host/ (HostFacts) are data; detection is not.
+                        || (r.to == "host"
+                            && r.items.iter().any(|l| {
+                                !l.starts_with(|c: char| c.is_ascii_uppercase())
+                            }))
+                }
+                _ => false,
+            };
+            if bad {
+                found.insert(pair(&r.file, &r.to));
+            }
+        }
+    }
+    let allowed = IMPORT_ALLOW.iter().map(|(f, m)| pair(f, m)).collect();
+    judge("imports", found, allowed);
+}
+
+#[test]
+fn only_docker_names_bollard() {
+    let found = sources()
+        .into_iter()
+        .filter(|s| s.top() != Some("docker"))
+        .filter(|s| {
+            s.text.lines().any(|l| {
+                code(l)
+                    .split(|c: char| !is_ident(c as u8))
+                    .any(|w| w == "bollard")
+            })
+        })
+        .map(|s| s.path)
+        .collect();
+    judge(
+        "bollard outside docker/",
+        found,
+        BOLLARD_ALLOW.iter().map(|s| s.to_string()).collect(),
+    );
+}
+
+/// `(file::name, lines)` for every function with a body, as rustfmt lays them out: the body ends
+/// at the first `}` at the indentation the `fn` started at.
+fn functions(src: &Source) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = src.text.lines().collect();
+    let mut out = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let mut rest = trimmed;
+        for prefix in [
+            "pub(crate) ",
+            "pub(super) ",
+            "pub ",
+            "const ",
+            "async ",
+            "unsafe ",
+        ] {
+            rest = rest.strip_prefix(prefix).unwrap_or(rest);
+        }
+        let Some(sig) = rest.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = sig.chars().take_while(|c| is_ident(*c as u8)).collect();
+        let indent = &line[..line.len() - trimmed.len()];
+        // Find where the signature ends: `{` opens a body, `;` is a declaration.
+        let mut body = None;
+        for (j, l) in lines.iter().enumerate().skip(start) {
+            let t = code(l).trim_end();
+            if t.ends_with(';') && !t.contains('{') {
+                break;
+            }
+            if t.contains('{') {
+                body = Some(j);
+                break;
+            }
+        }
+        let Some(open) = body else { continue };
+        let close = format!("{indent}}}");
+        let one_line = code(lines[open]).trim_end().ends_with('}');
+        let end = if one_line && open == start {
+            start
+        } else {
+            match lines
+                .iter()
+                .enumerate()
+                .skip(open + 1)
+                .find(|(_, l)| **l == close)
+            {
+                Some((j, _)) => j,
+                None => continue,
+            }
+        };
+        out.push((format!("{}::{name}", src.path), end - start + 1));
+    }
+    out
+}
+
+#[test]
+fn no_function_over_80_lines_except_tables() {
+    let mut found = BTreeSet::new();
+    for src in sources() {
+        for (name, len) in functions(&src) {
+            if len > MAX_FN_LINES && !TABLES.contains(&name.as_str()) {
+                found.insert(name);
+            }
+        }
+    }
+    judge(
+        "functions over 80 lines",
+        found,
+        LONG_FN_ALLOW.iter().map(|s| s.to_string()).collect(),
+    );
+}
+
+#[test]
+fn no_file_over_400_lines() {
+    let found = sources()
+        .into_iter()
+        .filter(|s| s.text.lines().count() > MAX_FILE_LINES)
+        .map(|s| s.path)
+        .collect();
+    judge(
+        "files over 400 lines",
+        found,
+        LONG_FILE_ALLOW.iter().map(|s| s.to_string()).collect(),
+    );
+}
+
+#[test]
+fn the_checker_sees_what_it_should() {
+    // A self-test of the parsing, so a rule cannot pass by reading nothing.
+    let src = Source {
+        path: "src/plan/mod.rs".into(),
+        module: vec!["plan".into()],
+        text: "use crate::{answers::Answers, host::{self, HostFacts}};\n\
+               use super::state::lock; // crate::docker in a comment\n\
+               mod tests {\n    use super::*;\n    use super::super::health;\n}\n\
+               fn f() {\n    let x = 1;\n}\n"
+            .into(),
+    };
+    let refs = references(&src);
+    let tos: BTreeSet<_> = refs.iter().map(|r| r.to.as_str()).collect();
+    assert_eq!(
+        tos,
+        ["answers", "health", "host", "state"].into_iter().collect()
+    );
+    let host = refs.iter().find(|r| r.to == "host").unwrap();
+    assert_eq!(host.items, ["self", "HostFacts"]);
+    assert_eq!(functions(&src), [("src/plan/mod.rs::f".to_string(), 3)]);
+    let top = sources();
+    assert!(top.len() > 50, "src/ was read");
+    assert!(!graph(&top).is_empty(), "the graph has edges");
+}
