@@ -79,7 +79,7 @@ fn wait_for_certificate(lab: &Lab, url: &str, ca: &Path, pebble: Option<&acme::P
     loop {
         let out = lab
             .on_client("curl")
-            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert"])
+            .args(["-s", "--max-time", "5", "-o", "/dev/null", "--cacert"])
             .arg(ca)
             .arg(url)
             .output()
@@ -89,9 +89,11 @@ fn wait_for_certificate(lab: &Lab, url: &str, ca: &Path, pebble: Option<&acme::P
         }
         if started.elapsed() > Duration::from_secs(90) {
             let caddy = lab.docker(&["logs", "--tail", "60", "selkie-caddy"]);
+            let ps = lab.docker(&["ps", "-a"]);
             panic!(
-                "{url} never served a certificate the client trusts:\n{}\nCaddy:\n{}{}\nPebble:\n{}",
+                "{url} never served a certificate the client trusts:\n{}\n{}\nCaddy:\n{}{}\nPebble:\n{}",
                 String::from_utf8_lossy(&out.stderr),
+                String::from_utf8_lossy(&ps.stdout),
                 String::from_utf8_lossy(&caddy.stdout),
                 String::from_utf8_lossy(&caddy.stderr),
                 pebble.map(|p| p.log()).unwrap_or_default()
@@ -173,7 +175,7 @@ fn domain_behind_caddy_media_over_udp_then_tcp() {
     );
     assert_eq!(livekit_root(&lab), "OK", "LiveKit's GET / on 7880");
     // sshd's port, which status checks like any public port (no sshd runs in the lab).
-    let mut ssh = decoys(&lab, &[("0.0.0.0", 22)]);
+    let _ssh = decoys(&lab, &[("0.0.0.0", 22)]);
     let root = pebble.issuing_root(&lab);
     wait_for_certificate(&lab, "https://meet.lab.test/", &root, Some(&pebble));
 
@@ -217,7 +219,6 @@ fn domain_behind_caddy_media_over_udp_then_tcp() {
             "with UDP blocked, media goes over ICE/TCP 7881: {pair}"
         );
     }
-    let _ = ssh.kill();
 }
 
 /// Scenario 3: caddy-l4 (LiveKit and TURN/TLS behind layer-4 SNI routing on 443), UDP and 7881
@@ -227,7 +228,7 @@ fn layer4_media_through_turn_tls_on_443() {
     let _one = one_lab();
     let mut lab = Lab::new();
     lab.start_docker(&[LIVEKIT, CADDY_L4]);
-    lab.client_hosts(&["meet.lab.test", "lk.meet.lab.test", "turn.meet.lab.test"]);
+    lab.client_hosts(&["meet.lab.test", "turn.meet.lab.test"]);
     let pebble = acme::Pebble::start(&lab);
     let dir = deployment(&lab, "l4");
     setup(
@@ -245,9 +246,18 @@ fn layer4_media_through_turn_tls_on_443() {
         ],
     );
     let root = pebble.issuing_root(&lab);
-    wait_for_certificate(&lab, "https://lk.meet.lab.test/", &root, Some(&pebble));
+    let url = plan_json(&lab, &dir)["urls"]["livekit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_certificate(
+        &lab,
+        &url.replace("wss://", "https://"),
+        &root,
+        Some(&pebble),
+    );
     lab.block_on_link(&["meta l4proto udp", "tcp dport 7881"]);
-    let joined = client::join(&lab, &dir, "wss://lk.meet.lab.test", Some(&root), true);
+    let joined = client::join(&lab, &dir, &url, Some(&root), true);
     for pair in joined.assert_media() {
         assert_eq!(client::local_type(pair), "\"RELAY\"", "relayed: {pair}");
         assert_eq!(
@@ -461,7 +471,7 @@ fn nginx_with_snippet(lab: &Lab, dir: &Path) -> PathBuf {
 /// Listeners on 0.0.0.0 in the server namespace (SSH's port and ports that must stay closed),
 /// so the firewall, not the absence of a listener, decides what the client reaches. Test
 /// scaffolding: a Python process accepting and closing connections.
-fn decoys(lab: &Lab, ports: &[(&str, u16)]) -> std::process::Child {
+fn decoys(lab: &Lab, ports: &[(&str, u16)]) -> Decoys {
     let binds: Vec<String> = ports
         .iter()
         .map(|(addr, port)| format!("('{addr}', {port})"))
@@ -490,7 +500,17 @@ fn decoys(lab: &Lab, ports: &[(&str, u16)]) -> std::process::Child {
         "listening",
         "the decoy listeners did not start"
     );
-    child
+    Decoys(child)
+}
+
+/// The decoy listeners; stopped when dropped.
+struct Decoys(std::process::Child);
+
+impl Drop for Decoys {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Runs one of selkie's host firewall outputs in the server namespace, in a mount namespace of
@@ -556,7 +576,7 @@ fn host_firewalls_open_exactly_the_public_ports() {
         .collect();
     assert!(public_tcp.contains(&22) && public_tcp.contains(&443) && public_tcp.contains(&7881));
     let closed = [7880u16, 5349, 6789, 9999];
-    let mut decoy = decoys(
+    let _decoys = decoys(
         &lab,
         &[
             ("0.0.0.0", 22),
@@ -621,7 +641,6 @@ fn host_firewalls_open_exactly_the_public_ports() {
         let out = lab.on_server("bash").args(["-c", &reset]).output().unwrap();
         assert!(out.status.success(), "reset after {kind}");
     }
-    let _ = decoy.kill();
 }
 
 /// Scenario 6: the real LiveKit server accepts the livekit.yaml selkie writes for every preset

@@ -125,7 +125,7 @@ impl Pebble {
 
     /// Pebble's log, for a failure message.
     pub fn log(&self) -> String {
-        tail(&self.dir.join("pebble.log"), 40)
+        tail(&self.dir.join("pebble.log"), 80)
     }
 }
 

@@ -347,6 +347,16 @@ impl Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
+        // LAB_HOLD=SECS keeps a failed lab up that long, to look around in it.
+        if std::thread::panicking() {
+            if let Some(secs) = std::env::var("LAB_HOLD").ok().and_then(|s| s.parse().ok()) {
+                eprintln!(
+                    "holding the lab ({}, {}) for {secs} s",
+                    self.server, self.client
+                );
+                std::thread::sleep(Duration::from_secs(secs));
+            }
+        }
         if self.dockerd.is_some() {
             let ids = self.docker(&["ps", "-aq"]);
             for id in String::from_utf8_lossy(&ids.stdout).split_whitespace() {
