@@ -15,7 +15,9 @@ pub mod plan;
 pub mod preflight;
 pub mod preset;
 pub mod render;
+pub mod report;
 pub mod secrets;
+pub mod setup;
 pub mod state;
 #[cfg(test)]
 mod testing;

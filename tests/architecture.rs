@@ -18,7 +18,6 @@ use std::path::{Path, PathBuf};
 const CYCLE_ALLOW: &[(&str, &str)] = &[
     // A test in secrets.rs reads the key file render writes.
     ("secrets", "render"),
-    ("wizard", "commands"),
 ];
 
 /// Files outside `docker/` that still name bollard.
@@ -32,10 +31,6 @@ const BOLLARD_ALLOW: &[&str] = &[
 /// (file, module) pairs where the wizard still reaches into `commands/`, or a pure module into an
 /// edge.
 const IMPORT_ALLOW: &[(&str, &str)] = &[
-    ("src/wizard/mod.rs", "commands"),
-    ("src/wizard/review.rs", "commands"),
-    ("src/wizard/steps/preflight.rs", "commands"),
-    ("src/wizard/write.rs", "commands"),
 ];
 
 /// Functions that are declarative tables: long because they list things, not because they decide.
@@ -44,8 +39,6 @@ const TABLES: &[&str] = &[];
 /// Functions over 80 lines still waiting to be split.
 const LONG_FN_ALLOW: &[&str] = &[
     "src/answers/hostname.rs::from_str",
-    "src/commands/plan.rs::describe",
-    "src/commands/setup/answers.rs::resume",
     "src/docker/converge.rs::converge",
     "src/docker/health.rs::wait",
     "src/docker/mod.rs::down",
@@ -64,6 +57,8 @@ const LONG_FN_ALLOW: &[&str] = &[
     "src/render/firewall/cloud/gcp.rs::script",
     "src/render/firewall/host/firewalld.rs::script",
     "src/render/firewall/host/iptables.rs::script",
+    "src/report/plan.rs::describe",
+    "src/setup/answers.rs::resume",
     "src/state/dirfd.rs::open",
     "src/state/mod.rs::write",
     "src/wizard/steps/participants.rs::ask",

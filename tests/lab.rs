@@ -518,6 +518,10 @@ impl Drop for Decoys {
 fn apply_firewall(lab: &Lab, dir: &Path, kind: &str) {
     let fw = dir.join("firewall");
     let etc = lab.run.join(format!("etc-{kind}"));
+    std::fs::create_dir_all(&etc).unwrap();
+    if Path::new("/etc/ufw").is_dir() {
+        net::ok("cp", &["-a", "/etc/ufw", etc.to_str().unwrap()]);
+    }
     std::fs::create_dir_all(etc.join("ufw")).unwrap();
     for file in ["user.rules", "user6.rules", "ufw.conf"] {
         let pristine = Path::new("/usr/share/ufw").join(file);

@@ -3,29 +3,8 @@
 use crate::answers::{HostFirewall, Provider};
 use crate::cli::FirewallArgs;
 use crate::error::Result;
+use crate::host::installed_host_firewall;
 use crate::render::firewall;
-
-/// The host firewall that is installed here, by the commands on PATH; nftables otherwise.
-/// On Oracle Cloud it is always iptables: the images' own REJECT rule makes ufw and nftables
-/// rules ineffective.
-pub fn installed_host_firewall(provider: Provider) -> HostFirewall {
-    if provider == Provider::Oracle {
-        return HostFirewall::Iptables;
-    }
-    let on_path = |cmd: &str| {
-        std::env::var_os("PATH")
-            .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(cmd).is_file()))
-    };
-    if on_path("ufw") {
-        HostFirewall::Ufw
-    } else if on_path("firewall-cmd") {
-        HostFirewall::Firewalld
-    } else if on_path("nft") {
-        HostFirewall::Nftables
-    } else {
-        HostFirewall::Iptables
-    }
-}
 
 /// Run `selkie firewall`.
 pub fn run(args: &FirewallArgs) -> Result<()> {

@@ -6,7 +6,6 @@ pub mod plan;
 pub mod setup;
 pub mod status;
 mod status_live;
-mod table;
 
 use std::path::{Path, PathBuf};
 
@@ -47,16 +46,7 @@ pub fn saved_answers(dir: &Path) -> Result<Answers> {
     })
 }
 
-/// A runtime for the Docker edge; one thread is plenty for a handful of containers.
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other {
-            message: format!("cannot start the async runtime: {e}"),
-            hint: None,
-        })
-}
+pub use crate::setup::runtime;
 
 /// The plan for saved (or changed) answers.
 pub fn plan_for(answers: &Answers, host: &HostFacts) -> Result<Plan> {

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::health::{self, DockerState, Snapshot, Status};
 use crate::plan::Plan;
 
-use super::table;
+use crate::report::table;
 
 /// Run `selkie status`.
 pub fn run(args: &StatusArgs) -> Result<()> {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use bollard::Docker;
 
 use crate::error::Error;
+use crate::host::on_path;
 
 /// The oldest Engine API selkie drives: Docker 20.10, as Debian 12 ships it.
 pub const MIN_API: (u32, u32) = (1, 41);
@@ -155,12 +156,6 @@ pub async fn connect_to(endpoint: &str) -> Result<Docker, Unreachable> {
             "the daemon reported API version `{api}`"
         ))),
     }
-}
-
-/// Whether `cmd` is on PATH.
-pub fn on_path(cmd: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(cmd).is_file()))
 }
 
 /// How to install Docker from the distribution's own packages, given which package manager

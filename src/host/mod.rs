@@ -1,6 +1,7 @@
 //! HostFacts: what selkie learns about the server, detected once at the edge and read-only.
 //! The core never detects anything itself; tests build a `HostFacts` value directly.
 
+mod firewall;
 mod net;
 mod provider;
 mod ssh;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::answers::Provider;
 
+pub use firewall::{installed_host_firewall, on_path};
 pub use net::{parse_socket_row, public_address, SocketRow};
 pub use provider::detect_provider;
 pub use ssh::{parse_ssh_connection, sshd_ports};

@@ -1,126 +1,40 @@
-//! From flags to answers: a fresh deployment fills what the flags leave open from the host and the
-//! preset; `--resume` changes only what the flags name, and an empty value clears a saved one.
+//! Flags merged into answers: a fresh deployment fills what the flags leave open from the host and
+//! the preset; `--resume` changes only what the flags name, and an empty value clears a saved one.
 
 use crate::answers::{
     AcmeCa, Answers, Cidr, Email, ExtraHosts, Hostname, ImageRef, Participants, Provider,
     ProxyMode, PublicAddress, SshAccess, UdpMode, UdpStart,
 };
-use crate::cli::SetupArgs;
 use crate::error::{Error, Result};
 use crate::host::HostFacts;
 use crate::preset::{self, Preset};
 
-/// The flags, parsed by the validated types.
-struct Flags {
-    preset: Option<Preset>,
-    domain: Option<Hostname>,
-    ip: Option<PublicAddress>,
-    proxy: Option<ProxyMode>,
-    participants: Option<Participants>,
-    udp: Option<UdpMode>,
-    udp_start: Option<UdpStart>,
-    provider: Option<Provider>,
+/// The setup flags, parsed by the validated types (`None`: not given).
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub preset: Option<Preset>,
+    pub domain: Option<Hostname>,
+    pub ip: Option<PublicAddress>,
+    pub proxy: Option<ProxyMode>,
+    pub participants: Option<Participants>,
+    pub udp: Option<UdpMode>,
+    pub udp_start: Option<UdpStart>,
+    pub provider: Option<Provider>,
     /// `Some(None)`: given empty, which clears the saved value on `--resume`.
-    email: Option<Option<Email>>,
+    pub email: Option<Option<Email>>,
     /// `Some(None)`: `--acme-ca ''`, back to Let's Encrypt.
-    acme: Option<Option<AcmeCa>>,
+    pub acme: Option<Option<AcmeCa>>,
     /// A `None` reference (`--image NAME=`) removes the override.
-    images: Vec<(String, Option<ImageRef>)>,
-    livekit_host: Option<Option<Hostname>>,
-    turn_host: Option<Option<Hostname>>,
-    ssh_ports: Vec<u16>,
-    ssh_from: Option<Option<Cidr>>,
-}
-
-/// Check every flag's value without reading or writing anything.
-pub(crate) fn check_flags(args: &SetupArgs) -> Result<()> {
-    parse_flags(args).map(|_| ())
-}
-
-fn parse_flags(args: &SetupArgs) -> Result<Flags> {
-    fn opt<T: std::str::FromStr<Err = Error>>(v: &Option<String>) -> Result<Option<T>> {
-        v.as_deref().map(str::parse).transpose()
-    }
-    // An empty value means "clear it".
-    fn clearable<T: std::str::FromStr<Err = Error>>(
-        v: &Option<String>,
-    ) -> Result<Option<Option<T>>> {
-        match v.as_deref().map(str::trim) {
-            None => Ok(None),
-            Some("") => Ok(Some(None)),
-            Some(text) => Ok(Some(Some(text.parse()?))),
-        }
-    }
-    let images = args
-        .image
-        .iter()
-        .map(|raw| {
-            let (service, reference) = raw.split_once('=').ok_or_else(|| {
-                Error::invalid(
-                    format!("`--image {raw}` has no `=`"),
-                    "write it as --image SERVICE=REF, e.g. --image frontend=registry.example.com/app:1.2",
-                )
-            })?;
-            let reference = match reference.trim() {
-                "" => None,
-                text => Some(text.parse()?),
-            };
-            Ok((service.trim().to_string(), reference))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let ssh_ports = args
-        .ssh_port
-        .iter()
-        .map(|p| crate::answers::ssh_port(p))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Flags {
-        preset: args.preset.as_deref().map(preset::find).transpose()?,
-        domain: opt(&args.domain)?,
-        ip: opt(&args.ip)?,
-        proxy: opt(&args.proxy)?,
-        participants: opt(&args.participants)?,
-        udp: opt(&args.udp)?,
-        udp_start: opt(&args.udp_start)?,
-        provider: opt(&args.provider)?,
-        email: clearable(&args.email)?,
-        acme: acme_flags(args)?,
-        images,
-        livekit_host: clearable(&args.livekit_host)?,
-        turn_host: clearable(&args.turn_host)?,
-        ssh_ports,
-        ssh_from: clearable(&args.ssh_from)?,
-    })
-}
-
-/// `--acme-ca URL [--acme-ca-root FILE]`: the CA, with the root read from the file now.
-fn acme_flags(args: &SetupArgs) -> Result<Option<Option<AcmeCa>>> {
-    let Some(url) = args.acme_ca.as_deref().map(str::trim) else {
-        return Ok(None);
-    };
-    if url.is_empty() {
-        return Ok(Some(None));
-    }
-    let root = match &args.acme_ca_root {
-        None => None,
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Error::invalid(
-                    format!("cannot read the ACME CA root {}: {e}", path.display()),
-                    "give --acme-ca-root a readable PEM file with the CA's root certificate",
-                )
-            })?;
-            Some(text.parse()?)
-        }
-    };
-    Ok(Some(Some(AcmeCa {
-        directory: url.parse()?,
-        root,
-    })))
+    pub images: Vec<(String, Option<ImageRef>)>,
+    pub livekit_host: Option<Option<Hostname>>,
+    pub turn_host: Option<Option<Hostname>>,
+    pub ssh_ports: Vec<u16>,
+    pub ssh_from: Option<Option<Cidr>>,
 }
 
 /// Answers for a new deployment: the flags, then what the host shows, then the preset's defaults.
-pub(crate) fn fresh(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Preset, Vec<String>)> {
-    let found = guess(args, host)?;
+pub fn fresh(flags: &Flags, host: &HostFacts) -> Result<(Answers, Preset, Vec<String>)> {
+    let found = guess(flags, host)?;
     if found.0.domain.is_none() && found.0.ip.is_none() {
         return Err(Error::invalid(
             "no domain or IP address was given",
@@ -131,8 +45,8 @@ pub(crate) fn fresh(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Pres
 }
 
 /// The best guess for a new deployment, which may still lack an address: the wizard's defaults.
-pub(crate) fn guess(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Preset, Vec<String>)> {
-    let flags = parse_flags(args)?;
+pub fn guess(flags: &Flags, host: &HostFacts) -> Result<(Answers, Preset, Vec<String>)> {
+    let flags = flags.clone();
     let preset = match flags.preset {
         Some(p) => p,
         None => preset::find(preset::DEFAULT)?,
@@ -186,8 +100,8 @@ pub(crate) fn guess(args: &SetupArgs, host: &HostFacts) -> Result<(Answers, Pres
 }
 
 /// Saved answers changed by the flags, and notes on what a preset switch reset.
-pub(crate) fn resume(saved: &Answers, args: &SetupArgs) -> Result<(Answers, Preset, Vec<String>)> {
-    let flags = parse_flags(args)?;
+pub fn resume(saved: &Answers, flags: &Flags) -> Result<(Answers, Preset, Vec<String>)> {
+    let flags = flags.clone();
     let mut a = saved.clone();
     let mut notes = Vec::new();
     let preset = match flags.preset {

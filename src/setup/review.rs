@@ -1,5 +1,5 @@
-//! What `--resume` would change on disk: each rendered file against the one there now, as a
-//! unified diff. Files holding secrets are named, never shown.
+//! Review data: what a prepared run would change on disk, each rendered file against the one there
+//! now, as a unified diff. Files holding secrets are named, never shown.
 
 use std::path::Path;
 

@@ -3,7 +3,6 @@
 //! same validated types as the flags; a review; then the same write as `--non-interactive`.
 //! Ctrl-C or Esc at any prompt stops cleanly and keeps a draft to continue from.
 
-pub mod diff;
 pub mod draft;
 pub mod log;
 pub mod prompt;
@@ -19,11 +18,10 @@ use crossterm::{cursor, terminal as term, QueueableCommand};
 use inquire::Confirm;
 
 use crate::answers::{Answers, PublicAddress};
-use crate::cli::SetupArgs;
-use crate::commands::setup::{answers as flags, Outcome};
 use crate::error::{Error, Result};
 use crate::host::HostFacts;
 use crate::preset::{self, Preset};
+use crate::setup::{self, answers, Flags, Options, Outcome};
 use crate::state::Deployment;
 
 use draft::Draft;
@@ -34,7 +32,7 @@ use terminal::Style;
 
 /// One wizard run: the answers as they stand, and what the steps need to ask well.
 pub struct Wizard<'a> {
-    pub args: &'a SetupArgs,
+    pub options: &'a Options,
     pub dir: &'a Path,
     pub host: &'a HostFacts,
     pub style: Style,
@@ -82,25 +80,34 @@ impl Wizard<'_> {
 
 /// Run the wizard to a written deployment; returns the outcome, the run log's path, and whether
 /// the operator agreed to install Docker.
-pub fn run(args: &SetupArgs, dir: &Path, host: &HostFacts) -> Result<(Outcome, PathBuf, bool)> {
+pub fn run(
+    flags: &Flags,
+    options: &Options,
+    dir: &Path,
+    host: &HostFacts,
+) -> Result<(Outcome, PathBuf, bool)> {
     let style = Style::detect();
     style.install();
     let saved = Deployment::new(dir).load_answers()?;
     let draft = draft::load(dir)?;
     if draft.is_none() {
-        if let Some(e) = mismatch(dir, saved.is_some(), args.resume) {
-            return Err(e);
-        }
+        setup::check_mode(dir, saved.is_some(), options.resume, true)?;
     }
-    let resume = draft.as_ref().map_or(args.resume, |d| d.resume);
+    let resume = draft.as_ref().map_or(options.resume, |d| d.resume);
     let mut log = RunLog::new();
     log.note(format!("deployment directory: {}", dir.display()));
-    let install_docker = match steps::preflight::run(args, dir, host, &style, resume, &mut log) {
+    let install_docker = match steps::preflight::run(options, dir, host, &style, resume, &mut log) {
         Ok(install) => install,
         Err(Stop::Cancelled) => return Err(stopped("the preflight checks", None)),
         Err(Stop::Failed(e)) => return Err(e),
     };
-    let (mut w, from) = match begin(args, dir, host, style, log, saved, draft) {
+    let cx = Context {
+        flags,
+        options,
+        dir,
+        host,
+    };
+    let (mut w, from) = match begin(cx, style, log, saved, draft) {
         Ok(found) => found,
         Err(Stop::Cancelled) => return Err(stopped("the start", None)),
         Err(Stop::Failed(e)) => return Err(e),
@@ -146,31 +153,29 @@ fn stopped(step: &str, draft: Option<&Path>) -> Error {
     }
 }
 
-/// `--resume` without a deployment, or a new setup over one: refused before any question.
-fn mismatch(dir: &Path, saved: bool, resume: bool) -> Option<Error> {
-    match (saved, resume) {
-        (false, true) => Some(Error::invalid(
-            format!("there is nothing to resume in {} (no selkie.toml)", dir.display()),
-            "run `selkie setup` first, or point --dir at the deployment",
-        )),
-        (true, false) => Some(Error::invalid(
-            format!("{} already holds a deployment", dir.display()),
-            "change it with `selkie setup --resume` (saved answers and secrets are kept), or choose another --dir",
-        )),
-        _ => None,
-    }
+/// What a run starts from: the flags as given, the run's options, where, and on what host.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    flags: &'a Flags,
+    options: &'a Options,
+    dir: &'a Path,
+    host: &'a HostFacts,
 }
 
 /// The answers to start from (a draft, the saved deployment, or the best guess) and the step.
 fn begin<'a>(
-    args: &'a SetupArgs,
-    dir: &'a Path,
-    host: &'a HostFacts,
+    cx: Context<'a>,
     style: Style,
     mut log: RunLog,
     saved: Option<Answers>,
     draft: Option<Draft>,
 ) -> Asked<(Wizard<'a>, Step)> {
+    let Context {
+        flags,
+        options,
+        dir,
+        host,
+    } = cx;
     if let Some(d) = draft {
         let question = format!(
             "A setup stopped at the {} step was found. Continue from there?",
@@ -184,7 +189,7 @@ fn begin<'a>(
             log.note(format!("continued a draft from the {} step", d.step.name()));
             let preset = preset::find(&d.answers.preset)?;
             let w = Wizard {
-                args,
+                options,
                 dir,
                 host,
                 style,
@@ -199,13 +204,11 @@ fn begin<'a>(
         }
         draft::remove(dir)?;
     }
-    if let Some(e) = mismatch(dir, saved.is_some(), args.resume) {
-        return Err(e.into());
-    }
+    setup::check_mode(dir, saved.is_some(), options.resume, true)?;
     let (answers, preset, notes) = match saved {
-        Some(saved) => flags::resume(&saved, args)?,
+        Some(saved) => answers::resume(&saved, flags)?,
         None => {
-            let (mut a, p, n) = flags::guess(args, host)?;
+            let (mut a, p, n) = answers::guess(flags, host)?;
             if a.domain.is_none() && a.ip.is_none() {
                 a.ip = host.public_ip.map(PublicAddress::from);
             }
@@ -213,7 +216,7 @@ fn begin<'a>(
         }
     };
     let w = Wizard {
-        args,
+        options,
         dir,
         host,
         style,
@@ -221,7 +224,7 @@ fn begin<'a>(
         answers,
         preset,
         notes,
-        resume: args.resume,
+        resume: options.resume,
         reached: Step::Preset,
     };
     Ok((w, Step::Preset))

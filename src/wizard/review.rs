@@ -3,16 +3,17 @@
 //! changes) is paged a screen at a time, secrets masked; then a one-screen summary asks to write,
 //! or to change a step and come back here.
 
-use super::diff::{self, Change};
 use super::prompt::{self, choice, reason, Asked, Stop};
 use super::steps::Step;
 use super::terminal;
 use super::Wizard;
 use crate::answers::UdpMode;
-use crate::commands::firewall::installed_host_firewall;
-use crate::commands::setup::{self, Prepared};
+use crate::host::installed_host_firewall;
 use crate::render::firewall;
+use crate::report;
 use crate::secrets;
+use crate::setup::review::{self as diff, Change};
+use crate::setup::{self, Prepared};
 
 /// What the operator decided.
 pub enum Decision {
@@ -137,7 +138,7 @@ fn full(w: &Wizard, p: &Prepared) -> String {
     for note in &p.notes {
         out.push_str(&format!("note: {note}\n"));
     }
-    out.push_str(&crate::commands::plan::describe(plan));
+    out.push_str(&report::plan::describe(plan));
     let provider = plan.firewall.provider;
     out.push_str(&format!(
         "\nCloud firewall commands ({})\n",

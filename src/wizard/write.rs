@@ -2,12 +2,11 @@
 //! is shown as a diff, and the operator keeps theirs (the file is left exactly as it is), takes
 //! the new one (theirs is backed up first), or stops without writing anything.
 
-use super::diff;
 use super::prompt::{self, choice, Asked};
 use super::terminal;
 use super::Wizard;
-use crate::commands::setup::{self, Outcome, Prepared};
 use crate::error::Error;
+use crate::setup::{self, review as diff, Outcome, Prepared};
 use crate::state::Deployment;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +21,7 @@ pub fn run(w: &mut Wizard, prepared: Prepared) -> Asked<Outcome> {
     let edited = Deployment::new(w.dir).hand_edited(&prepared.files)?;
     let mut keep = Vec::new();
     let mut take = false;
-    if !w.args.force {
+    if !w.options.force {
         for path in edited {
             w.header(&format!("Step 7 of 7: a file you edited: {path}"));
             let Some(file) = prepared.files.iter().find(|f| f.path == path) else {
@@ -70,6 +69,6 @@ pub fn run(w: &mut Wizard, prepared: Prepared) -> Asked<Outcome> {
             }
         }
     }
-    let outcome = setup::commit(w.dir, prepared, w.args.force || take, &keep)?;
+    let outcome = setup::commit(w.dir, prepared, w.options.force || take, &keep)?;
     Ok(outcome)
 }

@@ -4,10 +4,10 @@
 
 use inquire::Confirm;
 
-use crate::cli::SetupArgs;
 use crate::error::Error;
 use crate::host::{HostFacts, Sources};
 use crate::preflight::{self, Item, Mark, Options, Report};
+use crate::setup;
 use crate::wizard::log::RunLog;
 use crate::wizard::prompt::Asked;
 use crate::wizard::terminal::Style;
@@ -15,7 +15,7 @@ use crate::wizard::terminal::Style;
 /// Run the checks, show them, and stop on a blocking one. Returns whether the operator agreed to
 /// install Docker (offered when it is missing and containers are to be started).
 pub fn run(
-    args: &SetupArgs,
+    run_options: &setup::Options,
     dir: &std::path::Path,
     host: &HostFacts,
     style: &Style,
@@ -28,8 +28,8 @@ pub fn run(
         ..Options::default()
     };
     let sources = Sources::system();
-    let report = crate::commands::runtime()?.block_on(preflight::run(host, &sources, &options));
-    let mut report = relax(report, args.no_start || args.install_docker);
+    let report = setup::runtime()?.block_on(preflight::run(host, &sources, &options));
+    let mut report = relax(report, run_options.no_start || run_options.install_docker);
     style.say("selkie setup - Step 0 of 7: preflight checks (read-only)\n");
     print!("{}", preflight::render(&report, style.unicode));
     let mut install = false;
@@ -40,9 +40,7 @@ pub fn run(
             .filter(|i| i.mark == Mark::Fail)
             .all(|i| is_docker(i) && i.detail.contains("not installed or not running"));
     if only_docker_missing {
-        if let Some(commands) =
-            crate::docker::connect::install_commands(crate::docker::connect::on_path)
-        {
+        if let Some(commands) = crate::docker::connect::install_commands(crate::host::on_path) {
             let shown: Vec<String> = commands.iter().map(|c| c.join(" ")).collect();
             install = Confirm::new("Docker is missing. Install it from your distribution's packages once the questions are answered?")
                 .with_default(true)

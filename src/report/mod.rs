@@ -1,0 +1,6 @@
+//! Text views shared by the commands and the wizard: the plan, a setup's summary, the status.
+//! Each is a pure function from data to the text an operator reads.
+
+pub mod plan;
+pub mod setup;
+pub mod table;
