@@ -95,6 +95,31 @@ pub(super) fn warnings(
                 .into(),
         );
     }
+    // LiveKit offers `turns:` only on 443 behind an SNI router (it hard-codes the port it
+    // advertises), which a Caddyfile site cannot be: caddy-l4 is the mode that has it.
+    if answers.proxy == ProxyMode::Caddy && preset.livekit.turn && preset.vpn.is_none() {
+        let hint = if preset.allows(ProxyMode::CaddyL4) {
+            "choose --proxy caddy-l4 with a domain for TURN/TLS on 443"
+        } else {
+            "this preset has no layer-4 mode"
+        };
+        warnings.push(format!(
+            "no TURN/TLS in caddy mode: a client network that lets out only TCP 443 (no UDP, no 7881) \
+             cannot carry media; {hint} (firewall/clients.md lists what a client network must allow)"
+        ));
+    }
+    let domain = matches!(answers.address(), Ok(Address::Domain(_)));
+    if answers.proxy != ProxyMode::None && !domain {
+        for service in &preset.services {
+            if let Some(sub) = service.ports.iter().find_map(|p| p.subdomain.as_deref()) {
+                warnings.push(format!(
+                    "{} needs a host name of its own ({sub}.<domain>), which a bare IP address cannot give: \
+                     it stays on 127.0.0.1 and browsers cannot reach it (give --domain NAME)",
+                    service.name
+                ));
+            }
+        }
+    }
     if host.ssh_guessed && answers.ssh.ports.is_empty() {
         warnings.push(
             "the SSH port could not be read (no SSH session, no readable sshd_config): the firewall keeps 22 open; \

@@ -16,8 +16,8 @@ use crate::preset::Preset;
 pub use media::{range_size, Media, DEFAULT_MUX_PORT, HEADROOM_PERCENT, PORTS_PER_PARTICIPANT};
 pub use services::CADDY_CONFIG_DIR;
 pub use types::{
-    DnsRecord, Exposure, Firewall, FirewallRule, Livekit, Mount, Plan, Port, Publish, Route,
-    Service, Sysctl, Turn, Urls, Web, ACME_CA_ROOT_FILE,
+    ConfigFile, DnsRecord, Exposure, Firewall, FirewallRule, Livekit, Mount, Plan, Port, Publish,
+    Route, Service, Sysctl, Turn, Urls, Web, ACME_CA_ROOT_FILE,
 };
 
 /// The Docker project name: containers are `selkie-<service>`, labels `io.selkie.project=selkie`.
@@ -80,6 +80,7 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
 
     let port_table = ports::table(answers, preset, host, &media, &livekit, &web, admin_source)?;
     let services = services::all(answers, preset, &urls, &port_table)?;
+    let files = services::files(answers, preset);
     let dns = web::dns(&hosts, &addr, host.public_ip);
 
     let firewall = Firewall {
@@ -117,6 +118,7 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
         media,
         livekit,
         services,
+        files,
         ports: port_table,
         routes,
         dns,

@@ -196,6 +196,7 @@ pub(crate) fn table(
         }
     }
 
+    let domain = matches!(answers.address(), Ok(crate::answers::Address::Domain(_)));
     for service in &preset.services {
         for p in &service.ports {
             if p.only_without_proxy && answers.proxy != ProxyMode::None {
@@ -204,6 +205,8 @@ pub(crate) fn table(
             let exposure = match p.expose {
                 Expose::Public => Exposure::Public,
                 Expose::Web if answers.proxy == ProxyMode::None => open,
+                // A name of its own needs a domain; without one only this host reaches it.
+                Expose::Web if p.subdomain.is_some() && !domain => Exposure::Loopback,
                 Expose::Web => Exposure::Proxied,
                 Expose::Loopback => Exposure::Loopback,
                 Expose::Internal => Exposure::Internal,

@@ -2,12 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::answers::{Answers, ImageRef, ProxyMode};
+use crate::answers::{Address, Answers, ImageRef, ProxyMode};
 use crate::error::Error;
 use crate::preset::{AppService, Expose, NetworkKind, Preset};
 
 use super::{
-    Exposure, Mount, Port, Publish, Service, Urls, CADDY_IMAGE, CADDY_L4_IMAGE, LIVEKIT_IMAGE,
+    ConfigFile, Exposure, Mount, Port, Publish, Service, Urls, CADDY_IMAGE, CADDY_L4_IMAGE,
+    LIVEKIT_IMAGE,
 };
 
 /// Where livekit.yaml and its key file are mounted in the container.
@@ -235,7 +236,7 @@ fn app_service(
             ),
             hint: Some("choose a proxy mode that gives the stack a web site, or fix the preset".into()),
         })?;
-        if value.contains("{{secret.") || value.contains("{{livekit_api_key}}") {
+        if value.contains("{{secret") || value.contains("{{livekit_api_key}}") {
             let names = secret_names(value);
             let unknown = names.iter().find(|n| {
                 **n != "livekit_api_secret" && !preset.secrets.iter().any(|s| s.name == **n)
@@ -279,12 +280,7 @@ fn app_service(
     } else {
         Vec::new()
     };
-    let mounts = app
-        .volumes
-        .iter()
-        .filter_map(|v| v.split_once(':'))
-        .map(|(source, target)| mount(source, target, false))
-        .collect();
+    let mounts = app.volumes.iter().filter_map(|v| parse_volume(v)).collect();
     Ok(Service {
         name: app.name.clone(),
         purpose: app.purpose.clone(),
@@ -303,11 +299,43 @@ fn app_service(
     })
 }
 
+/// `name:/path`, `./dir:/path` or either with `:ro`.
+fn parse_volume(spec: &str) -> Option<Mount> {
+    let (spec, read_only) = match spec.strip_suffix(":ro") {
+        Some(rest) => (rest, true),
+        None => (spec, false),
+    };
+    let (source, target) = spec.split_once(':')?;
+    Some(mount(source, target, read_only))
+}
+
+/// The secrets a value names, as `{{secret.NAME}}` or a hex form derived from one.
 fn secret_names(value: &str) -> Vec<&str> {
     value
-        .split("{{secret.")
+        .split("{{secret")
         .skip(1)
         .filter_map(|rest| rest.split_once("}}").map(|(name, _)| name))
+        .filter_map(|name| {
+            [".", "_hex.", "_hex24."]
+                .iter()
+                .find_map(|form| name.strip_prefix(form))
+        })
+        .collect()
+}
+
+/// The preset's config files, with `{{host}}` filled in.
+pub(crate) fn files(answers: &Answers, preset: &Preset) -> Vec<ConfigFile> {
+    let host = answers.address().map(|a| a.url_host()).unwrap_or_default();
+    preset
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.files.iter().map(|f| ConfigFile {
+                path: f.path.clone(),
+                contents: f.contents.replace("{{host}}", &host),
+                service: s.name.clone(),
+            })
+        })
         .collect()
 }
 
@@ -320,16 +348,29 @@ fn websocket_url(url: &str) -> String {
 /// Where each web service is reached from a browser: the site itself behind a proxy (services
 /// share its origin and are told apart by path), the service's own port without one.
 fn service_urls(answers: &Answers, preset: &Preset, urls: &Urls) -> BTreeMap<String, String> {
-    let host = answers.address().map(|a| a.url_host()).unwrap_or_default();
+    let address = answers.address().ok();
+    let host = address.as_ref().map(|a| a.url_host()).unwrap_or_default();
     preset
         .services
         .iter()
         .filter_map(|s| {
             let web = s.ports.iter().find(|p| p.expose == Expose::Web)?;
-            let url = if answers.proxy == ProxyMode::None {
-                Some(format!("http://{host}:{}", web.port))
-            } else {
-                urls.site.clone()
+            let url = match (&web.subdomain, &address) {
+                _ if answers.proxy == ProxyMode::None => {
+                    Some(format!("http://{host}:{}", web.port))
+                }
+                // Its own host name, at the root (S3 signs the path, so it takes no prefix).
+                (Some(sub), Some(Address::Domain(domain))) => Some(format!(
+                    "https://{sub}.{domain}{}",
+                    if preset.web.https_port == 443 {
+                        String::new()
+                    } else {
+                        format!(":{}", preset.web.https_port)
+                    }
+                )),
+                // No host name of its own without a domain: browsers cannot reach it.
+                (Some(_), _) => None,
+                (None, _) => urls.site.clone(),
             };
             url.map(|u| (s.name.clone(), u))
         })
@@ -359,7 +400,12 @@ fn expand(
             "livekit_url" => Some(urls.livekit.clone()),
             // Both live in secrets.toml; the renderer fills them into the service's 0600 env file.
             "livekit_api_key" => Some("{{livekit_api_key}}".to_string()),
-            n if n.starts_with("secret.") => Some(format!("{{{{{n}}}}}")),
+            n if n.starts_with("secret.")
+                || n.starts_with("secret_hex.")
+                || n.starts_with("secret_hex24.") =>
+            {
+                Some(format!("{{{{{n}}}}}"))
+            }
             n if n.starts_with("service_url.") => service_urls.get(&n[12..]).cloned(),
             n if n.starts_with("service_wss.") => {
                 service_urls.get(&n[12..]).map(|u| websocket_url(u))

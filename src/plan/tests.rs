@@ -58,7 +58,7 @@ fn reflector_keeps_its_own_range_and_serves_livekit_under_lk_ws() {
         ("backend", 1250, Exposure::Proxied),
         ("livekit", 7880, Exposure::Proxied),
         ("garage", 3900, Exposure::Proxied),
-        ("hatchet", 8888, Exposure::Public),
+        ("hatchet", 8888, Exposure::Loopback),
         ("hatchet", 7077, Exposure::Internal),
         ("postgres", 5432, Exposure::Internal),
         ("redis", 6379, Exposure::Internal),
@@ -75,6 +75,37 @@ fn reflector_keeps_its_own_range_and_serves_livekit_under_lk_ws() {
     );
     let secret_env = &plan.service("backend").unwrap().secret_env;
     assert!(secret_env["DATABASE_URL"].contains("{{secret.postgres_password}}"));
+    // S3 at the root of its own name: path-style S3 reads the first segment as the bucket.
+    let s3 = plan
+        .routes
+        .iter()
+        .find(|r| r.service == "garage")
+        .expect("a route to Garage");
+    assert_eq!(
+        (s3.host.as_str(), s3.path.as_deref(), s3.upstream.as_str()),
+        ("s3.reflector.example.com", None, "127.0.0.1:3900")
+    );
+    assert!(plan
+        .dns
+        .iter()
+        .any(|r| r.name == "s3.reflector.example.com"));
+    assert!(!plan.routes.iter().any(|r| r.path.as_deref() == Some("/s3")));
+    let hatchet = plan.service("hatchet").unwrap();
+    assert_eq!(
+        hatchet.publish[0].host_ip, "127.0.0.1",
+        "{:?}",
+        hatchet.publish
+    );
+    assert_eq!(hatchet.env["SERVER_GRPC_PORT"], "7077");
+    assert!(plan
+        .next_steps
+        .iter()
+        .any(|s| s.contains("ssh -L 8888:127.0.0.1:8888")));
+    let files: Vec<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        files,
+        ["garage/garage.toml", "postgres-init/10-hatchet.sql"]
+    );
 
     let direct = answers(&preset, ProxyMode::None, "203.0.113.7");
     let plan = build(&direct, &preset, &HostFacts::default()).unwrap();
@@ -100,7 +131,8 @@ fn the_xr_hub_multiplexes_media_and_keeps_signalling_on_loopback() {
         (UdpMode::Mux, 7882, 7882)
     );
     assert_eq!(port(&plan, "livekit", 7880).exposure, Exposure::Loopback);
-    assert_eq!(plan.urls.livekit, "wss://203.0.113.7:8080/rtc");
+    // SDKs append /rtc themselves.
+    assert_eq!(plan.urls.livekit, "wss://203.0.113.7:8080");
     assert!(plan.livekit.loopback_only && plan.livekit.turn.is_none());
     let public: Vec<(u16, Proto)> = plan.public_ports().map(|p| (p.port, p.proto)).collect();
     assert_eq!(
@@ -187,8 +219,11 @@ fn a_restricted_admin_port_follows_the_ssh_source() {
     let mut a = answers(&preset, ProxyMode::Caddy, "r.example.com");
     a.ssh.allow_from = Some("198.51.100.0/24".parse().unwrap());
     let plan = build(&a, &preset, &HostFacts::default()).unwrap();
-    assert_eq!(port(&plan, "hatchet", 8888).source, a.ssh.allow_from);
-    assert!(plan
+    // The plain-HTTP dashboard is on 127.0.0.1, reached through an SSH tunnel: nothing to open.
+    let row = port(&plan, "hatchet", 8888);
+    assert_eq!((row.exposure, row.admin), (Exposure::Loopback, true));
+    assert!(!plan.firewall.all().any(|r| r.port == 8888));
+    assert!(!plan
         .warnings
         .iter()
         .any(|w| w.contains("bypasses host firewalls")));

@@ -159,6 +159,15 @@ pub struct Route {
     pub tcp: bool,
 }
 
+/// A service's config file, written into the deployment directory and mounted by the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigFile {
+    /// Relative to the deployment directory (`garage/garage.toml`).
+    pub path: String,
+    pub contents: String,
+    pub service: String,
+}
+
 /// A DNS record the operator creates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DnsRecord {
@@ -234,6 +243,10 @@ pub struct Turn {
     /// TURN/TLS behind the layer-4 proxy: LiveKit listens in plain TCP here, the proxy does TLS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_port: Option<u16>,
+    /// Peers LiveKit's TURN may relay to although private (the node's own private, CGNAT or
+    /// ULA address): TURN refuses such peers otherwise, and the peer is LiveKit itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow_restricted_peer_cidrs: Vec<String>,
 }
 
 /// LiveKit's own settings, ready for livekit.yaml.
@@ -312,6 +325,9 @@ pub struct Plan {
     pub media: Media,
     pub livekit: Livekit,
     pub services: Vec<Service>,
+    /// The services' own config files.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<ConfigFile>,
     pub ports: Vec<Port>,
     pub routes: Vec<Route>,
     pub dns: Vec<DnsRecord>,

@@ -20,6 +20,8 @@ pub(crate) struct Hosts {
     pub site: String,
     pub livekit: Option<Hostname>,
     pub turn: Option<Hostname>,
+    /// App services served at the root of their own name (`s3.<domain>`), by service.
+    pub apps: Vec<(String, Hostname)>,
 }
 
 fn behind_proxy(proxy: ProxyMode) -> bool {
@@ -44,6 +46,7 @@ pub(crate) fn hosts(answers: &Answers, preset: &Preset, addr: &Address) -> Resul
             site,
             livekit: None,
             turn: None,
+            apps: Vec::new(),
         });
     };
     if !behind_proxy(answers.proxy) {
@@ -51,7 +54,14 @@ pub(crate) fn hosts(answers: &Answers, preset: &Preset, addr: &Address) -> Resul
             site,
             livekit: None,
             turn: None,
+            apps: Vec::new(),
         });
+    }
+    let mut apps = Vec::new();
+    for service in &preset.services {
+        if let Some(sub) = service.ports.iter().find_map(|p| p.subdomain.as_deref()) {
+            apps.push((service.name.clone(), domain.subdomain(sub)?));
+        }
     }
     let needs_own_host = preset.app_owns_root()
         && (answers.proxy == ProxyMode::CaddyL4 || preset.livekit.path.is_none());
@@ -88,6 +98,7 @@ pub(crate) fn hosts(answers: &Answers, preset: &Preset, addr: &Address) -> Resul
         site,
         livekit,
         turn,
+        apps,
     })
 }
 
@@ -191,6 +202,14 @@ pub(crate) fn livekit(
             .unwrap_or_else(|| addr.to_string()),
         udp_port: TURN_UDP_PORT,
         tls_port: hosts.turn.as_ref().map(|_| TURN_TLS_PORT),
+        allow_restricted_peer_cidrs: node_ip
+            .filter(|ip| restricted(*ip))
+            .map(|ip| match ip {
+                IpAddr::V4(v4) => format!("{v4}/32"),
+                IpAddr::V6(v6) => format!("{v6}/128"),
+            })
+            .into_iter()
+            .collect(),
     });
     Livekit {
         loopback_only: behind_proxy(answers.proxy) || signal_via_app(preset),
@@ -200,6 +219,29 @@ pub(crate) fn livekit(
         turn,
         room: preset.livekit.room.clone(),
         limit: preset.livekit.limit.clone(),
+    }
+}
+
+/// Whether LiveKit's TURN refuses to relay to this address unless told otherwise: private,
+/// shared (CGNAT, Tailscale), loopback, link-local, unique-local or unspecified (LiveKit v1.12+
+/// pkg/service/turn.go; 100.64.0.0/10 from v1.13.10).
+pub(crate) fn restricted(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
     }
 }
 
@@ -234,9 +276,20 @@ pub(crate) fn routes(answers: &Answers, preset: &Preset, hosts: &Hosts) -> Vec<R
     }
     for service in &preset.services {
         for port in service.ports.iter().filter(|p| p.expose == Expose::Web) {
-            let path = port.route.clone().filter(|r| r != "/");
+            let host = match &port.subdomain {
+                None => hosts.site.clone(),
+                Some(_) => match hosts.apps.iter().find(|(name, _)| *name == service.name) {
+                    Some((_, h)) => h.to_string(),
+                    // No domain, so no name of its own: not proxied (the plan warns).
+                    None => continue,
+                },
+            };
+            let path = port
+                .route
+                .clone()
+                .filter(|r| r != "/" && port.subdomain.is_none());
             routes.push(Route {
-                host: hosts.site.clone(),
+                host,
                 path,
                 strip_prefix: false,
                 upstream: format!("127.0.0.1:{}", port.port),
@@ -285,6 +338,12 @@ pub(crate) fn dns(
             "TURN over TLS on 443, routed by SNI",
         ));
     }
+    for (service, host) in &hosts.apps {
+        out.push(record(
+            host.to_string(),
+            &format!("{service}, at the root of its own name"),
+        ));
+    }
     out
 }
 
@@ -327,13 +386,24 @@ pub(crate) fn next_steps(
     }
     if preset.vpn.is_some() {
         steps.push(
-            "Join the server to your tailnet: docker exec -it selkie-tailscale tailscale up".into(),
+            "Join the server to your tailnet: `docker logs selkie-tailscale` shows the login URL \
+             (or run docker exec -it selkie-tailscale tailscale --socket=/tmp/tailscaled.sock up); \
+             tailscaled listens on 41641/udp, the port the firewall opens."
+                .into(),
         );
     }
     steps.push(
         "Containers: selkie starts them and waits until they are healthy (skip with --no-start); \
          `docker compose up -d` in the deployment directory runs the same stack for compose users."
             .into(),
+    );
+    let host = addr.url_host();
+    steps.extend(
+        preset
+            .services
+            .iter()
+            .flat_map(|s| &s.next_steps)
+            .map(|step| step.replace("{{host}}", &host)),
     );
     steps
 }

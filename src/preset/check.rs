@@ -4,6 +4,11 @@
 use super::{Expose, Preset};
 use crate::error::Error;
 
+/// Directories selkie itself renders into: a preset's config files go elsewhere.
+const OWN_DIRS: &[&str] = &[
+    "livekit", "caddy", "proxy", "env", "firewall", "sysctl", "backups", "logs",
+];
+
 impl Preset {
     /// Refuse a preset whose strings are not plain or whose services do not fit together.
     pub(super) fn check(&self, source: &str) -> Result<(), Error> {
@@ -78,6 +83,29 @@ impl Preset {
                     "service `{}` needs an image or an image_hint",
                     service.name
                 )));
+            }
+            for file in &service.files {
+                let ok = file.path.split_once('/').is_some_and(|(dir, name)| {
+                    plain_name(dir)
+                        && !OWN_DIRS.contains(&dir)
+                        && !name.is_empty()
+                        && name.len() <= 64
+                        && name
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                        && !name.starts_with('.')
+                });
+                if !ok {
+                    return Err(fail(format!(
+                        "service `{}`: `{}` is not a config file path such as garage/garage.toml",
+                        service.name, file.path
+                    )));
+                }
+            }
+            if let Some(sub) = service.ports.iter().find_map(|p| p.subdomain.as_deref()) {
+                if !plain_name(sub) {
+                    return Err(fail(format!("`{sub}` is not a plain host name label")));
+                }
             }
             for port in &service.ports {
                 if port.end.is_some_and(|end| end < port.port) {

@@ -10,8 +10,8 @@ use crate::answers::ProxyMode;
 use crate::error::Error;
 
 pub use schema::{
-    AppPort, AppService, Defaults, Expose, LimitDefaults, LivekitOptions, NetworkKind, Proto,
-    RoomDefaults, SecretSpec, VpnOptions, WebOptions,
+    AppFile, AppPort, AppService, Defaults, Expose, LimitDefaults, LivekitOptions, NetworkKind,
+    Proto, RoomDefaults, SecretSpec, VpnOptions, WebOptions,
 };
 
 /// The presets shipped inside the binary, in the order they are offered.
@@ -79,7 +79,9 @@ impl Preset {
         self.services
             .iter()
             .flat_map(|s| &s.ports)
-            .find(|p| p.expose == Expose::Web && p.route.as_deref() == Some("/"))
+            .find(|p| {
+                p.expose == Expose::Web && p.route.as_deref() == Some("/") && p.subdomain.is_none()
+            })
             .map(|p| p.port)
     }
 }

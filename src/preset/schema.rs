@@ -132,7 +132,9 @@ pub struct VpnOptions {
     pub interface: String,
 }
 
-/// A secret generated once with the OS random source and kept across `--resume`.
+/// A secret generated once with the OS random source and kept across `--resume`. Templates use
+/// it as `{{secret.NAME}}`; `{{secret_hex.NAME}}` (64 hex digits) and `{{secret_hex24.NAME}}`
+/// (24) are derived from it (SHA-256) for programs that want hexadecimal keys.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretSpec {
@@ -213,6 +215,20 @@ pub struct AppPort {
     /// A path that answers 200 when the service is healthy, probed by `selkie status`.
     #[serde(default)]
     pub health: Option<String>,
+    /// A web port served at the root of its own host name, `NAME.<domain>` (e.g. `s3` for an
+    /// S3 API, whose signatures cover the path, so it cannot live under a prefix).
+    #[serde(default)]
+    pub subdomain: Option<String>,
+}
+
+/// A config file of a service, written into the deployment directory (and mounted with a
+/// `./DIR:/path:ro` volume). Its text may use `{{host}}`; secrets go in the environment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppFile {
+    /// Path relative to the deployment directory, such as `garage/garage.toml`.
+    pub path: String,
+    pub contents: String,
 }
 
 /// An application service the preset adds around LiveKit.
@@ -237,9 +253,16 @@ pub struct AppService {
     /// `{{secret.NAME}}`.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
-    /// `volume-name:/path` for named volumes.
+    /// `volume-name:/path` for named volumes, `./dir:/path[:ro]` for a directory of the
+    /// deployment.
     #[serde(default)]
     pub volumes: Vec<String>,
+    /// Config files written into the deployment directory.
+    #[serde(default, rename = "file")]
+    pub files: Vec<AppFile>,
+    /// What the operator does once the service runs, in order; may use `{{host}}`.
+    #[serde(default)]
+    pub next_steps: Vec<String>,
     #[serde(default)]
     pub ports: Vec<AppPort>,
     #[serde(default)]

@@ -50,6 +50,8 @@ struct Turn {
     tls_port: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     external_tls: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    allow_restricted_peer_cidrs: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -89,6 +91,8 @@ pub fn yaml(plan: &Plan) -> String {
             // The layer-4 proxy terminates TLS and forwards plain TCP, so no certificate path
             // has to be shared between Caddy and LiveKit.
             external_tls: t.tls_port.map(|_| true),
+            // TURN relays only to LiveKit itself, at node_ip: a private one must be allowed.
+            allow_restricted_peer_cidrs: t.allow_restricted_peer_cidrs.clone(),
         }),
         room: lk.room.as_ref(),
         limit: lk.limit.as_ref(),

@@ -39,6 +39,8 @@ CADDY_L4_CADDY_VERSION=v2.11.4
 # The caddy-l4 release whose go.mod requires exactly Caddy v2.11.4 (tests/images/caddy-l4/go.mod).
 CADDY_L4_VERSION=v0.1.2
 PEBBLE_VERSION=${SELKIE_PEBBLE_VERSION:-v2.10.3}
+# Garage's crate (crates.io `garage`); its upstream forge is git.deuxfleurs.fr.
+GARAGE_VERSION=v2.5.0
 PY_LIVEKIT_VERSION=1.2.1
 PY_LIVEKIT_API_VERSION=1.2.2
 
@@ -46,6 +48,7 @@ LIVEKIT_TAG=livekit/livekit-server:$LIVEKIT_VERSION
 CADDY_TAG=caddy:${CADDY_VERSION#v}
 CADDY_L4_TAG=livekit/caddyl4:$CADDY_L4_CADDY_VERSION
 PEBBLE_TAG=selkie-lab/pebble:$PEBBLE_VERSION
+GARAGE_TAG=dxflrs/garage:$GARAGE_VERSION
 KEY_LABEL=io.selkie.image.key
 
 BUSYBOX=/bin/busybox
@@ -235,6 +238,38 @@ if [ ! -x "$pebble_dir/pebble" ] || [ ! -x "$pebble_dir/pebble-challtestsrv" ]; 
     timed "go: pebble + pebble-challtestsrv $PEBBLE_VERSION"
 fi
 
+# --- Rust binaries ---------------------------------------------------------------------------
+
+# `cargo_key NAME VERSION [FILE|=STRING]...`: a `key` that also covers the Rust toolchain.
+cargo_key() {
+    key "$1" "$2" "=$(rustc --version) --locked" "${@:3}"
+}
+
+# `cargo_install DEST CRATE VERSION`: `cargo install --locked` of a crate from crates.io into
+# the directory DEST (made atomically); the build directory is kept in the cache, so a rebuild
+# after an interrupted run resumes.
+cargo_install() {
+    local dest=$1 crate=$2 version=$3 tmp
+    tmp=$(mktemp -d "$work/bin.XXXXXX")
+    echo "cargo install $crate@$version"
+    CARGO_TARGET_DIR=$cache/cargo-target/$crate nice -n 10 \
+        cargo install --quiet --locked --root "$tmp" "$crate" --version "$version"
+    mkdir -p "$(dirname "$dest")"
+    mv "$tmp/bin" "$dest"
+    rm -rf "$tmp"
+}
+
+command -v cargo >/dev/null 2>&1 || die "cargo is missing (https://rustup.rs)"
+garage_key=$(cargo_key garage "$GARAGE_VERSION" "=crates.io garage default features")
+garage_dir=$cache/bin/$garage_key
+if [ ! -x "$garage_dir/garage" ]; then
+    step_start=$EPOCHREALTIME
+    cargo_install "$work/garage" garage "${GARAGE_VERSION#v}"
+    mv "$work/garage" "$garage_dir"
+    rm -rf "$cache/cargo-target/garage"
+    timed "cargo: garage $GARAGE_VERSION"
+fi
+
 # --- images ----------------------------------------------------------------------------------
 
 # `label TAG [DOCKER ARGS]`: the image's io.selkie.image.key label, empty without one.
@@ -289,6 +324,17 @@ context_key() {
     local h
     h=$(cd "$ctx" && find . -type f -size -4M -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c 1-12)
     echo "$1-$h"
+}
+
+# `put_libs BINARY`: the shared libraries `ldd` names for BINARY (the program interpreter
+# included) into the context at their own paths; nothing for a static binary.
+put_libs() {
+    local lib
+    for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true); do
+        [ -e "$ctx/rootfs$lib" ] && continue
+        mkdir -p "$(dirname "$ctx/rootfs$lib")"
+        cp -L "$lib" "$ctx/rootfs$lib"
+    done
 }
 
 # The common part of every Dockerfile: a shell and wget as the alpine-based images have.
@@ -360,7 +406,21 @@ CMD ["-config", "/test/config/pebble-config.json"]
 EOF
 image "$PEBBLE_TAG" "$(context_key "$pebble_key")"
 
-tags=("$LIVEKIT_TAG" "$CADDY_TAG" "$CADDY_L4_TAG" "$PEBBLE_TAG")
+# Garage as its official image: the binary at /garage, `CMD ["/garage", "server"]`; the config
+# file comes from the deployment (GARAGE_CONFIG_FILE). The official build is static (musl); this
+# one is glibc, with the libraries it needs beside it.
+new_context
+put "$garage_dir/garage" garage
+put_libs "$garage_dir/garage"
+cat >"$ctx/Dockerfile" <<EOF
+$base_dockerfile
+ENV RUST_BACKTRACE=1 RUST_LOG=garage=info
+EXPOSE 3900 3901 3902 3903
+CMD ["/garage", "server"]
+EOF
+image "$GARAGE_TAG" "$(context_key "$garage_key")"
+
+tags=("$LIVEKIT_TAG" "$CADDY_TAG" "$CADDY_L4_TAG" "$PEBBLE_TAG" "$GARAGE_TAG")
 for socket in "${load_into[@]}"; do
     case "$socket" in
         *://*) target=$socket ;;
@@ -410,7 +470,7 @@ if [ "$python" = 1 ]; then
 fi
 for old in "${stale[@]}"; do
     case "$old" in
-        "$livekit_dir" | "$caddy_dir" | "$caddy_l4_dir" | "$pebble_dir" | "$venv") ;;
+        "$livekit_dir" | "$caddy_dir" | "$caddy_l4_dir" | "$pebble_dir" | "$garage_dir" | "$venv") ;;
         *) [ -e "$old" ] && rm -rf "$old" ;;
     esac
 done
@@ -423,6 +483,7 @@ done
     echo "SELKIE_LAB_CADDY_IMAGE=$CADDY_TAG"
     echo "SELKIE_LAB_CADDY_L4_IMAGE=$CADDY_L4_TAG"
     echo "SELKIE_LAB_PEBBLE_IMAGE=$PEBBLE_TAG"
+    echo "SELKIE_LAB_GARAGE_IMAGE=$GARAGE_TAG"
     echo "SELKIE_LAB_LIVEKIT_SERVER=$livekit_dir/livekit-server"
     echo "SELKIE_LAB_CADDY=$caddy_dir/caddy"
     echo "SELKIE_LAB_CADDY_L4=$caddy_l4_dir/caddy"
@@ -443,7 +504,7 @@ done
 } >"$cache/paths.env.tmp"
 mv "$cache/paths.env.tmp" "$cache/paths.env"
 
-echo "images: $LIVEKIT_TAG $CADDY_TAG $CADDY_L4_TAG $PEBBLE_TAG"
+echo "images: ${tags[*]}"
 sed -n 's/^SELKIE_LAB_\([A-Z_0-9]*\)=\(\/.*\)/  \1: \2/p' "$cache/paths.env"
 echo "  (as shell variables in $cache/paths.env)"
 if [ "${#timings[@]}" -gt 0 ]; then

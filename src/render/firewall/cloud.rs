@@ -264,10 +264,25 @@ mod tests {
             "meet.example.com",
             Some("198.51.100.4"),
         );
-        // The admin dashboard restricted like SSH, as a plan with an admin network has it.
-        for rule in p.firewall.rules.iter_mut().filter(|r| r.port == 8888) {
-            rule.source = Some("198.51.100.4/32".parse().unwrap());
-        }
+        // A public admin port restricted like SSH (no shipped preset has one any more: Hatchet's
+        // dashboard is on 127.0.0.1).
+        let at = p
+            .firewall
+            .rules
+            .iter()
+            .position(|r| r.proto == Proto::Udp)
+            .unwrap_or(0);
+        p.firewall.rules.insert(
+            at,
+            FirewallRule {
+                port: 8888,
+                end: 8888,
+                proto: Proto::Tcp,
+                source: Some("198.51.100.4/32".parse().unwrap()),
+                service: "hatchet".into(),
+                purpose: "an admin dashboard".into(),
+            },
+        );
         let names: Vec<String> = groups(&p, true).into_iter().map(|g| g.name).collect();
         assert_eq!(names, ["ssh", "tcp", "admin-tcp", "udp"]);
         let names: Vec<String> = groups(&p, false).into_iter().map(|g| g.name).collect();

@@ -206,20 +206,32 @@ mod tests {
     fn the_docker_note_names_ports_docker_lets_in() {
         let lk = plan("livekit", ProxyMode::Caddy, "meet.example.com", None);
         assert!(docker_note(&lk).contains("so every port above is filtered here"));
-        let reflector = plan(
+        // Without a proxy Reflector publishes its web ports on every address; one of them
+        // restricted like SSH shows that the limit does not hold for Docker's ports.
+        let mut reflector = plan("reflector", ProxyMode::None, "203.0.113.7", None);
+        for row in reflector.ports.iter_mut().filter(|p| p.port == 1250) {
+            row.source = Some("198.51.100.4/32".parse().unwrap());
+        }
+        for kind in HostFirewall::ALL {
+            let text = render(&reflector, *kind);
+            assert!(!text.contains("every port above is filtered"), "{text}");
+            assert!(
+                text.contains("#   1250/tcp          backend      open to everyone: the limit to 198.51.100.4/32 has no effect here"),
+                "{text}"
+            );
+            assert!(
+                text.contains("#   3000/tcp          frontend     open to everyone\n"),
+                "{text}"
+            );
+        }
+        // Behind Caddy nothing is published on every address, the Hatchet dashboard included.
+        let caddy = plan(
             "reflector",
             ProxyMode::Caddy,
             "meet.example.com",
             Some("198.51.100.4"),
         );
-        for kind in HostFirewall::ALL {
-            let text = render(&reflector, *kind);
-            assert!(!text.contains("every port above is filtered"), "{text}");
-            assert!(
-                text.contains("#   8888/tcp          hatchet      open to everyone: the limit to 198.51.100.4/32 has no effect here"),
-                "{text}"
-            );
-        }
+        assert!(docker_note(&caddy).contains("so every port above is filtered here"));
     }
 
     #[test]
