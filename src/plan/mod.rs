@@ -23,10 +23,15 @@ pub use types::{
 /// The Docker project name: containers are `selkie-<service>`, labels `io.selkie.project=selkie`.
 pub const PROJECT: &str = "selkie";
 /// The pinned LiveKit server: the newest release whose config keys match the reference list.
+/// Not the newest (v1.13.11): tests/data/livekit-config-keys.txt, the lab's image and the audit
+/// of every key selkie writes are of v1.13.5; v1.13.6-11 only add keys. Bump all three together.
 pub const LIVEKIT_IMAGE: &str = "livekit/livekit-server:v1.13.5";
-/// Stock Caddy for the `caddy` proxy mode.
+/// Stock Caddy for the `caddy` proxy mode. Not the newest (v2.11.9): every Caddyfile selkie
+/// writes was validated with 2.10.2 and the lab builds this one (tests/images/caddy/go.mod);
+/// 2.11 adds only options selkie does not write. Bump with tests/images/caddy.
 pub const CADDY_IMAGE: &str = "caddy:2.10.2";
-/// Caddy with the layer-4 module, as LiveKit's own deployment uses it.
+/// Caddy with the layer-4 module, as LiveKit's own deployment uses it: caddy-l4 v0.1.2, the
+/// newest, requires exactly Caddy v2.11.4, which names this tag.
 pub const CADDY_L4_IMAGE: &str = "livekit/caddyl4:v2.11.4";
 /// LiveKit's signalling (HTTP + WebSocket) port.
 pub const SIGNAL_PORT: u16 = 7880;
