@@ -109,3 +109,30 @@ pub fn remote(pair: &Value) -> (String, u64, String) {
 pub fn local_type(pair: &Value) -> String {
     pair["local"]["type"].to_string()
 }
+
+/// Runs turn_tls.py in the client namespace against `url` (LiveKit's signalling URL), relaying
+/// to `peer`; returns what it printed.
+pub fn turn_tls(lab: &Lab, deployment: &Path, url: &str, ca: &Path, peer: &str) -> Value {
+    let (key, secret) = keys(deployment);
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lab/turn_tls.py");
+    let out = lab
+        .on_client(built("SELKIE_LAB_PYTHON").to_str().unwrap())
+        .arg(&script)
+        .args(["--url", url, "--peer", peer])
+        .env("LAB_API_KEY", key)
+        .env("LAB_API_SECRET", secret)
+        .env("SSL_CERT_FILE", ca)
+        .output()
+        .expect("run the TURN/TLS probe");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "the TURN/TLS probe printed no JSON:\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+}
