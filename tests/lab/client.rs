@@ -105,11 +105,6 @@ pub fn remote(pair: &Value) -> (String, u64, String) {
     )
 }
 
-/// The local (client) side's candidate type, e.g. `"RELAY"`.
-pub fn local_type(pair: &Value) -> String {
-    pair["local"]["type"].to_string()
-}
-
 /// Runs turn_tls.py in the client namespace against `url` (LiveKit's signalling URL), relaying
 /// to `peer`; returns what it printed.
 pub fn turn_tls(lab: &Lab, deployment: &Path, url: &str, ca: &Path, peer: &str) -> Value {
