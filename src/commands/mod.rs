@@ -5,7 +5,6 @@ pub mod firewall;
 pub mod plan;
 pub mod setup;
 pub mod status;
-mod status_live;
 
 use std::path::{Path, PathBuf};
 

@@ -29,6 +29,7 @@ mod keys;
 mod theme;
 mod tui;
 mod ui;
+mod worker;
 
 #[cfg(test)]
 mod fixtures;
@@ -45,6 +46,7 @@ pub use keys::{Action, BINDINGS};
 pub use theme::{Symbols, Theme};
 pub use tui::{run, start, Feeders};
 pub use ui::draw;
+pub use worker::run as run_live;
 
 /// How often ages on screen ("12s ago") may change, and how often open logs are fetched again.
 pub const TICK: Duration = Duration::from_secs(5);

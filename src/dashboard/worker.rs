@@ -2,18 +2,16 @@
 //! They never touch the terminal: everything reaches the screen as a dashboard `Event`, and
 //! worker errors also go to `logs/status.log` in the deployment directory.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bollard::query_parameters::{EventsOptionsBuilder, RestartContainerOptionsBuilder};
-use bollard::Docker;
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, Notify};
 
-use crate::dashboard::{self, Command, Event};
-use crate::docker::{connect, health as docker_health, spec::LABEL_PROJECT};
+use super::{Command, Event};
+use crate::docker::live::{self, try_connect};
+use crate::docker::{health as docker_health, Docker};
 use crate::error::{Error, Result};
 use crate::health::{self, DockerState};
 use crate::plan::{Plan, PROJECT};
@@ -22,13 +20,6 @@ use crate::plan::{Plan, PROJECT};
 fn log(path: &Path, line: &str) {
     let stamp = crate::state::timestamp(std::time::SystemTime::now());
     let _ = crate::state::append_line(path, &format!("{stamp} {line}"));
-}
-
-async fn try_connect(timeout: Duration) -> Option<Docker> {
-    tokio::time::timeout(timeout, connect::connect())
-        .await
-        .ok()?
-        .ok()
 }
 
 /// A probe round every `interval`, and at once when Docker reports a change or the operator asks.
@@ -77,14 +68,9 @@ async fn probe_loop(
 
 /// Docker's event stream for the project's containers; reconnects when it ends.
 async fn watch_docker(events: mpsc::Sender<Event>, refresh: Arc<Notify>, log_path: PathBuf) {
-    let filters = HashMap::from([
-        ("label", vec![format!("{LABEL_PROJECT}={PROJECT}")]),
-        ("type", vec!["container".to_string()]),
-    ]);
     loop {
         if let Some(docker) = try_connect(Duration::from_secs(2)).await {
-            let options = EventsOptionsBuilder::default().filters(&filters).build();
-            let mut stream = docker.events(Some(options));
+            let mut stream = std::pin::pin!(live::events(&docker));
             while let Some(item) = stream.next().await {
                 match item {
                     Ok(_) => {
@@ -131,13 +117,7 @@ async fn handle_commands(
             }
             Command::Restart(service) => {
                 let result = match try_connect(Duration::from_secs(2)).await {
-                    Some(d) => d
-                        .restart_container(
-                            &container(&service),
-                            Some(RestartContainerOptionsBuilder::default().t(10).build()),
-                        )
-                        .await
-                        .map_err(|e| e.to_string()),
+                    Some(d) => live::restart(&d, &container(&service)).await,
                     None => Err("Docker is unreachable".to_string()),
                 };
                 if let Err(e) = &result {
@@ -161,7 +141,7 @@ async fn handle_commands(
 /// Run the live dashboard until the operator quits.
 pub fn run(plan: Plan, dir: &Path, interval: Duration, timeout: Duration) -> Result<()> {
     let log_path = dir.join("logs").join("status.log");
-    super::runtime()?.block_on(async move {
+    crate::setup::runtime()?.block_on(async move {
         let (events_tx, events_rx) = mpsc::channel(64);
         let (commands_tx, commands_rx) = mpsc::channel(16);
         let refresh = Arc::new(Notify::new());
@@ -189,7 +169,7 @@ pub fn run(plan: Plan, dir: &Path, interval: Duration, timeout: Duration) -> Res
             refresh,
             log_path,
         ));
-        dashboard::run_terminal(title, events_rx, events_tx, commands_tx)
+        super::run_terminal(title, events_rx, events_tx, commands_tx)
             .await
             .map_err(|e| Error::Other {
                 message: format!("the terminal failed: {e}"),

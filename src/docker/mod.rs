@@ -4,13 +4,14 @@
 pub mod connect;
 pub mod converge;
 pub mod health;
+pub mod live;
 pub mod pull;
 pub mod spec;
 
 use std::collections::HashMap;
 
 use bollard::query_parameters::{ListNetworksOptionsBuilder, RemoveVolumeOptions};
-use bollard::Docker;
+pub use bollard::Docker;
 
 use crate::error::Error;
 use crate::plan::PROJECT;

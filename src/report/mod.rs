@@ -3,4 +3,5 @@
 
 pub mod plan;
 pub mod setup;
-pub mod table;
+pub mod status;
+mod table;

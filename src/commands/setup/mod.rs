@@ -107,11 +107,11 @@ fn options(args: &SetupArgs) -> Result<Options> {
 fn show_health(plan: &Plan, dir: &Path) -> Result<()> {
     let probe = Duration::from_secs(2);
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return super::status_live::run(plan.clone(), dir, Duration::from_secs(2), probe);
+        return crate::dashboard::run_live(plan.clone(), dir, Duration::from_secs(2), probe);
     }
     // Setup has just waited for health; its closing table skips Docker's stats sampling.
     let snapshot =
         super::runtime()?.block_on(super::status::once(plan, probe, crate::health::Stats::Skip));
-    println!("\n{}", super::status::describe(plan, &snapshot));
+    println!("\n{}", report::status::describe(plan, &snapshot));
     Ok(())
 }
