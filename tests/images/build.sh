@@ -13,6 +13,12 @@
 #                                    ENTRYPOINT ["caddy"]
 #   selkie-lab/pebble:v2.10.3        Let's Encrypt's Pebble ACME server and pebble-challtestsrv
 #                                    (also left as plain binaries, with Pebble's test/ folder)
+#   dxflrs/garage:v2.5.0             crates.io `garage` (cargo install --locked), /garage with the
+#                                    libraries ldd names, CMD ["/garage", "server"]
+#   selkie-lab/pocketbase:v0.36.8    github.com/pocketbase/pocketbase with its standard commands
+#                                    (tests/images/pocketbase), laid out as PocketBase's documented
+#                                    Dockerfile: /pb/pocketbase, no ENTRYPOINT (Hearth's app image
+#                                    is the operator's own; the lab gives this one with --image)
 #   a Python venv                    PyPI's livekit (the real WebRTC client, native libwebrtc)
 #                                    and livekit-api
 #
@@ -41,6 +47,8 @@ CADDY_L4_VERSION=v0.1.2
 PEBBLE_VERSION=${SELKIE_PEBBLE_VERSION:-v2.10.3}
 # Garage's crate (crates.io `garage`); its upstream forge is git.deuxfleurs.fr.
 GARAGE_VERSION=v2.5.0
+# v0.40.4 is newer but requires Go 1.27; this is the newest the Go above builds.
+POCKETBASE_VERSION=v0.36.8
 PY_LIVEKIT_VERSION=1.2.1
 PY_LIVEKIT_API_VERSION=1.2.2
 
@@ -49,6 +57,7 @@ CADDY_TAG=caddy:${CADDY_VERSION#v}
 CADDY_L4_TAG=livekit/caddyl4:$CADDY_L4_CADDY_VERSION
 PEBBLE_TAG=selkie-lab/pebble:$PEBBLE_VERSION
 GARAGE_TAG=dxflrs/garage:$GARAGE_VERSION
+POCKETBASE_TAG=selkie-lab/pocketbase:$POCKETBASE_VERSION
 KEY_LABEL=io.selkie.image.key
 
 BUSYBOX=/bin/busybox
@@ -238,6 +247,15 @@ if [ ! -x "$pebble_dir/pebble" ] || [ ! -x "$pebble_dir/pebble-challtestsrv" ]; 
     timed "go: pebble + pebble-challtestsrv $PEBBLE_VERSION"
 fi
 
+pocketbase_key=$(go_key pocketbase "$POCKETBASE_VERSION" \
+    "$here/pocketbase/main.go" "$here/pocketbase/go.mod" "$here/pocketbase/go.sum")
+pocketbase_dir=$cache/bin/$pocketbase_key
+if [ ! -x "$pocketbase_dir/pocketbase" ]; then
+    step_start=$EPOCHREALTIME
+    go_build_main "$pocketbase_dir" "$here/pocketbase" pocketbase
+    timed "go: pocketbase $POCKETBASE_VERSION"
+fi
+
 # --- Rust binaries ---------------------------------------------------------------------------
 
 # `cargo_key NAME VERSION [FILE|=STRING]...`: a `key` that also covers the Rust toolchain.
@@ -420,7 +438,19 @@ CMD ["/garage", "server"]
 EOF
 image "$GARAGE_TAG" "$(context_key "$garage_key")"
 
-tags=("$LIVEKIT_TAG" "$CADDY_TAG" "$CADDY_L4_TAG" "$PEBBLE_TAG" "$GARAGE_TAG")
+# PocketBase as its documented production Dockerfile: no ENTRYPOINT, so selkie's Hearth
+# command names the binary by its path.
+new_context
+put "$pocketbase_dir/pocketbase" pb/pocketbase
+mkdir -p "$ctx/rootfs/pb/pb_data"
+cat >"$ctx/Dockerfile" <<EOF
+$base_dockerfile
+EXPOSE 8080
+CMD ["/pb/pocketbase", "serve", "--http=0.0.0.0:8080"]
+EOF
+image "$POCKETBASE_TAG" "$(context_key "$pocketbase_key")"
+
+tags=("$LIVEKIT_TAG" "$CADDY_TAG" "$CADDY_L4_TAG" "$PEBBLE_TAG" "$GARAGE_TAG" "$POCKETBASE_TAG")
 for socket in "${load_into[@]}"; do
     case "$socket" in
         *://*) target=$socket ;;
@@ -470,7 +500,7 @@ if [ "$python" = 1 ]; then
 fi
 for old in "${stale[@]}"; do
     case "$old" in
-        "$livekit_dir" | "$caddy_dir" | "$caddy_l4_dir" | "$pebble_dir" | "$garage_dir" | "$venv") ;;
+        "$livekit_dir" | "$caddy_dir" | "$caddy_l4_dir" | "$pebble_dir" | "$garage_dir" | "$pocketbase_dir" | "$venv") ;;
         *) [ -e "$old" ] && rm -rf "$old" ;;
     esac
 done
@@ -484,6 +514,7 @@ done
     echo "SELKIE_LAB_CADDY_L4_IMAGE=$CADDY_L4_TAG"
     echo "SELKIE_LAB_PEBBLE_IMAGE=$PEBBLE_TAG"
     echo "SELKIE_LAB_GARAGE_IMAGE=$GARAGE_TAG"
+    echo "SELKIE_LAB_POCKETBASE_IMAGE=$POCKETBASE_TAG"
     echo "SELKIE_LAB_LIVEKIT_SERVER=$livekit_dir/livekit-server"
     echo "SELKIE_LAB_CADDY=$caddy_dir/caddy"
     echo "SELKIE_LAB_CADDY_L4=$caddy_l4_dir/caddy"
