@@ -118,6 +118,17 @@ pub async fn connect() -> Result<Docker, Unreachable> {
     connect_to(&endpoint()).await
 }
 
+/// The daemon's version and API version, as far as it tells them within `limit`.
+pub async fn version(
+    docker: &Docker,
+    limit: std::time::Duration,
+) -> (Option<String>, Option<String>) {
+    match tokio::time::timeout(limit, docker.version()).await {
+        Ok(Ok(v)) => (v.version, v.api_version),
+        _ => (None, None),
+    }
+}
+
 /// Like [`connect`], to `endpoint` (`unix:///x.sock`, `/x.sock` or `tcp://host:port`).
 pub async fn connect_to(endpoint: &str) -> Result<Docker, Unreachable> {
     let socket = socket_path(endpoint);

@@ -9,12 +9,16 @@ pub mod pull;
 pub mod spec;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
-use bollard::query_parameters::{ListNetworksOptionsBuilder, RemoveVolumeOptions};
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, RemoveVolumeOptions,
+};
 pub use bollard::Docker;
 
 use crate::error::Error;
 use crate::plan::PROJECT;
+use spec::LABEL_PROJECT;
 
 /// When to pull images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,4 +118,32 @@ pub async fn down(
         }
     }
     Ok(removed)
+}
+
+/// The host pids of the init processes of selkie's running containers (label
+/// `io.selkie.project=selkie`). Empty when Docker does not answer within `limit`.
+pub async fn project_pids(docker: &Docker, limit: Duration) -> Vec<u32> {
+    tokio::time::timeout(limit, async {
+        let filters = HashMap::from([("label", vec![format!("{LABEL_PROJECT}={PROJECT}")])]);
+        let options = ListContainersOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let Ok(list) = docker.list_containers(Some(options)).await else {
+            return Vec::new();
+        };
+        let mut pids = Vec::new();
+        for id in list.into_iter().filter_map(|c| c.id) {
+            let pid = docker
+                .inspect_container(&id, None)
+                .await
+                .ok()
+                .and_then(|c| c.state?.pid)
+                .and_then(|p| u32::try_from(p).ok())
+                .filter(|&p| p > 0);
+            pids.extend(pid);
+        }
+        pids
+    })
+    .await
+    .unwrap_or_default()
 }

@@ -12,8 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bollard::Docker;
-
+use crate::docker::Docker;
 use crate::plan::Plan;
 
 use serde::Serialize;

@@ -1,17 +1,14 @@
 //! Docker: is it there, which version, and may this user use it? Also which processes belong to
 //! selkie's own containers, so that `--resume` does not count their ports as taken.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use bollard::query_parameters::ListContainersOptionsBuilder;
-use bollard::Docker;
-
-use super::{Item, Mark, Options};
+use super::{Finding, Item, Mark, Options};
 use crate::docker::connect::{self, Unreachable, MIN_API};
-use crate::docker::spec::LABEL_PROJECT;
-use crate::plan::PROJECT;
+use crate::docker::Docker;
+
+pub use crate::docker::project_pids as container_pids;
 
 /// The Docker line and, when Docker answered, a client for further questions.
 pub async fn check(options: &Options) -> (Item, Option<Docker>) {
@@ -29,17 +26,13 @@ pub async fn check(options: &Options) -> (Item, Option<Docker>) {
         Ok(Err(why)) => return (unreachable_item(&why, &endpoint), None),
         Ok(Ok(docker)) => docker,
     };
-    let version = match tokio::time::timeout(limit, docker.version()).await {
-        Ok(Ok(v)) => v,
-        _ => Default::default(),
-    };
+    let (version, api) = connect::version(&docker, limit).await;
     let detail = format!(
         "{} (API {}) at {}; this user may use it",
         version
-            .version
             .map(|v| format!("Docker {v}"))
             .unwrap_or_else(|| "Docker".to_string()),
-        version.api_version.unwrap_or_else(|| "?".to_string()),
+        api.unwrap_or_else(|| "?".to_string()),
         endpoint
     );
     (Item::new(Mark::Ok, "Docker", detail), Some(docker))
@@ -56,6 +49,7 @@ fn timeout_item(endpoint: &str, limit: Duration) -> Item {
             limit.as_secs().max(1)
         ),
     )
+    .about(Finding::DockerUnusable)
 }
 
 /// The line for each way Docker can be out of reach, saying what to do.
@@ -81,7 +75,11 @@ pub fn unreachable_item(why: &Unreachable, endpoint: &str) -> Item {
             "cannot reach Docker at {endpoint}: {text}; check that the daemon runs: `docker info`"
         ),
     };
-    Item::new(Mark::Fail, "Docker", detail)
+    let finding = match why {
+        Unreachable::NoSocket(_) => Finding::DockerMissing,
+        _ => Finding::DockerUnusable,
+    };
+    Item::new(Mark::Fail, "Docker", detail).about(finding)
 }
 
 /// A socket path for messages, or the endpoint when the path is unknown.
@@ -91,34 +89,6 @@ fn shown(path: &Path, endpoint: &str) -> String {
     } else {
         path.display().to_string()
     }
-}
-
-/// The host pids of the init processes of selkie's running containers (label
-/// `io.selkie.project=selkie`). Empty when Docker does not answer within `limit`.
-pub async fn container_pids(docker: &Docker, limit: Duration) -> Vec<u32> {
-    tokio::time::timeout(limit, async {
-        let filters = HashMap::from([("label", vec![format!("{LABEL_PROJECT}={PROJECT}")])]);
-        let options = ListContainersOptionsBuilder::default()
-            .filters(&filters)
-            .build();
-        let Ok(list) = docker.list_containers(Some(options)).await else {
-            return Vec::new();
-        };
-        let mut pids = Vec::new();
-        for id in list.into_iter().filter_map(|c| c.id) {
-            let pid = docker
-                .inspect_container(&id, None)
-                .await
-                .ok()
-                .and_then(|c| c.state?.pid)
-                .and_then(|p| u32::try_from(p).ok())
-                .filter(|&p| p > 0);
-            pids.extend(pid);
-        }
-        pids
-    })
-    .await
-    .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -36,6 +36,18 @@ pub enum Mark {
     Fail,
 }
 
+/// What a line is about, for callers that act on it rather than show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Finding {
+    /// Shown to the operator; nothing acts on it.
+    #[default]
+    General,
+    /// No Docker socket: Docker is not installed, or not running.
+    DockerMissing,
+    /// Docker is there but cannot be used (permission, version, no answer).
+    DockerUnusable,
+}
+
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Item {
@@ -44,6 +56,9 @@ pub struct Item {
     pub title: String,
     /// What was found and, when it is not fine, what to do.
     pub detail: String,
+    /// What the line is about, typed; not part of the JSON.
+    #[serde(skip)]
+    pub finding: Finding,
 }
 
 impl Item {
@@ -53,7 +68,14 @@ impl Item {
             mark,
             title: title.into(),
             detail: detail.into(),
+            finding: Finding::General,
         }
+    }
+
+    /// The same line, saying what it is about.
+    pub fn about(mut self, finding: Finding) -> Item {
+        self.finding = finding;
+        self
     }
 }
 

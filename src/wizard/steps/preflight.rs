@@ -6,7 +6,7 @@ use inquire::Confirm;
 
 use crate::error::Error;
 use crate::host::{HostFacts, Sources};
-use crate::preflight::{self, Item, Mark, Options, Report};
+use crate::preflight::{self, Finding, Item, Mark, Options, Report};
 use crate::setup;
 use crate::wizard::log::RunLog;
 use crate::wizard::prompt::Asked;
@@ -38,7 +38,7 @@ pub fn run(
             .items
             .iter()
             .filter(|i| i.mark == Mark::Fail)
-            .all(|i| is_docker(i) && i.detail.contains("not installed or not running"));
+            .all(|i| i.finding == Finding::DockerMissing);
     if only_docker_missing {
         if let Some(commands) = crate::docker::connect::install_commands(crate::host::on_path) {
             let shown: Vec<String> = commands.iter().map(|c| c.join(" ")).collect();
