@@ -1,7 +1,10 @@
 //! selkie: turns a fresh Linux server into a self-hosted LiveKit deployment, and keeps an eye on it.
 //!
-//! Answers + Preset + HostFacts -> `plan::build` -> Plan -> `render` -> files. Only the edges
-//! (`host`, `state`, `commands`) touch the world; `plan` and `render` are pure.
+//! Answers + Preset + HostFacts -> `plan::build` -> Plan -> `render` -> files, `docker` ->
+//! containers, `health` -> a snapshot for `dashboard` and `report`. `commands` (per subcommand)
+//! and `wizard` drive the one `setup` pipeline; `answers`, `preset`, `plan` and `render` are pure,
+//! and only the edges (`host`, `state`, `docker`, `health`, `wizard`, `dashboard`) touch the world.
+//! `tests/architecture.rs` checks these arrows.
 
 pub mod answers;
 pub mod cli;

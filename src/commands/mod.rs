@@ -1,4 +1,5 @@
-//! The subcommands: each loads what it needs at the edge, calls the pure core, and reports.
+//! The subcommands, as thin glue: parse the flags, call the setup pipeline or a view, report.
+//! The work lives below: `setup/`, `report/`, `dashboard/`, `docker/`.
 
 pub mod down;
 pub mod firewall;

@@ -3,10 +3,11 @@
 //! in words and symbols as well as colour (`NO_COLOR` is honoured; a non-UTF-8 locale gets ASCII),
 //! and shows a lost Docker connection as a state of its own over the last known data.
 //!
-//! # How the lead wires it up
+//! # How it is wired
 //!
-//! The dashboard does no slow work. Workers (probing, Docker, logs, restarts) send [`Event`]s into
-//! one channel and carry out the [`Command`]s the dashboard sends back:
+//! The screen does no slow work. The workers in `worker.rs` ([`run_live`]: probing, Docker events,
+//! logs, restarts) send [`Event`]s into one channel and carry out the [`Command`]s the dashboard
+//! sends back:
 //!
 //! ```ignore
 //! let (events_tx, events_rx) = tokio::sync::mpsc::channel(64);

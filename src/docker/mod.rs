@@ -1,5 +1,7 @@
 //! The Docker edge: connect and negotiate, pull with progress, reconcile the plan's containers,
-//! wait for health, and take the stack down. Only this module talks to the daemon.
+//! wait for health, events and restarts for the dashboard (`live`), and take the stack down.
+//! Only this module talks to the daemon (and names bollard); `Docker` is re-exported as the
+//! connection handle others pass around.
 
 pub mod connect;
 pub mod converge;

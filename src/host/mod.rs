@@ -1,5 +1,6 @@
 //! HostFacts: what selkie learns about the server, detected once at the edge and read-only.
-//! The core never detects anything itself; tests build a `HostFacts` value directly.
+//! The core never detects anything itself; tests build a `HostFacts` value directly. Also which
+//! commands are on PATH and which host firewall is installed (`firewall.rs`).
 
 mod firewall;
 mod net;

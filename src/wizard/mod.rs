@@ -1,6 +1,8 @@
 //! The interactive wizard behind `selkie setup` (and `--resume`) on a terminal: preflight, then
 //! one question per step, each defaulted to the best guess or the saved answer and checked by the
 //! same validated types as the flags; a review; then the same write as `--non-interactive`.
+//! The wizard only asks: preparing, reviewing and writing are the `setup` pipeline's, and it
+//! takes typed `setup::Flags` and `setup::Options`, never a clap type.
 //! Ctrl-C or Esc at any prompt stops cleanly and keeps a draft to continue from.
 
 pub mod draft;
