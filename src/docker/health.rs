@@ -79,6 +79,12 @@ pub async fn tail_logs(docker: &Docker, container: &str, count: usize) -> Vec<St
     lines.into_iter().skip(skip).collect()
 }
 
+/// The command of the service's Docker healthcheck, for selkie to run itself.
+fn healthcheck_command(want: &Desired) -> Option<Vec<String>> {
+    let test = want.body.healthcheck.as_ref()?.test.as_ref()?;
+    super::ready::command(test)
+}
+
 /// A container counts as up only after running this long without a restart.
 const STABLE: Duration = Duration::from_secs(2);
 
@@ -139,7 +145,16 @@ pub async fn wait(
                 _ => status.clone(),
             };
             let running = state.running.unwrap_or(false) && !state.restarting.unwrap_or(false);
-            let healthy = !want.has_healthcheck || health_status == Some(HealthStatusEnum::HEALTHY);
+            // Docker's first check comes only after its interval: while it says `starting`,
+            // selkie runs the same command itself.
+            let healthy = !want.has_healthcheck
+                || health_status == Some(HealthStatusEnum::HEALTHY)
+                || (running
+                    && health_status == Some(HealthStatusEnum::STARTING)
+                    && match healthcheck_command(want) {
+                        Some(cmd) => super::ready::passes(docker, &want.container, &cmd).await,
+                        None => false,
+                    });
             if running {
                 running_since.get_or_insert_with(Instant::now);
             } else {

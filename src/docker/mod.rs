@@ -8,6 +8,7 @@ pub mod converge;
 pub mod health;
 pub mod live;
 pub mod pull;
+mod ready;
 pub mod spec;
 
 use std::collections::HashMap;
