@@ -215,6 +215,7 @@ pub(crate) fn livekit(
         loopback_only: behind_proxy(answers.proxy) || signal_via_app(preset),
         node_ip,
         use_external_ip,
+        gather_on: node_ip.filter(|ip| Some(*ip) == public_ip),
         tcp_port: preset.livekit.tcp_fallback.then_some(TCP_FALLBACK_PORT),
         turn,
         room: preset.livekit.room.clone(),

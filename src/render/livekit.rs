@@ -39,6 +39,13 @@ struct Rtc {
     use_external_ip: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     node_ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ips: Option<IpFilter>,
+}
+
+#[derive(Serialize)]
+struct IpFilter {
+    includes: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -81,6 +88,14 @@ pub fn yaml(plan: &Plan) -> String {
             udp_port,
             use_external_ip: lk.use_external_ip,
             node_ip: lk.node_ip.map(|ip| ip.to_string()),
+            // One socket per media connection, on the address clients reach, not one on every
+            // address of the host.
+            ips: lk.gather_on.map(|ip| IpFilter {
+                includes: vec![match ip {
+                    std::net::IpAddr::V4(v4) => format!("{v4}/32"),
+                    std::net::IpAddr::V6(v6) => format!("{v6}/128"),
+                }],
+            }),
         },
         key_file: KEY_FILE,
         turn: lk.turn.as_ref().map(|t| Turn {

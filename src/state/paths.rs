@@ -47,12 +47,23 @@ pub fn recorded<'a>(rel: &'a str, rendered_now: &[&str]) -> Result<(&'a str, &'a
     let (dir, name) = rendered(rel)?;
     let known = rendered_now.contains(&rel)
         || (dir.is_empty() && KNOWN_FILES.contains(&name))
-        || KNOWN_DIRS.contains(&dir);
+        || KNOWN_DIRS.contains(&dir)
+        || preset_file(rel);
     if known {
         Ok((dir, name))
     } else {
         Err(outside(rel))
     }
+}
+
+/// A file an embedded preset renders (`garage/garage.toml`): still selkie's after a switch to
+/// a preset without it, so that `--resume` can remove it.
+fn preset_file(rel: &str) -> bool {
+    crate::preset::all()
+        .iter()
+        .flat_map(|p| &p.services)
+        .flat_map(|s| &s.files)
+        .any(|f| f.path == rel)
 }
 
 fn outside(rel: &str) -> Error {
@@ -92,6 +103,8 @@ mod tests {
             assert!(rendered(bad).is_err(), "{bad:?}");
         }
         assert!(recorded("firewall/cloud-aws.sh", &[]).is_ok());
+        assert!(recorded("garage/garage.toml", &[]).is_ok(), "a preset's own file");
+        assert!(recorded("garage/other.toml", &[]).is_err());
         assert!(recorded("docker-compose.yml", &[]).is_ok());
         assert!(recorded("etc/passwd", &[]).is_err());
         assert!(recorded("notes.txt", &[]).is_err());
