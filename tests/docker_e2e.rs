@@ -65,20 +65,21 @@ fn reflector(dir: &Path, backend: &str) -> Output {
 }
 
 fn reflector_images() -> Vec<String> {
-    [
-        FRONTEND,
-        BACKEND,
-        BACKEND_FAIL,
-        "dxflrs/garage:v1.1.0",
-        "ghcr.io/hatchet-dev/hatchet/hatchet-lite:v0.73.10",
-        "postgres:17.6-alpine",
-        "redis:7.4.5-alpine",
-        selkie::plan::LIVEKIT_IMAGE,
-        selkie::plan::CADDY_IMAGE,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    // The preset's own pins, so a moved pin moves the test with it.
+    let preset = selkie::preset::find("reflector").unwrap();
+    let mut images: Vec<String> = [FRONTEND, BACKEND, BACKEND_FAIL]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    images.extend(
+        preset
+            .services
+            .iter()
+            .filter_map(|s| s.image.as_ref().map(|i| i.to_string())),
+    );
+    images.push(selkie::plan::LIVEKIT_IMAGE.to_string());
+    images.push(selkie::plan::CADDY_IMAGE.to_string());
+    images
 }
 
 /// `name -> container id` of the running selkie containers.
@@ -368,9 +369,14 @@ fn a_missing_socket_and_a_forbidden_one_say_what_to_do() {
     let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600)).unwrap();
-    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     std::fs::set_permissions(&socket_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A deployment directory that `nobody` owns, under parents only root may write (selkie
+    // refuses one another user could change).
+    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let deploy = work.path().join("deploy");
+    std::fs::create_dir(&deploy).unwrap();
+    std::os::unix::fs::chown(&deploy, Some(65534), Some(65534)).unwrap();
+    std::fs::set_permissions(&deploy, std::fs::Permissions::from_mode(0o700)).unwrap();
     let out = Command::new("setpriv")
         .args([
             "--reuid=65534",

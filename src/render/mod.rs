@@ -151,7 +151,7 @@ pub fn secret_files(plan: &Plan, secrets: &Secrets) -> Result<Vec<RenderedFile>,
 /// Fill `{{secret_hex.NAME}}` (64 hex digits) and `{{secret_hex24.NAME}}` (24): SHA-256 of the
 /// secret, for programs that want hexadecimal keys (Garage's RPC secret and S3 key). The secret
 /// itself is 48 random letters and digits, so the digest carries its full 256 bits.
-fn derive_hex(template: &str, secrets: &Secrets) -> Result<String, Error> {
+pub fn derive_hex(template: &str, secrets: &Secrets) -> Result<String, Error> {
     use sha2::{Digest, Sha256};
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
