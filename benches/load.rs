@@ -3,6 +3,7 @@
 //! actually opened against the plan's range, ports per participant, and LiveKit's CPU and
 //! memory. Figures, not a gate. Needs root and tests/images/build.sh, like the lab tests.
 
+#[allow(dead_code)]
 #[path = "../tests/lab/net.rs"]
 mod net;
 
