@@ -21,9 +21,7 @@ const CYCLE_ALLOW: &[(&str, &str)] = &[
 ];
 
 /// Files outside `docker/` that still name bollard.
-const BOLLARD_ALLOW: &[&str] = &[
-    "src/health/containers.rs",
-];
+const BOLLARD_ALLOW: &[&str] = &["src/health/containers.rs"];
 
 /// (file, module) pairs where the wizard still reaches into `commands/`, or a pure module into an
 /// edge.

@@ -103,7 +103,10 @@ mod tests {
             assert!(rendered(bad).is_err(), "{bad:?}");
         }
         assert!(recorded("firewall/cloud-aws.sh", &[]).is_ok());
-        assert!(recorded("garage/garage.toml", &[]).is_ok(), "a preset's own file");
+        assert!(
+            recorded("garage/garage.toml", &[]).is_ok(),
+            "a preset's own file"
+        );
         assert!(recorded("garage/other.toml", &[]).is_err());
         assert!(recorded("docker-compose.yml", &[]).is_ok());
         assert!(recorded("etc/passwd", &[]).is_err());
