@@ -51,6 +51,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         })
 }
 
+/// A file's bytes read without following a link at any component, or `None` when it or its
+/// directory does not exist.
+pub fn read_nofollow(path: &Path) -> Result<Option<Vec<u8>>> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Other {
+            message: format!("{} names no file", path.display()),
+            hint: None,
+        })?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match Dir::open(parent, Missing::Fail)? {
+        Some(dir) => dir.read(&name),
+        None => Ok(None),
+    }
+}
+
 /// Append one line to a log file (created 0600 if needed), never through a link.
 pub fn append_line(path: &Path, line: &str) -> Result<()> {
     let (dir, name) = parent_and_name(path)?;

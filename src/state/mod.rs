@@ -26,7 +26,7 @@ use crate::secrets::Secrets;
 
 use dirfd::{Dir, Missing};
 use files::file_mode;
-pub use files::{append_line, write_atomic};
+pub use files::{append_line, read_nofollow, write_atomic};
 pub use lock::{lock, lock_existing, no_deployment, Lock};
 pub use time::timestamp;
 

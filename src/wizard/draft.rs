@@ -32,11 +32,14 @@ fn path(dir: &Path) -> PathBuf {
 /// The draft in `dir`, if there is one. An unreadable draft is reported, never silently used.
 pub fn load(dir: &Path) -> Result<Option<Draft>> {
     let file = path(dir);
-    let text = match std::fs::read_to_string(&file) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io("cannot read", &file, e)),
+    // Never through a link: the draft lives in the deployment directory selkie owns.
+    let Some(bytes) = state::read_nofollow(&file)? else {
+        return Ok(None);
     };
+    let text = String::from_utf8(bytes).map_err(|_| Error::State {
+        path: file.clone(),
+        message: "not UTF-8 text".into(),
+    })?;
     toml::from_str(&text).map(Some).map_err(|e| Error::State {
         path: file,
         message: e.message().to_string(),
@@ -101,5 +104,10 @@ mod tests {
         assert_eq!(load(dir.path()).unwrap(), Some(draft));
         remove(dir.path()).unwrap();
         assert_eq!(load(dir.path()).unwrap(), None);
+        // A link planted where the draft goes is never followed.
+        let elsewhere = dir.path().join("elsewhere.toml");
+        std::fs::write(&elsewhere, "step = \"address\"\n").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, path(dir.path())).unwrap();
+        assert!(load(dir.path()).is_err(), "a linked draft is refused");
     }
 }
