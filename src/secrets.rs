@@ -173,24 +173,49 @@ impl Secrets {
         }
     }
 
-    /// Fill `{{livekit_api_key}}` and `{{secret.NAME}}` into a template.
+    /// Fill `{{livekit_api_key}}`, `{{secret.NAME}}`, and `{{secret_hex.NAME}}` (64 hex digits) or
+    /// `{{secret_hex24.NAME}}` (24) into a template. The hex forms are SHA-256 of the secret, for
+    /// programs that want hexadecimal keys (Garage's RPC secret and S3 key): the secret is 48
+    /// random letters and digits, so the digest carries its full 256 bits.
     pub fn fill(&self, template: &str) -> Result<String, Error> {
+        use sha2::{Digest, Sha256};
         let template = template.replace("{{livekit_api_key}}", &self.livekit_api_key);
         // One pass from left to right: a filled-in value is never scanned again, so no value
         // can expand into another template (or loop forever).
         let mut out = String::with_capacity(template.len());
         let mut rest = template.as_str();
-        while let Some(open) = rest.find("{{secret.") {
+        while let Some(open) = rest.find("{{secret") {
             let Some(len) = rest[open..].find("}}") else {
                 break;
             };
-            out.push_str(&rest[..open]);
-            let name = &rest[open + 9..open + len];
+            let inner = &rest[open + 2..open + len];
+            let (name, hex_digits) = if let Some(n) = inner.strip_prefix("secret.") {
+                (n, None)
+            } else if let Some(n) = inner.strip_prefix("secret_hex24.") {
+                (n, Some(24))
+            } else if let Some(n) = inner.strip_prefix("secret_hex.") {
+                (n, Some(64))
+            } else {
+                // Not a template of ours: kept as written.
+                out.push_str(&rest[..open + len + 2]);
+                rest = &rest[open + len + 2..];
+                continue;
+            };
             let value = self.get(name).ok_or_else(|| Error::Other {
                 message: format!("secrets.toml has no secret named `{name}`"),
                 hint: Some("run `selkie setup --resume` to generate missing secrets".into()),
             })?;
-            out.push_str(value);
+            out.push_str(&rest[..open]);
+            match hex_digits {
+                None => out.push_str(value),
+                Some(digits) => {
+                    let hex: String = Sha256::digest(value.as_bytes())
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect();
+                    out.push_str(&hex[..digits]);
+                }
+            }
             rest = &rest[open + len + 2..];
         }
         out.push_str(rest);
@@ -298,6 +323,23 @@ mod tests {
             assert_eq!(map.len(), 1);
             assert_eq!(map[&s.livekit_api_key], s.livekit_api_secret);
         }
+    }
+
+    #[test]
+    fn hex_forms_are_the_digest_of_the_secret() {
+        let mut s = Secrets::generate(&[]).unwrap();
+        s.extra.insert("g".into(), "abc".into());
+        // SHA-256("abc")
+        let full = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(s.fill("{{secret_hex.g}}").unwrap(), full);
+        assert_eq!(
+            s.fill("GK{{secret_hex24.g}}").unwrap(),
+            format!("GK{}", &full[..24])
+        );
+        assert_eq!(
+            s.fill("{{secret.g}}/{{secretive}}").unwrap(),
+            "abc/{{secretive}}"
+        );
     }
 
     #[test]

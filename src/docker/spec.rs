@@ -113,9 +113,7 @@ pub fn desired(
 ) -> Result<Desired, Error> {
     let mut env: BTreeMap<String, String> = service.env.clone();
     for (key, template) in &service.secret_env {
-        // The same filling as the compose export's env files: hex-derived keys, then secrets.
-        let template = crate::render::derive_hex(template, secrets)?;
-        env.insert(key.clone(), secrets.fill(&template)?);
+        env.insert(key.clone(), secrets.fill(template)?);
     }
     let bridged = service.network == NetworkKind::Bridge;
 

@@ -134,8 +134,7 @@ pub fn secret_files(plan: &Plan, secrets: &Secrets) -> Result<Vec<RenderedFile>,
         if let Some(path) = &service.env_file {
             let mut contents = String::from("# Written by selkie; holds secrets (mode 0600).\n");
             for (key, template) in &service.secret_env {
-                let template = derive_hex(template, secrets)?;
-                contents.push_str(&format!("{key}={}\n", secrets.fill(&template)?));
+                contents.push_str(&format!("{key}={}\n", secrets.fill(template)?));
             }
             files.push(RenderedFile {
                 path: path.clone(),
@@ -146,43 +145,6 @@ pub fn secret_files(plan: &Plan, secrets: &Secrets) -> Result<Vec<RenderedFile>,
         }
     }
     Ok(files)
-}
-
-/// Fill `{{secret_hex.NAME}}` (64 hex digits) and `{{secret_hex24.NAME}}` (24): SHA-256 of the
-/// secret, for programs that want hexadecimal keys (Garage's RPC secret and S3 key). The secret
-/// itself is 48 random letters and digits, so the digest carries its full 256 bits.
-pub fn derive_hex(template: &str, secrets: &Secrets) -> Result<String, Error> {
-    use sha2::{Digest, Sha256};
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find("{{secret_hex") {
-        let Some(len) = rest[open..].find("}}") else {
-            break;
-        };
-        let inner = &rest[open + 2..open + len];
-        let (digits, name) = if let Some(n) = inner.strip_prefix("secret_hex24.") {
-            (24, n)
-        } else if let Some(n) = inner.strip_prefix("secret_hex.") {
-            (64, n)
-        } else {
-            out.push_str(&rest[..open + len + 2]);
-            rest = &rest[open + len + 2..];
-            continue;
-        };
-        let value = secrets.get(name).ok_or_else(|| Error::Other {
-            message: format!("secrets.toml has no secret named `{name}`"),
-            hint: Some("run `selkie setup --resume` to generate missing secrets".into()),
-        })?;
-        let hex: String = Sha256::digest(value.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        out.push_str(&rest[..open]);
-        out.push_str(&hex[..digits]);
-        rest = &rest[open + len + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 /// Every file of the deployment.
