@@ -19,7 +19,8 @@ pub(super) fn file_mode(file: &RenderedFile) -> u32 {
     }
 }
 
-fn parent_and_name(path: &Path) -> Result<(Dir, String)> {
+/// A path's directory (`.` when it has none) and file name.
+fn split(path: &Path) -> Result<(&Path, String)> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -31,6 +32,11 @@ fn parent_and_name(path: &Path) -> Result<(Dir, String)> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    Ok((parent, name))
+}
+
+fn parent_and_name(path: &Path) -> Result<(Dir, String)> {
+    let (parent, name) = split(path)?;
     let dir = Dir::open(parent, Missing::Create(0o755))?.ok_or_else(|| Error::Other {
         message: format!("cannot create {}", parent.display()),
         hint: None,
@@ -54,17 +60,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 /// A file's bytes read without following a link at any component, or `None` when it or its
 /// directory does not exist.
 pub fn read_nofollow(path: &Path) -> Result<Option<Vec<u8>>> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| Error::Other {
-            message: format!("{} names no file", path.display()),
-            hint: None,
-        })?;
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let (parent, name) = split(path)?;
     match Dir::open(parent, Missing::Fail)? {
         Some(dir) => dir.read(&name),
         None => Ok(None),

@@ -57,13 +57,20 @@ pub fn recorded<'a>(rel: &'a str, rendered_now: &[&str]) -> Result<(&'a str, &'a
 }
 
 /// A file an embedded preset renders (`garage/garage.toml`): still selkie's after a switch to
-/// a preset without it, so that `--resume` can remove it.
+/// a preset without it, so that `--resume` can remove it. The presets are parsed once.
 fn preset_file(rel: &str) -> bool {
-    crate::preset::all()
+    static FILES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    FILES
+        .get_or_init(|| {
+            crate::preset::all()
+                .iter()
+                .flat_map(|p| &p.services)
+                .flat_map(|s| &s.files)
+                .map(|f| f.path.clone())
+                .collect()
+        })
         .iter()
-        .flat_map(|p| &p.services)
-        .flat_map(|s| &s.files)
-        .any(|f| f.path == rel)
+        .any(|f| f == rel)
 }
 
 fn outside(rel: &str) -> Error {
