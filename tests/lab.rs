@@ -148,17 +148,27 @@ fn livekit_root(lab: &Lab) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// Scenarios 1 and 2: the livekit preset with a domain behind Caddy, certificate from Pebble.
-/// All paths open: media on UDP inside the planned range. UDP dropped on the link: media over
-/// ICE/TCP on 7881.
-#[test]
-fn domain_behind_caddy_media_over_udp_then_tcp() {
-    let _one = one_lab();
+/// A domain deployment whose certificate comes from Pebble over the link.
+struct Domain {
+    // Pebble runs in the lab's client namespace: dropped before the lab.
+    pebble: acme::Pebble,
+    lab: Lab,
+    dir: PathBuf,
+    /// Pebble's issuing root, which the client trusts.
+    root: PathBuf,
+    /// The LiveKit URL of the plan.
+    url: String,
+}
+
+/// selkie sets up the livekit preset at meet.lab.test behind `proxy` (image `proxy_image`),
+/// with Pebble as its ACME CA; returns once the LiveKit URL serves a certificate the client
+/// trusts. `names` resolve to the server on both sides.
+fn domain_with_pebble(proxy: &str, proxy_image: &str, names: &[&str]) -> Domain {
     let mut lab = Lab::new();
-    lab.start_docker(&[LIVEKIT, CADDY]);
-    lab.client_hosts(&["meet.lab.test"]);
+    lab.start_docker(&[LIVEKIT, proxy_image]);
+    lab.client_hosts(names);
     let pebble = acme::Pebble::start(&lab);
-    let dir = deployment(&lab, "caddy-domain");
+    let dir = deployment(&lab, proxy);
     setup(
         &lab,
         &dir,
@@ -166,20 +176,52 @@ fn domain_behind_caddy_media_over_udp_then_tcp() {
             "--domain",
             "meet.lab.test",
             "--proxy",
-            "caddy",
+            proxy,
             "--acme-ca",
             &acme::directory(),
             "--acme-ca-root",
             pebble.endpoint_root.to_str().unwrap(),
         ],
     );
+    let root = pebble.issuing_root(&lab);
+    let url = plan_json(&lab, &dir)["urls"]["livekit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_certificate(
+        &lab,
+        &url.replace("wss://", "https://"),
+        &root,
+        Some(&pebble),
+    );
+    Domain {
+        pebble,
+        lab,
+        dir,
+        root,
+        url,
+    }
+}
+
+/// Scenarios 1 and 2: the livekit preset with a domain behind Caddy, certificate from Pebble.
+/// All paths open: media on UDP inside the planned range. UDP dropped on the link: media over
+/// ICE/TCP on 7881.
+#[test]
+fn domain_behind_caddy_media_over_udp_then_tcp() {
+    let _one = one_lab();
+    let Domain {
+        lab,
+        pebble: _pebble,
+        dir,
+        root,
+        url,
+    } = domain_with_pebble("caddy", CADDY, &["meet.lab.test"]);
+    assert_eq!(url, "wss://meet.lab.test");
     assert_eq!(livekit_root(&lab), "OK", "LiveKit's GET / on 7880");
     // sshd's port, which status checks like any public port (no sshd runs in the lab).
     let _ssh = decoys(&lab, &[("0.0.0.0", 22)]);
-    let root = pebble.issuing_root(&lab);
-    wait_for_certificate(&lab, "https://meet.lab.test/", &root, Some(&pebble));
 
-    let joined = client::join(&lab, &dir, "wss://meet.lab.test", Some(&root), false);
+    let joined = client::join(&lab, &dir, &url, Some(&root), false);
     for pair in joined.assert_media() {
         let (proto, port, _) = client::remote(pair);
         assert_eq!(proto, "udp", "media over UDP: {pair}");
@@ -210,7 +252,7 @@ fn domain_behind_caddy_media_over_udp_then_tcp() {
     lab.nft(&lab.server, "delete table inet lab_block\n");
 
     lab.block_on_link(&["meta l4proto udp"]);
-    let joined = client::join(&lab, &dir, "wss://meet.lab.test", Some(&root), false);
+    let joined = client::join(&lab, &dir, &url, Some(&root), false);
     for pair in joined.assert_media() {
         let (proto, port, _) = client::remote(pair);
         assert_eq!(
@@ -230,35 +272,16 @@ fn domain_behind_caddy_media_over_udp_then_tcp() {
 #[test]
 fn layer4_routes_signalling_and_turn_tls_on_443() {
     let _one = one_lab();
-    let mut lab = Lab::new();
-    lab.start_docker(&[LIVEKIT, CADDY_L4]);
-    lab.client_hosts(&["meet.lab.test", "turn.meet.lab.test"]);
-    let pebble = acme::Pebble::start(&lab);
-    let dir = deployment(&lab, "l4");
-    setup(
-        &lab,
-        &dir,
-        &[
-            "--domain",
-            "meet.lab.test",
-            "--proxy",
-            "caddy-l4",
-            "--acme-ca",
-            &acme::directory(),
-            "--acme-ca-root",
-            pebble.endpoint_root.to_str().unwrap(),
-        ],
-    );
-    let root = pebble.issuing_root(&lab);
-    let url = plan_json(&lab, &dir)["urls"]["livekit"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    wait_for_certificate(
-        &lab,
-        &url.replace("wss://", "https://"),
-        &root,
-        Some(&pebble),
+    let Domain {
+        lab,
+        pebble: _pebble,
+        dir,
+        root,
+        url,
+    } = domain_with_pebble(
+        "caddy-l4",
+        CADDY_L4,
+        &["meet.lab.test", "turn.meet.lab.test"],
     );
     let joined = client::join(&lab, &dir, &url, Some(&root), false);
     for pair in joined.assert_media() {
