@@ -6,6 +6,9 @@
 #[allow(dead_code)]
 #[path = "../tests/lab/net.rs"]
 mod net;
+#[allow(dead_code)]
+#[path = "../tests/lab/client.rs"]
+mod client;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
@@ -57,14 +60,7 @@ fn main() {
         addresses.join(", ")
     );
     println!("load: participants  peer-conns  udp-ports-open  ports/participant  livekit-cpu  livekit-mem  joined");
-    let (key, secret) = {
-        let text = std::fs::read_to_string(dir.join("secrets.toml")).unwrap();
-        let t: toml::Table = toml::from_str(&text).unwrap();
-        (
-            t["livekit_api_key"].as_str().unwrap().to_string(),
-            t["livekit_api_secret"].as_str().unwrap().to_string(),
-        )
-    };
+    let (key, secret) = client::keys(&dir);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/load.py");
     for (n, dual) in [(10, false), (25, false), (50, false), (10, true)] {
         let mut child = lab

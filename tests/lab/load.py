@@ -11,24 +11,19 @@ as older SDKs do; the default is the SDK's single peer connection.
 import argparse
 import asyncio
 import json
-import os
 import sys
 
-from livekit import api, rtc
+from livekit import rtc
+
+from client import token
 
 WIDTH, HEIGHT = 160, 120
 
 
 async def participant(url: str, room_name: str, n: int, dual: bool, stop: asyncio.Event) -> None:
-    token = (
-        api.AccessToken(os.environ["LAB_API_KEY"], os.environ["LAB_API_SECRET"])
-        .with_identity(f"load-{n}")
-        .with_grants(api.VideoGrants(room_join=True, room=room_name))
-        .to_jwt()
-    )
     room = rtc.Room()
     options = rtc.RoomOptions(auto_subscribe=False, single_peer_connection=not dual)
-    await room.connect(url, token, options)
+    await room.connect(url, token(f"load-{n}", room_name), options)
     audio = rtc.AudioSource(48000, 1)
     video = rtc.VideoSource(WIDTH, HEIGHT)
     await room.local_participant.publish_track(
