@@ -84,7 +84,8 @@ async def selected_pairs(room: rtc.Room) -> list:
     return pairs
 
 
-async def publish(room: rtc.Room, stop: asyncio.Event) -> None:
+async def publish_tracks(room: rtc.Room) -> tuple:
+    """A microphone and a camera track, published; their sources, to capture frames into."""
     audio = rtc.AudioSource(SAMPLE_RATE, 1)
     video = rtc.VideoSource(WIDTH, HEIGHT)
     await room.local_participant.publish_track(
@@ -95,6 +96,11 @@ async def publish(room: rtc.Room, stop: asyncio.Event) -> None:
         rtc.LocalVideoTrack.create_video_track("pattern", video),
         rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_CAMERA),
     )
+    return audio, video
+
+
+async def publish(room: rtc.Room, stop: asyncio.Event) -> None:
+    audio, video = await publish_tracks(room)
     samples = SAMPLE_RATE * FRAME_MS // 1000
     n = 0
     while not stop.is_set():

@@ -15,27 +15,15 @@ import sys
 
 from livekit import rtc
 
-from client import token
-
-WIDTH, HEIGHT = 160, 120
-
+from client import HEIGHT, SAMPLE_RATE, WIDTH, publish_tracks, token
 
 async def participant(url: str, room_name: str, n: int, dual: bool, stop: asyncio.Event) -> None:
     room = rtc.Room()
     options = rtc.RoomOptions(auto_subscribe=False, single_peer_connection=not dual)
     await room.connect(url, token(f"load-{n}", room_name), options)
-    audio = rtc.AudioSource(48000, 1)
-    video = rtc.VideoSource(WIDTH, HEIGHT)
-    await room.local_participant.publish_track(
-        rtc.LocalAudioTrack.create_audio_track("tone", audio),
-        rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE),
-    )
-    await room.local_participant.publish_track(
-        rtc.LocalVideoTrack.create_video_track("pattern", video),
-        rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_CAMERA),
-    )
+    audio, video = await publish_tracks(room)
     pixels = bytearray([n % 256, 80, 160, 255]) * (WIDTH * HEIGHT)
-    silence = rtc.AudioFrame.create(48000, 1, 480)
+    silence = rtc.AudioFrame.create(SAMPLE_RATE, 1, SAMPLE_RATE // 100)
     tick = 0
     try:
         while not stop.is_set():
