@@ -4,11 +4,11 @@
 //! memory. Figures, not a gate. Needs root and tests/images/build.sh, like the lab tests.
 
 #[allow(dead_code)]
-#[path = "../tests/lab/net.rs"]
-mod net;
-#[allow(dead_code)]
 #[path = "../tests/lab/client.rs"]
 mod client;
+#[allow(dead_code)]
+#[path = "../tests/lab/net.rs"]
+mod net;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
