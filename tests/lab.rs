@@ -10,198 +10,16 @@
 mod lab {
     pub mod acme;
     pub mod client;
+    pub mod harness;
     pub mod net;
 }
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use lab::{acme, client, net};
+use lab::harness::*;
+use lab::{client, net};
 use net::{Lab, SERVER_IP};
-
-const LIVEKIT: &str = "livekit/livekit-server:v1.13.5";
-const CADDY: &str = "caddy:2.10.2";
-const CADDY_L4: &str = "livekit/caddyl4:v2.11.4";
-
-/// One lab at a time: the namespaces are cheap, the Docker daemon and its data root are not.
-static ONE_LAB: Mutex<()> = Mutex::new(());
-
-fn one_lab() -> std::sync::MutexGuard<'static, ()> {
-    ONE_LAB.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// `selkie ARGS` in the server namespace, against the lab's daemon.
-fn selkie(lab: &Lab, args: &[&str]) -> Output {
-    lab.on_server(env!("CARGO_BIN_EXE_selkie"))
-        .args(args)
-        .env("DOCKER_HOST", lab.docker_host())
-        .env_remove("SELKIE_DIR")
-        .output()
-        .expect("run selkie")
-}
-
-/// `selkie setup --non-interactive --dir DIR ARGS`, which must succeed (the stack healthy).
-fn setup(lab: &Lab, dir: &Path, args: &[&str]) {
-    let mut all = vec![
-        "setup",
-        "--non-interactive",
-        "--dir",
-        dir.to_str().unwrap(),
-        "--provider",
-        "none",
-        "--health-timeout",
-        "90",
-    ];
-    all.extend_from_slice(args);
-    let out = selkie(lab, &all);
-    if !out.status.success() {
-        let logs = lab.docker(&["logs", "--tail", "40", "selkie-livekit"]);
-        let caddy = lab.docker(&["logs", "--tail", "40", "selkie-caddy"]);
-        panic!(
-            "selkie {} failed:\n{}{}\nLiveKit:\n{}{}\nCaddy:\n{}{}",
-            all.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-            String::from_utf8_lossy(&logs.stdout),
-            String::from_utf8_lossy(&logs.stderr),
-            String::from_utf8_lossy(&caddy.stdout),
-            String::from_utf8_lossy(&caddy.stderr),
-        );
-    }
-}
-
-/// Waits until the client can fetch `url` over HTTPS trusting only `ca` (the certificate was
-/// issued), at most 90 s.
-fn wait_for_certificate(lab: &Lab, url: &str, ca: &Path, pebble: Option<&acme::Pebble>) {
-    let started = Instant::now();
-    loop {
-        let out = lab
-            .on_client("curl")
-            .args(["-s", "--max-time", "5", "-o", "/dev/null", "--cacert"])
-            .arg(ca)
-            .arg(url)
-            .output()
-            .unwrap();
-        if out.status.success() {
-            return;
-        }
-        if started.elapsed() > Duration::from_secs(90) {
-            let caddy = lab.docker(&["logs", "--tail", "60", "selkie-caddy"]);
-            let ps = lab.docker(&["ps", "-a"]);
-            panic!(
-                "{url} never served a certificate the client trusts:\n{}\n{}\nCaddy:\n{}{}\nPebble:\n{}",
-                String::from_utf8_lossy(&out.stderr),
-                String::from_utf8_lossy(&ps.stdout),
-                String::from_utf8_lossy(&caddy.stdout),
-                String::from_utf8_lossy(&caddy.stderr),
-                pebble.map(|p| p.log()).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_secs(1));
-    }
-}
-
-/// `selkie status --json` in the server namespace, trusting `ca` as a browser given it would.
-fn status_json(lab: &Lab, dir: &Path, ca: &Path) -> serde_json::Value {
-    let out = lab
-        .on_server(env!("CARGO_BIN_EXE_selkie"))
-        .args(["status", "--json", "--dir", dir.to_str().unwrap()])
-        .env("DOCKER_HOST", lab.docker_host())
-        .env("SSL_CERT_FILE", ca)
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "selkie status --json printed no JSON ({e}): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-/// The labels of checks that are not healthy (a UDP range idle between calls is `unknown`, not a
-/// failure).
-fn failing_checks(status: &serde_json::Value) -> Vec<String> {
-    status["checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["status"] != "healthy" && c["status"] != "unknown")
-        .map(|c| c["label"].as_str().unwrap_or("?").to_string())
-        .collect()
-}
-
-/// The deployment directory of a scenario, inside the lab's run directory.
-fn deployment(lab: &Lab, name: &str) -> PathBuf {
-    lab.run.join(format!("deploy-{name}"))
-}
-
-/// LiveKit's own answer on its signalling port, from the server.
-fn livekit_root(lab: &Lab) -> String {
-    let out = lab
-        .on_server("curl")
-        .args(["-s", "http://127.0.0.1:7880/"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// A domain deployment whose certificate comes from Pebble over the link.
-struct Domain {
-    // Pebble runs in the lab's client namespace: dropped before the lab.
-    pebble: acme::Pebble,
-    lab: Lab,
-    dir: PathBuf,
-    /// Pebble's issuing root, which the client trusts.
-    root: PathBuf,
-    /// The LiveKit URL of the plan.
-    url: String,
-}
-
-/// selkie sets up the livekit preset at meet.lab.test behind `proxy` (image `proxy_image`),
-/// with Pebble as its ACME CA; returns once the LiveKit URL serves a certificate the client
-/// trusts. `names` resolve to the server on both sides.
-fn domain_with_pebble(proxy: &str, proxy_image: &str, names: &[&str]) -> Domain {
-    let mut lab = Lab::new();
-    lab.start_docker(&[LIVEKIT, proxy_image]);
-    lab.client_hosts(names);
-    let pebble = acme::Pebble::start(&lab);
-    let dir = deployment(&lab, proxy);
-    setup(
-        &lab,
-        &dir,
-        &[
-            "--domain",
-            "meet.lab.test",
-            "--proxy",
-            proxy,
-            "--acme-ca",
-            &acme::directory(),
-            "--acme-ca-root",
-            pebble.endpoint_root.to_str().unwrap(),
-        ],
-    );
-    let root = pebble.issuing_root(&lab);
-    let url = plan_json(&lab, &dir)["urls"]["livekit"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    wait_for_certificate(
-        &lab,
-        &url.replace("wss://", "https://"),
-        &root,
-        Some(&pebble),
-    );
-    Domain {
-        pebble,
-        lab,
-        dir,
-        root,
-        url,
-    }
-}
 
 /// Scenarios 1 and 2: the livekit preset with a domain behind Caddy, certificate from Pebble.
 /// All paths open: media on UDP inside the planned range. UDP dropped on the link: media over
@@ -410,13 +228,6 @@ fn ip_behind_caddy_then_udp_mux() {
             "media on the single mux port: {pair}"
         );
     }
-}
-
-/// `selkie plan --json` of a deployment.
-fn plan_json(lab: &Lab, dir: &Path) -> serde_json::Value {
-    let out = selkie(lab, &["plan", "--json", "--dir", dir.to_str().unwrap()]);
-    assert!(out.status.success(), "selkie plan --json failed");
-    serde_json::from_slice(&out.stdout).expect("plan JSON")
 }
 
 /// Scenario 4: `external` with Debian's real nginx running selkie's snippet (only the
