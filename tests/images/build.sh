@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the real programs selkie deploys, from source at the exact versions selkie pins, into
 # Docker images tagged with the exact references selkie uses; no image registry is needed, only
-# the Go module proxy and PyPI. The Docker tests then run against these instead of stand-ins
-# (tests/common/docker.rs leaves an image carrying the io.selkie.image.key label alone).
+# the Go module proxy, crates.io, PyPI and the build host's Debian packages. The Docker tests
+# then run against these instead of stand-ins (tests/common/docker.rs leaves an image carrying
+# the io.selkie.image.key label alone). An image that is not the official one in every respect
+# (Hatchet without its dashboard, Debian's Postgres and Redis, the apps' stand-ins) is tagged
+# selkie-lab/..., and the lab names it with `selkie setup --image SERVICE=REF`.
 #
 #   livekit/livekit-server:v1.13.5   github.com/livekit/livekit-server ./cmd/server, CGO off;
 #                                    /livekit-server as ENTRYPOINT, busybox and CA certificates
@@ -19,6 +22,24 @@
 #                                    (tests/images/pocketbase), laid out as PocketBase's documented
 #                                    Dockerfile: /pb/pocketbase, no ENTRYPOINT (Hearth's app image
 #                                    is the operator's own; the lab gives this one with --image)
+#   selkie-lab/hatchet-lite:v0.104.7 github.com/hatchet-dev/hatchet: hatchet-lite, hatchet-admin
+#                                    and hatchet-migrate laid out as the official hatchet-lite
+#                                    (./entrypoint.sh: migrate, quickstart config in /config,
+#                                    engine + API on 8888, gRPC); without the dashboard's Node
+#                                    frontend, hence not the official tag (the lab uses --image)
+#   tailscale/tailscale:v1.102.5     tailscale.com cmd/tailscaled, cmd/tailscale and
+#                                    cmd/containerboot (ENTRYPOINT), build tags as the official
+#                                    image; v1.102.5 because v1.104 needs Go 1.27
+#   selkie-lab/postgres:15.x-debian12 and selkie-lab/redis:7.0.x-debian12
+#                                    Debian's own binaries from the build host's packages, with
+#                                    their libraries, behind an entrypoint doing what the
+#                                    official images do for what selkie passes (POSTGRES_*,
+#                                    /docker-entrypoint-initdb.d; protected mode off); tagged by
+#                                    the Debian version, not the preset's pins (17, 7.4)
+#   selkie-lab/reflector-frontend:standin, selkie-lab/reflector-backend:standin,
+#   selkie-lab/xr-hub:standin        stand-ins for the operators' own apps (tests/images/appstandin):
+#                                    the seeds' ports and health paths, the hub's HTTPS with a
+#                                    self-signed certificate and its wss:// /rtc proxy to LiveKit
 #   a Python venv                    PyPI's livekit (the real WebRTC client, native libwebrtc)
 #                                    and livekit-api
 #
@@ -35,7 +56,7 @@
 #   --no-python         skip the Python client venv
 # The images are built by the daemon the docker CLI talks to: DOCKER_HOST is honoured.
 # Needs: Go (>= 1.26; /usr/local/go/bin/go is used when `go` is not on PATH), docker, python3
-# with venv, Debian's busybox-static and ca-certificates, sha256sum, flock.
+# with venv, Debian's busybox-static, ca-certificates, postgresql and redis-server, sha256sum, flock.
 # livekit-cli (`lk`) is not built: the Go proxy here refuses github.com/livekit/livekit-cli.
 set -euo pipefail
 
@@ -49,6 +70,13 @@ PEBBLE_VERSION=${SELKIE_PEBBLE_VERSION:-v2.10.3}
 GARAGE_VERSION=v2.5.0
 # v0.40.4 is newer but requires Go 1.27; this is the newest the Go above builds.
 POCKETBASE_VERSION=v0.36.8
+# hatchet-lite's programs (github.com/hatchet-dev/hatchet, the newest release); the web dashboard
+# is a Node build and is not made here (see the image below).
+HATCHET_VERSION=v0.104.7
+# tailscale.com: v1.104.x (the newest) requires Go 1.27; this is the newest the Go above builds.
+TAILSCALE_VERSION=v1.102.5
+# As the official image's build (build_docker.sh): Kubernetes and container support compiled in.
+TAILSCALE_TAGS=ts_kube,ts_package_container
 PY_LIVEKIT_VERSION=1.2.1
 PY_LIVEKIT_API_VERSION=1.2.2
 
@@ -58,6 +86,13 @@ CADDY_L4_TAG=livekit/caddyl4:$CADDY_L4_CADDY_VERSION
 PEBBLE_TAG=selkie-lab/pebble:$PEBBLE_VERSION
 GARAGE_TAG=dxflrs/garage:$GARAGE_VERSION
 POCKETBASE_TAG=selkie-lab/pocketbase:$POCKETBASE_VERSION
+# Not tagged as the official hatchet-lite: this one has no web dashboard (see above).
+HATCHET_TAG=selkie-lab/hatchet-lite:$HATCHET_VERSION
+TAILSCALE_TAG=tailscale/tailscale:$TAILSCALE_VERSION
+# The apps that are the operator's own: stand-ins (tests/images/appstandin).
+FRONTEND_STANDIN_TAG=selkie-lab/reflector-frontend:standin
+BACKEND_STANDIN_TAG=selkie-lab/reflector-backend:standin
+HUB_STANDIN_TAG=selkie-lab/xr-hub:standin
 KEY_LABEL=io.selkie.image.key
 
 BUSYBOX=/bin/busybox
@@ -256,6 +291,47 @@ if [ ! -x "$pocketbase_dir/pocketbase" ]; then
     timed "go: pocketbase $POCKETBASE_VERSION"
 fi
 
+# hatchet-lite's three programs, as the official images build them (with the version in
+# main.Version), as tools of our own module (tests/images/hatchet/go.mod says why).
+hatchet_ldflags="-X main.Version=$HATCHET_VERSION"
+hatchet_key=$(go_key hatchet "$HATCHET_VERSION" "$here/hatchet/go.mod" "$here/hatchet/go.sum" "=$hatchet_ldflags")
+hatchet_dir=$cache/bin/$hatchet_key
+if [ ! -x "$hatchet_dir/hatchet-lite" ] || [ ! -x "$hatchet_dir/hatchet-admin" ] || [ ! -x "$hatchet_dir/hatchet-migrate" ]; then
+    step_start=$EPOCHREALTIME
+    tmp=$(mktemp -d "$work/bin.XXXXXX")
+    echo "go build (hatchet $HATCHET_VERSION)"
+    (cd "$here/hatchet" && nice -n 10 go build -mod=readonly "${GO_BUILD_FLAGS[@]}" \
+        -ldflags="$GO_LDFLAGS $hatchet_ldflags" -o "$tmp/" \
+        github.com/hatchet-dev/hatchet/cmd/hatchet-lite \
+        github.com/hatchet-dev/hatchet/cmd/hatchet-admin \
+        github.com/hatchet-dev/hatchet/cmd/hatchet-migrate)
+    mv "$tmp" "$hatchet_dir"
+    timed "go: hatchet-lite, -admin, -migrate $HATCHET_VERSION"
+fi
+
+# Tailscale as its official image: tailscaled, tailscale and containerboot, with the build tags
+# and version stamps of build_docker.sh.
+tailscale_ldflags="-X tailscale.com/version.longStamp=${TAILSCALE_VERSION#v} -X tailscale.com/version.shortStamp=${TAILSCALE_VERSION#v}"
+tailscale_key=$(go_key tailscale "$TAILSCALE_VERSION" "=cmd/tailscaled cmd/tailscale cmd/containerboot $TAILSCALE_TAGS $tailscale_ldflags")
+tailscale_dir=$cache/bin/$tailscale_key
+if [ ! -x "$tailscale_dir/tailscaled" ] || [ ! -x "$tailscale_dir/tailscale" ] || [ ! -x "$tailscale_dir/containerboot" ]; then
+    step_start=$EPOCHREALTIME
+    GOFLAGS="$GOFLAGS -tags=$TAILSCALE_TAGS" go_install "$work/tailscale" "$tailscale_ldflags" \
+        "tailscale.com/cmd/tailscaled@$TAILSCALE_VERSION" \
+        "tailscale.com/cmd/tailscale@$TAILSCALE_VERSION" \
+        "tailscale.com/cmd/containerboot@$TAILSCALE_VERSION"
+    mv "$work/tailscale" "$tailscale_dir"
+    timed "go: tailscaled, tailscale, containerboot $TAILSCALE_VERSION"
+fi
+
+appstandin_key=$(go_key appstandin v1 "$here/appstandin/main.go" "$here/appstandin/go.mod")
+appstandin_dir=$cache/bin/$appstandin_key
+if [ ! -x "$appstandin_dir/appstandin" ]; then
+    step_start=$EPOCHREALTIME
+    go_build_main "$appstandin_dir" "$here/appstandin" appstandin
+    timed "go: appstandin (the apps' stand-ins)"
+fi
+
 # --- Rust binaries ---------------------------------------------------------------------------
 
 # `cargo_key NAME VERSION [FILE|=STRING]...`: a `key` that also covers the Rust toolchain.
@@ -450,7 +526,193 @@ CMD ["/pb/pocketbase", "serve", "--http=0.0.0.0:8080"]
 EOF
 image "$POCKETBASE_TAG" "$(context_key "$pocketbase_key")"
 
-tags=("$LIVEKIT_TAG" "$CADDY_TAG" "$CADDY_L4_TAG" "$PEBBLE_TAG" "$GARAGE_TAG" "$POCKETBASE_TAG")
+# hatchet-lite as its official image lays it out (build/package/lite.dockerfile upstream): the
+# three programs and ./entrypoint.sh in /, which migrates, writes the config (keys included) to
+# ./config once, then runs hatchet-lite: engine (gRPC), API and dashboard behind one HTTP port.
+# The dashboard's files are a Node build that is not made here: /static-assets holds one page
+# saying so, and the API under /api works. Not tagged as the official image for that reason.
+new_context
+for prog in hatchet-lite hatchet-admin hatchet-migrate; do
+    put "$hatchet_dir/$prog" "$prog"
+done
+mkdir -p "$ctx/rootfs/static-assets" "$ctx/rootfs/config"
+printf '<!DOCTYPE html>\n<title>Hatchet</title>\n<p>Hatchet %s API (built by selkie'"'"'s tests/images/build.sh without the dashboard frontend)</p>\n' \
+    "$HATCHET_VERSION" >"$ctx/rootfs/static-assets/index.html"
+cp -r /usr/share/zoneinfo "$ctx/rootfs/usr/share/zoneinfo" 2>/dev/null || {
+    mkdir -p "$ctx/rootfs/usr/share"
+    cp -r /usr/share/zoneinfo "$ctx/rootfs/usr/share/zoneinfo"
+}
+cat >"$ctx/rootfs/entrypoint.sh" <<'EOF'
+#!/bin/sh
+# hatchet-lite's start sequence (selkie's lab image): migrate, write the config once, run.
+./hatchet-migrate || { echo "Migration script failed. Exiting..."; exit 1; }
+./hatchet-admin quickstart --skip certs --generated-config-dir ./config --overwrite=false
+exec ./hatchet-lite --config ./config
+EOF
+chmod 0755 "$ctx/rootfs/entrypoint.sh"
+cat >"$ctx/Dockerfile" <<EOF
+$base_dockerfile
+ENV LITE_STATIC_ASSET_DIR=/static-assets LITE_FRONTEND_BASE_PATH=/ LITE_FRONTEND_PORT=8081 LITE_RUNTIME_PORT=8888
+WORKDIR /
+EXPOSE 8888 7070
+CMD ["./entrypoint.sh"]
+EOF
+image "$HATCHET_TAG" "$(context_key "$hatchet_key")"
+
+# Tailscale as its official image: the programs in /usr/local/bin, containerboot as ENTRYPOINT
+# (configured by TS_* variables), /tailscale/run.sh for older setups. The official image adds
+# alpine's iptables; without it tailscaled manages its firewall rules through nftables.
+new_context
+for prog in tailscaled tailscale containerboot; do
+    put "$tailscale_dir/$prog" "usr/local/bin/$prog"
+done
+mkdir -p "$ctx/rootfs/tailscale"
+ln -s /usr/local/bin/containerboot "$ctx/rootfs/tailscale/run.sh"
+cat >"$ctx/Dockerfile" <<EOF
+$base_dockerfile
+ENTRYPOINT ["/usr/local/bin/containerboot"]
+EOF
+image "$TAILSCALE_TAG" "$(context_key "$tailscale_key")"
+
+# The stand-ins for the apps that are the operator's own: one program, one image per app.
+for standin in "$FRONTEND_STANDIN_TAG reflector-frontend 3000" \
+    "$BACKEND_STANDIN_TAG reflector-backend 1250" "$HUB_STANDIN_TAG xr-hub 8080 48322"; do
+    read -r tag mode ports <<<"$standin"
+    new_context
+    put "$appstandin_dir/appstandin" appstandin
+    cat >"$ctx/Dockerfile" <<EOF
+$base_dockerfile
+ENV HOME=/root
+EXPOSE $ports
+CMD ["/appstandin", "$mode"]
+EOF
+    image "$tag" "$(context_key "$appstandin_key")"
+done
+
+# --- Postgres and Redis from Debian's packages ------------------------------------------------
+
+# The build host's own Debian binaries (no source build): copied with the libraries they need
+# into images laid out as the official ones for what selkie passes them. Tagged by the Debian
+# version they are, which need not be the preset's pin (postgres:17.6-alpine and
+# redis:7.4.5-alpine; Debian 12 has PostgreSQL 15 and Redis 7.0): the lab names them with
+# --image.
+debian=debian$(sed -n 's/^VERSION_ID="\{0,1\}\([0-9.]*\)"\{0,1\}$/\1/p' /etc/os-release)
+pg_major=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -n | tail -n 1)
+if [ -z "$pg_major" ] || [ ! -x "/usr/lib/postgresql/$pg_major/bin/postgres" ]; then
+    die "Debian's PostgreSQL is missing (apt-get install postgresql)"
+fi
+pg_version=$(dpkg-query -W -f '${Version}' "postgresql-$pg_major")
+POSTGRES_TAG=selkie-lab/postgres:${pg_version%%-*}-$debian
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+    die "Debian's Redis is missing (apt-get install redis-server)"
+fi
+redis_version=$(dpkg-query -W -f '${Version}' redis-server)
+redis_version=${redis_version#*:}
+REDIS_TAG=selkie-lab/redis:${redis_version%%-*}-$debian
+
+# PostgreSQL: Debian's layout (/usr/lib/postgresql/N, /usr/share/postgresql/N, the system time
+# zones), run as `postgres` by an entrypoint that does what the official image's does for
+# POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB and /docker-entrypoint-initdb.d (*.sql, *.sh).
+new_context
+pg_bin=/usr/lib/postgresql/$pg_major/bin
+for prog in postgres initdb pg_ctl pg_isready psql createdb; do
+    put "$pg_bin/$prog" "${pg_bin#/}/$prog"
+    put_libs "$pg_bin/$prog"
+done
+mkdir -p "$ctx/rootfs/usr/lib/postgresql/$pg_major" "$ctx/rootfs/usr/share/postgresql" \
+    "$ctx/rootfs/var/run/postgresql" "$ctx/rootfs/docker-entrypoint-initdb.d" "$ctx/rootfs/usr/local/bin"
+cp -r "/usr/lib/postgresql/$pg_major/lib" "$ctx/rootfs/usr/lib/postgresql/$pg_major/lib"
+cp -r "/usr/share/postgresql/$pg_major" "$ctx/rootfs/usr/share/postgresql/$pg_major"
+cp -r /usr/share/zoneinfo "$ctx/rootfs/usr/share/zoneinfo"
+printf 'postgres:x:70:70:PostgreSQL:/var/lib/postgresql:/bin/sh\n' >>"$ctx/rootfs/etc/passwd"
+printf 'postgres:x:70:\n' >>"$ctx/rootfs/etc/group"
+cat >"$ctx/rootfs/usr/local/bin/docker-entrypoint.sh" <<'EOF'
+#!/bin/sh
+# selkie's lab Postgres: a fresh data directory is initialised from POSTGRES_USER,
+# POSTGRES_PASSWORD and POSTGRES_DB, then /docker-entrypoint-initdb.d runs, as in the official
+# image; then the command (postgres) runs as the postgres user.
+set -eu
+export PGDATA="${PGDATA:-/var/lib/postgresql/data}"
+if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$PGDATA" /var/run/postgresql
+    chown -R postgres:postgres "$PGDATA" /var/run/postgresql
+    chmod 0700 "$PGDATA"
+    exec su -s /bin/sh postgres -c 'exec "$0" "$@"' -- /usr/local/bin/docker-entrypoint.sh "$@"
+fi
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+    : "${POSTGRES_PASSWORD:?is not set: the official image refuses to start without it too}"
+    user=${POSTGRES_USER:-postgres}
+    db=${POSTGRES_DB:-$user}
+    pwfile=$(mktemp)
+    printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+    initdb -D "$PGDATA" -U "$user" --pwfile="$pwfile" --encoding=UTF8 --locale=C \
+        --auth-local=trust --auth-host=scram-sha-256
+    rm -f "$pwfile"
+    echo "listen_addresses = '*'" >>"$PGDATA/postgresql.conf"
+    echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
+    pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start
+    if [ "$db" != postgres ]; then
+        psql -v ON_ERROR_STOP=1 -U "$user" -d postgres -c "CREATE DATABASE \"$db\""
+    fi
+    for f in /docker-entrypoint-initdb.d/*; do
+        case "$f" in
+            *.sql) echo "running $f"; psql -v ON_ERROR_STOP=1 -U "$user" -d "$db" -f "$f" ;;
+            *.sh) echo "running $f"; . "$f" ;;
+            *) [ -e "$f" ] && echo "ignoring $f" ;;
+        esac
+    done
+    pg_ctl -D "$PGDATA" -m fast -w stop
+fi
+exec "$@"
+EOF
+chmod 0755 "$ctx/rootfs/usr/local/bin/docker-entrypoint.sh"
+cat >"$ctx/Dockerfile" <<EOF
+$base_dockerfile
+ENV PATH=/usr/lib/postgresql/$pg_major/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PGDATA=/var/lib/postgresql/data
+STOPSIGNAL SIGINT
+EXPOSE 5432
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["postgres"]
+EOF
+image "$POSTGRES_TAG" "$(context_key "$(key postgres "$pg_version" "$pg_bin/postgres" "=$debian")")"
+
+# Redis: Debian's redis-server and redis-cli; as the official image, the data in /data and,
+# with no config file given, protected mode off (the container network is the boundary).
+new_context
+for prog in redis-server redis-cli; do
+    put "$(readlink -f "$(command -v "$prog")")" "usr/local/bin/$prog"
+    put_libs "$(command -v "$prog")"
+done
+mkdir -p "$ctx/rootfs/data"
+printf 'redis:x:999:999:Redis:/data:/bin/false\n' >>"$ctx/rootfs/etc/passwd"
+printf 'redis:x:999:\n' >>"$ctx/rootfs/etc/group"
+cat >"$ctx/rootfs/usr/local/bin/docker-entrypoint.sh" <<'EOF'
+#!/bin/sh
+# selkie's lab Redis: as the official image, `redis-server` with no config file runs without
+# protected mode, as the redis user, in /data.
+set -eu
+if [ "$*" = redis-server ]; then
+    set -- redis-server --protected-mode no
+fi
+if [ "${1:-}" = redis-server ] && [ "$(id -u)" = 0 ]; then
+    chown -R redis:redis /data
+    exec su -s /bin/sh redis -c 'exec "$0" "$@"' -- "$@"
+fi
+exec "$@"
+EOF
+chmod 0755 "$ctx/rootfs/usr/local/bin/docker-entrypoint.sh"
+cat >"$ctx/Dockerfile" <<EOF
+$base_dockerfile
+WORKDIR /data
+EXPOSE 6379
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["redis-server"]
+EOF
+image "$REDIS_TAG" "$(context_key "$(key redis "$redis_version" "$(readlink -f "$(command -v redis-server)")" "=$debian")")"
+
+tags=("$LIVEKIT_TAG" "$CADDY_TAG" "$CADDY_L4_TAG" "$PEBBLE_TAG" "$GARAGE_TAG" "$POCKETBASE_TAG"
+    "$HATCHET_TAG" "$TAILSCALE_TAG" "$POSTGRES_TAG" "$REDIS_TAG"
+    "$FRONTEND_STANDIN_TAG" "$BACKEND_STANDIN_TAG" "$HUB_STANDIN_TAG")
 for socket in "${load_into[@]}"; do
     case "$socket" in
         *://*) target=$socket ;;
@@ -500,7 +762,8 @@ if [ "$python" = 1 ]; then
 fi
 for old in "${stale[@]}"; do
     case "$old" in
-        "$livekit_dir" | "$caddy_dir" | "$caddy_l4_dir" | "$pebble_dir" | "$garage_dir" | "$pocketbase_dir" | "$venv") ;;
+        "$livekit_dir" | "$caddy_dir" | "$caddy_l4_dir" | "$pebble_dir" | "$garage_dir" | "$pocketbase_dir" | \
+            "$hatchet_dir" | "$tailscale_dir" | "$appstandin_dir" | "$venv") ;;
         *) [ -e "$old" ] && rm -rf "$old" ;;
     esac
 done
@@ -515,6 +778,13 @@ done
     echo "SELKIE_LAB_PEBBLE_IMAGE=$PEBBLE_TAG"
     echo "SELKIE_LAB_GARAGE_IMAGE=$GARAGE_TAG"
     echo "SELKIE_LAB_POCKETBASE_IMAGE=$POCKETBASE_TAG"
+    echo "SELKIE_LAB_HATCHET_IMAGE=$HATCHET_TAG"
+    echo "SELKIE_LAB_TAILSCALE_IMAGE=$TAILSCALE_TAG"
+    echo "SELKIE_LAB_POSTGRES_IMAGE=$POSTGRES_TAG"
+    echo "SELKIE_LAB_REDIS_IMAGE=$REDIS_TAG"
+    echo "SELKIE_LAB_FRONTEND_IMAGE=$FRONTEND_STANDIN_TAG"
+    echo "SELKIE_LAB_BACKEND_IMAGE=$BACKEND_STANDIN_TAG"
+    echo "SELKIE_LAB_HUB_IMAGE=$HUB_STANDIN_TAG"
     echo "SELKIE_LAB_LIVEKIT_SERVER=$livekit_dir/livekit-server"
     echo "SELKIE_LAB_CADDY=$caddy_dir/caddy"
     echo "SELKIE_LAB_CADDY_L4=$caddy_l4_dir/caddy"

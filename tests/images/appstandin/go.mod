@@ -1,0 +1,3 @@
+module selkie.test/appstandin
+
+go 1.26
