@@ -29,6 +29,52 @@ pub fn public_address(proc_dir: &Path) -> Option<IpAddr> {
         .find(|ip| PublicAddress::from(*ip).reach() == Reach::Internet)
 }
 
+/// A non-loopback IPv4 address of this host's own: the internet one when there is one, else the
+/// one on the interface of the default route (behind a provider's 1:1 NAT, the private address
+/// the provider maps), else any.
+pub(super) fn local_address(proc_dir: &Path) -> Option<IpAddr> {
+    let all: Vec<IpAddr> = local_ipv4(proc_dir)
+        .into_iter()
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+        .collect();
+    let subnets = default_route_subnets(proc_dir);
+    let on_default = |ip: &&IpAddr| match ip {
+        IpAddr::V4(v4) => subnets
+            .iter()
+            .any(|(net, mask)| u32::from(*v4) & mask == *net),
+        IpAddr::V6(_) => false,
+    };
+    all.iter()
+        .find(|ip| PublicAddress::from(**ip).reach() == Reach::Internet)
+        .or_else(|| all.iter().find(on_default))
+        .or_else(|| all.first())
+        .copied()
+}
+
+/// The IPv4 subnets (network, mask) routed directly on the default route's interface, from
+/// /proc/net/route (addresses in the kernel's little-endian hex).
+fn default_route_subnets(proc_dir: &Path) -> Vec<(u32, u32)> {
+    let Ok(text) = std::fs::read_to_string(proc_dir.join("net/route")) else {
+        return Vec::new();
+    };
+    let hex = |s: &str| u32::from_str_radix(s, 16).ok().map(u32::from_be);
+    let rows: Vec<(String, u32, u32)> = text
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            Some((f.first()?.to_string(), hex(f.get(1)?)?, hex(f.get(7)?)?))
+        })
+        .collect();
+    let Some((iface, ..)) = rows.iter().find(|(_, dest, mask)| *dest == 0 && *mask == 0) else {
+        return Vec::new();
+    };
+    rows.iter()
+        .filter(|(i, _, mask)| i == iface && *mask != 0)
+        .map(|(_, dest, mask)| (*dest & mask, *mask))
+        .collect()
+}
+
 fn local_ipv4(proc_dir: &Path) -> Vec<IpAddr> {
     let Ok(text) = std::fs::read_to_string(proc_dir.join("net/fib_trie")) else {
         return Vec::new();
@@ -121,11 +167,36 @@ mod tests {
             public_address(proc_dir.path()),
             Some("203.0.113.7".parse().unwrap())
         );
+        assert_eq!(
+            local_address(proc_dir.path()),
+            Some("203.0.113.7".parse().unwrap())
+        );
         std::fs::write(
             proc_dir.path().join("net/fib_trie"),
-            "Main:\n     |-- 10.0.0.5\n        /32 host LOCAL\n",
+            "Main:\n     |-- 10.0.0.5\n        /32 host LOCAL\n     |-- 127.0.0.1\n        /32 host LOCAL\n",
         )
         .unwrap();
+        // Behind a 1:1 NAT: only a private address, never loopback.
+        assert_eq!(
+            local_address(proc_dir.path()),
+            Some("10.0.0.5".parse().unwrap())
+        );
+        // The default route's interface wins over docker0, whatever their order.
+        std::fs::write(
+            proc_dir.path().join("net/fib_trie"),
+            "Main:\n     |-- 172.17.0.1\n        /32 host LOCAL\n     |-- 192.168.1.20\n        /32 host LOCAL\n",
+        )
+        .unwrap();
+        let route =
+            "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\n\
+            eth0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n\
+            docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n\
+            eth0\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+        std::fs::write(proc_dir.path().join("net/route"), route).unwrap();
+        assert_eq!(
+            local_address(proc_dir.path()),
+            Some("192.168.1.20".parse().unwrap())
+        );
         let v6 = "fe800000000000000000000000000001 02 40 20 80 eth0\n20010db8000000000000000000000007 02 40 00 80 eth0\n";
         std::fs::write(proc_dir.path().join("net/if_inet6"), v6).unwrap();
         assert_eq!(

@@ -120,6 +120,9 @@ def relay(server: dict, turns_url: str, peer: tuple) -> dict:
         result["error"] = f"allocate refused: {attrs.get(0x0009, b'')[4:].decode(errors='replace')}"
         return result
     result["relayed"] = "%s:%d" % parse_xor_address(attrs[0x0016])
+    # The address TURN saw the client at (through the proxy): browsers drop a loopback one.
+    if 0x0020 in attrs:
+        result["mapped"] = "%s:%d" % parse_xor_address(attrs[0x0020])
     tls.sendall(message(0x0008, [attr(0x0012, xor_address(*peer))] + auth, key))
     kind, attrs = read_message(tls)
     if kind != 0x0108:
