@@ -60,6 +60,38 @@ pub enum Command {
     Down(DownArgs),
     /// Live health of every service and port: a dashboard, or --once / --json for scripts.
     Status(StatusArgs),
+    /// Join the deployment as a browser would and try each media path on its own (UDP, ICE/TCP,
+    /// TURN): will people on other networks get through?
+    Check(CheckArgs),
+    /// Print a join-only token for the test room and a link to LiveKit's connection test.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Print JSON (same exit codes: 0 when every required path works, 1 otherwise).
+    #[arg(long)]
+    pub json: bool,
+    /// The outside view: check this LiveKit URL (wss://HOST) from any machine; needs --token.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// A join token for --url (`selkie token` on the server prints one).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// How long the token is valid: 15m, 90s, 2h (1m to 24h).
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    pub ttl: String,
+    /// Print the token alone.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 /// Where the deployment lives.

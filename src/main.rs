@@ -27,6 +27,8 @@ fn main() -> ExitCode {
         Command::Firewall(args) => commands::firewall::run(args),
         Command::Down(args) => commands::down::run(args),
         Command::Status(args) => commands::status::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::Token(args) => commands::token::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

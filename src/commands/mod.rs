@@ -1,11 +1,13 @@
 //! The subcommands, as thin glue: parse the flags, call the setup pipeline or a view, report.
 //! The work lives below: `setup/`, `report/`, `dashboard/`, `docker/`.
 
+pub mod check;
 pub mod down;
 pub mod firewall;
 pub mod plan;
 pub mod setup;
 pub mod status;
+pub mod token;
 
 use std::path::{Path, PathBuf};
 

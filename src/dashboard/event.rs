@@ -25,6 +25,8 @@ pub enum Event {
         /// The lines, oldest first; escape sequences are removed before drawing.
         lines: Vec<String>,
     },
+    /// A media check asked for with `Command::Check` finished.
+    Checked(Box<Result<crate::check::Report, String>>),
     /// A restart asked for with `Command::Restart` finished.
     Restarted {
         /// The service that was restarted.
@@ -41,6 +43,8 @@ pub enum Command {
     FetchLogs(String),
     /// Restart this service's container and answer with `Event::Restarted`.
     Restart(String),
+    /// Run `selkie check` (every media path) and answer with `Event::Checked`.
+    Check,
     /// Probe again now rather than at the next interval.
     Refresh,
     /// The operator quit: stop the workers.

@@ -18,6 +18,8 @@ pub enum Action {
     Logs,
     /// Ask whether to restart the selected service.
     Restart,
+    /// Run a media check (`selkie check`).
+    Check,
     /// Yes to the restart question.
     Confirm,
     /// No to the restart question; close a view.
@@ -103,6 +105,13 @@ pub const BINDINGS: &[Binding] = &[
         &[Main],
         "restart",
         "restart the selected service (asks first)",
+    ),
+    bind(
+        &[Key::Plain(KeyCode::Char('c'))],
+        Action::Check,
+        &[Main],
+        "check",
+        "check the media paths as a browser would join (UDP, ICE/TCP, TURN)",
     ),
     bind(
         &[Key::Plain(KeyCode::Char('y'))],

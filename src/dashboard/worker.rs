@@ -95,6 +95,7 @@ async fn watch_docker(events: mpsc::Sender<Event>, refresh: Arc<Notify>, log_pat
 
 /// Carry out what the operator asked for on the dashboard.
 async fn handle_commands(
+    dir: PathBuf,
     plan: Arc<Plan>,
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<Event>,
@@ -125,6 +126,16 @@ async fn handle_commands(
                 }
                 refresh.notify_one();
                 Event::Restarted { service, result }
+            }
+            Command::Check => {
+                let (dir, plan, events) = (dir.clone(), Arc::clone(&plan), events.clone());
+                tokio::spawn(async move {
+                    let report = crate::check::server::check(&dir, &plan)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = events.send(Event::Checked(Box::new(report))).await;
+                });
+                continue;
             }
             Command::Refresh => {
                 refresh.notify_one();
@@ -163,6 +174,7 @@ pub fn run(plan: Plan, dir: &Path, interval: Duration, timeout: Duration) -> Res
             log_path.clone(),
         ));
         tokio::spawn(handle_commands(
+            dir.to_path_buf(),
             plan,
             commands_rx,
             events_tx.clone(),

@@ -58,6 +58,7 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
             options.pull,
             options.health_timeout,
         )
+        .and_then(|()| super::check::after_setup(&outcome.plan, dir))
         .and_then(|()| show_health(&outcome.plan, dir))
     };
     if let Some(log) = log {

@@ -72,6 +72,8 @@ pub struct App {
     changes: HashMap<String, Change>,
     logs: HashMap<String, Vec<String>>,
     message: Option<(String, Instant)>,
+    /// The last media check, in one line (or that one is running).
+    media_check: Option<String>,
     now: Instant,
     dirty: bool,
 }
@@ -90,6 +92,7 @@ impl App {
             changes: HashMap::new(),
             logs: HashMap::new(),
             message: None,
+            media_check: None,
             now,
             dirty: true,
         }
@@ -131,6 +134,12 @@ impl App {
                 Vec::new()
             }
             Event::DockerChanged => vec![Command::Refresh],
+            Event::Checked(result) => {
+                let (line, verdict) = check_line(&result);
+                self.media_check = Some(line);
+                self.say(verdict);
+                Vec::new()
+            }
             Event::Logs { service, lines } => {
                 let skip = lines.len().saturating_sub(LOG_LINES);
                 let lines: Vec<String> = lines[skip..].iter().map(|l| format::clean(l)).collect();
@@ -219,6 +228,14 @@ impl App {
                 }
             }
             Action::Quit => return vec![Command::Quit],
+            Action::Check => {
+                if self.media_check.as_deref() == Some(CHECK_RUNNING) {
+                    self.say("a media check is already running".into());
+                } else {
+                    self.media_check = Some(CHECK_RUNNING.into());
+                    return vec![Command::Check];
+                }
+            }
         }
         Vec::new()
     }
@@ -251,6 +268,11 @@ impl App {
         self.checks_sel.follow(&self.check_keys());
     }
 
+    /// The last media check in one line, or that one is running.
+    pub fn media_check(&self) -> Option<&str> {
+        self.media_check.as_deref()
+    }
+
     /// Puts a message on the status line (it goes after a few seconds).
     pub fn note(&mut self, text: impl Into<String>) {
         self.say(text.into());
@@ -260,4 +282,40 @@ impl App {
         self.message = Some((text, self.now));
         self.dirty = true;
     }
+}
+
+/// What the ports panel says while a media check runs.
+const CHECK_RUNNING: &str = "media check running…";
+
+/// A check's result as one line per transport, and the verdict for the status line.
+fn check_line(result: &Result<crate::check::Report, String>) -> (String, String) {
+    use crate::check::Outcome;
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => return ("media check failed".into(), format!("media check: {e}")),
+    };
+    if let Some(e) = &report.signalling_error {
+        return (
+            "media: signalling failed".into(),
+            format!("media check: {} — {}", e.error, e.fix),
+        );
+    }
+    let paths: Vec<String> = report
+        .paths
+        .iter()
+        .map(|p| match &p.outcome {
+            Outcome::Ok {
+                rtt_ms: Some(rtt), ..
+            } => format!("{} ok {rtt} ms", p.transport.label()),
+            Outcome::Ok { .. } => format!("{} ok", p.transport.label()),
+            Outcome::Failed { .. } => format!("{} FAILED", p.transport.label()),
+            Outcome::NotChecked { .. } => format!("{} not checked", p.transport.label()),
+        })
+        .collect();
+    let verdict = if report.passed() {
+        "media check: every required path works".to_string()
+    } else {
+        "media check: a path failed; `selkie check` shows the fix".to_string()
+    };
+    (format!("media: {}", paths.join(", ")), verdict)
 }

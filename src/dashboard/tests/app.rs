@@ -243,3 +243,51 @@ fn log_lines_are_cleaned_and_capped() {
     assert_eq!(kept.len(), 200);
     assert_eq!(kept.last().map(String::as_str), Some("line 499"));
 }
+
+#[test]
+fn c_runs_one_media_check_and_keeps_its_result() {
+    use crate::check::{Outcome, PathResult, Report, Transport};
+    let mut app = healthy();
+    assert_eq!(at(&mut app, 1, char_key('c')), vec![Command::Check]);
+    assert_eq!(app.media_check(), Some("media check running…"));
+    assert!(
+        at(&mut app, 2, char_key('c')).is_empty(),
+        "one check at a time"
+    );
+    let path = |transport, outcome| PathResult {
+        transport,
+        target: "x".into(),
+        required: true,
+        outcome,
+        fix: None,
+    };
+    let report = Report {
+        url: "wss://meet.example.org".into(),
+        from_server: true,
+        signalling_error: None,
+        server_version: "1.13.5".into(),
+        paths: vec![
+            path(
+                Transport::Udp,
+                Outcome::Ok {
+                    rtt_ms: Some(0.3),
+                    remote: "r".into(),
+                },
+            ),
+            path(
+                Transport::Tcp,
+                Outcome::Failed {
+                    reason: "no answer".into(),
+                },
+            ),
+        ],
+        elapsed_ms: 7000,
+        outside_command: None,
+    };
+    at(&mut app, 9, Event::Checked(Box::new(Ok(report))));
+    assert_eq!(
+        app.media_check(),
+        Some("media: UDP ok 0.3 ms, ICE/TCP FAILED")
+    );
+    assert_eq!(at(&mut app, 10, char_key('c')), vec![Command::Check]);
+}

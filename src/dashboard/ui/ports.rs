@@ -25,8 +25,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Rows past the panel's height are reached by moving the selection; say that they exist.
     let visible = usize::from(area.height.saturating_sub(2));
     let hidden = checks.len().saturating_sub(visible);
-    let note =
-        (hidden > 0).then(|| format!("{} {hidden} more, select to scroll", theme.symbols.dash));
+    let note = (hidden > 0)
+        .then(|| format!("{} {hidden} more, select to scroll", theme.symbols.dash))
+        .or_else(|| {
+            app.media_check()
+                .map(|m| format!("{} {m}", theme.symbols.dash))
+        });
     let block = panel("Ports and checks", note, is_focused, theme);
     if checks.is_empty() {
         let text = format!("  {} probing", theme.symbols.ellipsis);

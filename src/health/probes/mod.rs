@@ -27,6 +27,7 @@ use super::vantage::Vantage;
 use super::{Check, CheckResult, Outcome, ProbeKind, Status, Target};
 
 pub use node_ip::outbound_stun;
+pub use own_ca::fetch as deployment_ca;
 pub use tls::system_roots;
 pub use udp::{bound_sockets, BoundSocket};
 

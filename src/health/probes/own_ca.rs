@@ -13,7 +13,7 @@ use rustls::RootCertStore;
 use super::http;
 
 /// The root of Caddy's local CA, as a one-certificate trust store.
-pub(super) async fn fetch(admin: SocketAddr) -> Result<Arc<RootCertStore>, String> {
+pub async fn fetch(admin: SocketAddr) -> Result<Arc<RootCertStore>, String> {
     let response = http::fetch(admin, "/pki/ca/local")
         .await
         .map_err(|e| format!("Caddy's admin API on {admin}: {e}"))?;

@@ -1,0 +1,92 @@
+//! `selkie check`: join the deployment as a browser would and try every media path on its own.
+//! On the server it mints its own token; `--url/--token` is the outside view from any machine.
+//! Exit 0 when no required path failed, 1 otherwise, 2 for usage errors.
+
+use std::path::Path;
+
+use crate::check::{self, Report, Target, Tokens};
+use crate::cli::CheckArgs;
+use crate::error::{Error, Result};
+use crate::health::probes;
+use crate::plan::Plan;
+
+/// Run `selkie check`.
+pub fn run(args: &CheckArgs) -> Result<()> {
+    let report = match (&args.url, &args.token) {
+        (Some(url), Some(token)) => {
+            let target = Target {
+                url: url.clone(),
+                tokens: Tokens::Given(token.clone()),
+                roots: probes::system_roots(),
+                planned: None,
+                from_server: false,
+                outside_command: None,
+            };
+            super::runtime()?.block_on(check::run(&target))
+        }
+        (None, None) => {
+            let dir = super::resolve_dir(&args.dir);
+            super::report_dir(&dir, on_server(&dir))?
+        }
+        _ => {
+            return Err(Error::invalid(
+                "--url and --token go together",
+                "give both for the outside view (`selkie token` on the server prints them), or neither on the server",
+            ))
+        }
+    };
+    print(&report, args.json)?;
+    verdict(&report)
+}
+
+/// The check from the server, with the deployment's plan, keys and CA.
+pub fn on_server(dir: &Path) -> Result<Report> {
+    let answers = super::saved_answers(dir)?;
+    let plan = super::plan_for(&answers, &super::detect_host())?;
+    super::runtime()?.block_on(check::server::check(dir, &plan))
+}
+
+fn print(report: &Report, json: bool) -> Result<()> {
+    if json {
+        let text =
+            serde_json::to_string_pretty(&check::to_json(report)).map_err(|e| Error::Other {
+                message: format!("cannot encode the check as JSON: {e}"),
+                hint: None,
+            })?;
+        println!("{text}");
+    } else {
+        print!("{}", check::render(report));
+    }
+    Ok(())
+}
+
+fn verdict(report: &Report) -> Result<()> {
+    if report.passed() {
+        return Ok(());
+    }
+    let message = match &report.signalling_error {
+        Some(e) => e.error.clone(),
+        None => {
+            let failed: Vec<String> = report
+                .paths
+                .iter()
+                .filter(|p| p.required && matches!(p.outcome, check::Outcome::Failed { .. }))
+                .map(|p| format!("{} {}", p.transport.label(), p.target))
+                .collect();
+            format!("not every path works: {}", failed.join(", "))
+        }
+    };
+    Err(Error::Other {
+        message,
+        hint: Some("each failed line above names its fix".into()),
+    })
+}
+
+/// The check that ends `selkie setup` once the stack is healthy: informational (the stack is up
+/// either way), so "done" says whether people on other networks get through.
+pub fn after_setup(plan: &Plan, dir: &Path) -> Result<()> {
+    let report = super::runtime()?.block_on(check::server::check(dir, plan))?;
+    println!("\nMedia paths, joined as a browser would (`selkie check`):");
+    print!("{}", check::render(&report));
+    Ok(())
+}

@@ -1,0 +1,364 @@
+//! `selkie check` in the lab: against the real LiveKit set up by selkie, from the server (its own
+//! token, the plan's paths and fixes) and from the client namespace (`--url/--token`, the outside
+//! view). Rules in the server's firewall close one path at a time; a rule on the link (which the
+//! server cannot see) stands in for a cloud firewall. Bad tokens, a URL that is not LiveKit and an
+//! untrusted certificate each end in a clear error and exit 1.
+//!
+//! Needs what tests/lab.rs needs (root, the images of tests/images/build.sh, iproute2, nftables,
+//! curl, openssl, docker.io); fails (never skips) without them.
+
+mod lab {
+    #[allow(dead_code)]
+    pub mod acme;
+    #[allow(dead_code)]
+    pub mod client;
+    pub mod harness;
+    #[allow(dead_code)]
+    pub mod net;
+}
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use lab::harness::*;
+use lab::net;
+use net::{Lab, SERVER_IP};
+use serde_json::Value;
+
+/// `selkie check --json ARGS` in a namespace, trusting `ca` (or nothing but the system's roots).
+fn check(lab: &Lab, on_server: bool, args: &[&str], ca: Option<&Path>) -> (i32, Value, Duration) {
+    let bin = env!("CARGO_BIN_EXE_selkie");
+    let mut cmd = if on_server {
+        lab.on_server(bin)
+    } else {
+        lab.on_client(bin)
+    };
+    cmd.arg("check")
+        .arg("--json")
+        .args(args)
+        .env_remove("SELKIE_DIR");
+    match ca {
+        Some(ca) => cmd.env("SSL_CERT_FILE", ca),
+        None => cmd.env_remove("SSL_CERT_FILE"),
+    };
+    let started = Instant::now();
+    let out: Output = cmd.output().expect("run selkie check");
+    let took = started.elapsed();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "selkie check printed no JSON ({e}, {}): {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "selkie check panicked: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), json, took)
+}
+
+fn on_server(lab: &Lab, dir: &Path, ca: Option<&Path>) -> (i32, Value, Duration) {
+    check(lab, true, &["--dir", dir.to_str().unwrap()], ca)
+}
+
+/// The path of `transport` in a report.
+fn path<'a>(report: &'a Value, transport: &str) -> &'a Value {
+    report["paths"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["transport"] == transport))
+        .unwrap_or_else(|| panic!("no {transport} path in {report:#}"))
+}
+
+fn assert_ok(report: &Value, transport: &str) {
+    let p = path(report, transport);
+    assert_eq!(p["status"], "ok", "{transport} works: {report:#}");
+    assert!(
+        p["rtt_ms"].as_f64().is_some(),
+        "{transport} has a round-trip time: {p}"
+    );
+}
+
+/// Every planned path connects from the server, within the promised 10 s.
+fn assert_all_ok(lab: &Lab, dir: &Path, ca: Option<&Path>, transports: &[&str]) {
+    let (code, report, took) = on_server(lab, dir, ca);
+    assert_eq!(code, 0, "check from the server: {report:#}");
+    for t in transports {
+        assert_ok(&report, t);
+    }
+    assert!(
+        took < Duration::from_secs(10),
+        "an all-good check took {took:?}"
+    );
+    assert_eq!(report["from_server"], true);
+    assert!(report["unseen"]
+        .as_str()
+        .unwrap()
+        .contains("cloud firewall"));
+}
+
+/// A join token for `--url`, from `selkie token --raw` on the server.
+fn token(lab: &Lab, dir: &Path) -> String {
+    let out = selkie(lab, &["token", "--raw", "--dir", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "selkie token: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Blocks `rule` (an nft match) on the server's input: a host firewall that closes a path.
+fn server_drops(lab: &Lab, rule: &str) {
+    lab.nft(
+        &lab.server,
+        &format!(
+            "table inet lab_block\ndelete table inet lab_block\ntable inet lab_block {{\n  chain input {{\n    type filter hook input priority -10;\n    {rule} drop\n  }}\n}}\n"
+        ),
+    );
+}
+
+/// The livekit preset behind Caddy with a Pebble certificate: every path from the server; then a
+/// server firewall rule closes UDP, then 7881; the outside view with a link rule the server
+/// cannot see; 443 closed; bad tokens, a URL that is not LiveKit, an untrusted certificate.
+#[test]
+fn caddy_domain_paths_from_both_sides() {
+    let _one = one_lab();
+    let Domain {
+        lab,
+        pebble: _pebble,
+        dir,
+        root,
+        url,
+    } = domain_with_pebble("caddy", CADDY, &["meet.lab.test"]);
+    assert_all_ok(&lab, &dir, Some(&root), &["udp", "tcp", "turn_udp"]);
+
+    server_drops(&lab, "udp dport 50000-50119");
+    let (code, report, took) = on_server(&lab, &dir, Some(&root));
+    assert_eq!(code, 1, "{report:#}");
+    let udp = path(&report, "udp");
+    assert_eq!(udp["status"], "failed", "{report:#}");
+    assert!(
+        udp["fix"]
+            .as_str()
+            .unwrap()
+            .contains("open 50000-50119/udp"),
+        "{udp}"
+    );
+    assert_ok(&report, "tcp");
+    assert!(
+        took < Duration::from_secs(12),
+        "bounded by one ICE timeout: {took:?}"
+    );
+
+    server_drops(&lab, "tcp dport 7881");
+    let (code, report, _) = on_server(&lab, &dir, Some(&root));
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(path(&report, "tcp")["status"], "failed", "{report:#}");
+    assert!(path(&report, "tcp")["fix"]
+        .as_str()
+        .unwrap()
+        .contains("7881/tcp"));
+    assert_ok(&report, "udp");
+    lab.nft(&lab.server, "delete table inet lab_block\n");
+
+    outside_view(&lab, &dir, &root, &url);
+    bad_inputs(&lab, &dir, &root, &url);
+}
+
+/// From the client namespace with `--url/--token`: all good, then UDP dropped on the link (the
+/// stand-in for a cloud firewall) fails the outside view while the server still sees it working;
+/// then 443 dropped: signalling unreachable, nothing else tried.
+fn outside_view(lab: &Lab, dir: &Path, root: &Path, url: &str) {
+    let t = token(lab, dir);
+    let outside = |lab: &Lab| check(lab, false, &["--url", url, "--token", &t], Some(root));
+    let (code, report, _) = outside(lab);
+    assert_eq!(code, 0, "outside view: {report:#}");
+    assert_ok(&report, "udp");
+    assert_ok(&report, "tcp");
+    assert_eq!(report["from_server"], false);
+
+    lab.block_on_link(&["meta l4proto udp"]);
+    let (code, report, _) = outside(lab);
+    assert_eq!(code, 1, "the outside view sees the link rule: {report:#}");
+    assert_eq!(path(&report, "udp")["status"], "failed", "{report:#}");
+    assert_ok(&report, "tcp");
+    let (code, inside, _) = on_server(lab, dir, Some(root));
+    assert_eq!(code, 0, "the server cannot see the link rule: {inside:#}");
+
+    lab.block_on_link(&["tcp dport 443"]);
+    let (code, report, took) = outside(lab);
+    assert_eq!(code, 1, "{report:#}");
+    let err = report["signalling_error"]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        err.contains("unreachable") || err.contains("no join response"),
+        "{report:#}"
+    );
+    assert!(
+        report["paths"].as_array().unwrap().is_empty(),
+        "stops at signalling: {report:#}"
+    );
+    assert!(
+        took < Duration::from_secs(8),
+        "signalling is bounded: {took:?}"
+    );
+    lab.block_on_link(&[]);
+}
+
+/// A wrong token, an expired one, a URL that is not LiveKit and an untrusted certificate.
+fn bad_inputs(lab: &Lab, dir: &Path, root: &Path, url: &str) {
+    let error = |report: &Value| {
+        report["signalling_error"]["error"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let (code, report, _) = check(
+        lab,
+        false,
+        &["--url", url, "--token", "not-a-token"],
+        Some(root),
+    );
+    assert_eq!(code, 1);
+    assert!(error(&report).contains("token was rejected"), "{report:#}");
+
+    let expired = expired_token(dir);
+    let (code, report, _) = check(lab, false, &["--url", url, "--token", &expired], Some(root));
+    assert_eq!(code, 1);
+    assert!(error(&report).contains("token was rejected"), "{report:#}");
+    assert!(
+        error(&report).contains("exp"),
+        "says the token expired: {report:#}"
+    );
+
+    let t = token(lab, dir);
+    let (code, report, _) = check(lab, false, &["--url", url, "--token", &t], None);
+    assert_eq!(code, 1);
+    assert!(
+        error(&report).contains("TLS failed"),
+        "untrusted certificate: {report:#}"
+    );
+
+    // Caddy's HTTP port answers, but not as LiveKit's signalling.
+    let plain = format!("ws://{SERVER_IP}:80");
+    let (code, report, _) = check(lab, false, &["--url", &plain, "--token", &t], Some(root));
+    assert_eq!(code, 1);
+    assert!(
+        error(&report).contains("does not answer as LiveKit"),
+        "{report:#}"
+    );
+}
+
+/// A token signed with the deployment's keys that expired ten minutes ago (past LiveKit's
+/// leeway), made with openssl as any JWT library would.
+fn expired_token(dir: &Path) -> String {
+    let (key, secret) = lab::client::keys(dir);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let header = b64url(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let claims = serde_json::json!({
+        "iss": key, "sub": "expired", "nbf": now - 1200, "exp": now - 600,
+        "video": {"roomJoin": true, "room": "selkie-check"}
+    });
+    let body = b64url(claims.to_string().as_bytes());
+    let signing = format!("{header}.{body}");
+    let mut child = std::process::Command::new("openssl")
+        .args(["dgst", "-sha256", "-binary", "-hmac", &secret])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(signing.as_bytes())
+        .unwrap();
+    let mac = child.wait_with_output().unwrap().stdout;
+    assert_eq!(mac.len(), 32, "an HMAC-SHA256");
+    format!("{signing}.{}", b64url(&mac))
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// A bare IP behind Caddy (`tls internal`): the check trusts the deployment's own CA from
+/// Caddy's admin API, with nothing but the system's roots in SSL_CERT_FILE.
+#[test]
+fn ip_behind_caddy_trusts_its_own_ca() {
+    let _one = one_lab();
+    let mut lab = Lab::new();
+    lab.start_docker(&[LIVEKIT, CADDY]);
+    let dir = deployment(&lab, "check-caddy-ip");
+    setup(&lab, &dir, &["--ip", SERVER_IP, "--proxy", "caddy"]);
+    let started = Instant::now();
+    loop {
+        let (code, report, _) = on_server(&lab, &dir, None);
+        if code == 0 {
+            assert_ok(&report, "udp");
+            assert_ok(&report, "tcp");
+            assert_ok(&report, "turn_udp");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "never passed: {report:#}"
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    assert_all_ok(&lab, &dir, None, &["udp", "tcp", "turn_udp"]);
+}
+
+/// Layer-4 routing: every path but TURN/TLS connects; TURN/TLS is listed as not checked (and
+/// does not fail the check).
+#[test]
+fn layer4_paths_and_turn_tls_not_checked() {
+    let _one = one_lab();
+    let Domain {
+        lab,
+        pebble: _pebble,
+        dir,
+        root,
+        ..
+    } = domain_with_pebble(
+        "caddy-l4",
+        CADDY_L4,
+        &["meet.lab.test", "turn.meet.lab.test"],
+    );
+    assert_all_ok(&lab, &dir, Some(&root), &["udp", "tcp", "turn_udp"]);
+    let (_, report, _) = on_server(&lab, &dir, Some(&root));
+    let tls = path(&report, "turn_tls");
+    assert_eq!(tls["status"], "not_checked", "{report:#}");
+    assert!(
+        tls["reason"].as_str().unwrap().contains("selkie token"),
+        "{tls}"
+    );
+}
+
+/// No proxy: signalling on ws:// at 7880, media as planned.
+#[test]
+fn no_proxy_plain_websocket() {
+    let _one = one_lab();
+    let mut lab = Lab::new();
+    lab.start_docker(&[LIVEKIT]);
+    let dir = deployment(&lab, "check-none");
+    setup(&lab, &dir, &["--ip", SERVER_IP, "--proxy", "none"]);
+    assert_all_ok(&lab, &dir, None, &["udp", "tcp", "turn_udp"]);
+}
