@@ -85,6 +85,7 @@ fn assert_ok(report: &Value, transport: &str) {
 /// Every planned path connects from the server, within the promised 10 s.
 fn assert_all_ok(lab: &Lab, dir: &Path, ca: Option<&Path>, transports: &[&str]) {
     let (code, report, took) = on_server(lab, dir, ca);
+    eprintln!("selkie check from the server ({took:?}): {report:#}");
     assert_eq!(code, 0, "check from the server: {report:#}");
     for t in transports {
         assert_ok(&report, t);
@@ -179,6 +180,18 @@ fn outside_view(lab: &Lab, dir: &Path, root: &Path, url: &str) {
     assert_eq!(code, 0, "outside view: {report:#}");
     assert_ok(&report, "udp");
     assert_ok(&report, "tcp");
+    assert_ok(&report, "turn_udp");
+    // Only TURN's own candidate was offered: the pair's local side is the relay on the server,
+    // while plain UDP goes from the client's own address.
+    let local_ip = |t: &str| {
+        let local = path(&report, t)["local"].as_str().unwrap().to_string();
+        local
+            .rsplit_once(':')
+            .map(|(ip, _)| ip.to_string())
+            .unwrap()
+    };
+    assert_eq!(local_ip("turn_udp"), SERVER_IP, "{report:#}");
+    assert_ne!(local_ip("udp"), SERVER_IP, "{report:#}");
     assert_eq!(report["from_server"], false);
 
     lab.block_on_link(&["meta l4proto udp"]);

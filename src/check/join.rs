@@ -125,7 +125,7 @@ async fn join_inner(
     );
     let (mut ws, _) = tokio_tungstenite::client_async(request, stream)
         .await
-        .map_err(handshake_error)?;
+        .map_err(|e| handshake_error(e, token))?;
     loop {
         match next(&mut ws).await {
             Some(signal_response::Message::Join(response)) => {
@@ -153,7 +153,9 @@ async fn join_inner(
     }
 }
 
-fn handshake_error(e: tungstenite::Error) -> SignalError {
+/// Why the websocket upgrade failed. LiveKit's 401 body quotes the token: it is cut out (a
+/// minted token is never shown).
+fn handshake_error(e: tungstenite::Error, token: &str) -> SignalError {
     match e {
         tungstenite::Error::Http(response) => {
             let status = response.status();
@@ -161,11 +163,13 @@ fn handshake_error(e: tungstenite::Error) -> SignalError {
                 .body()
                 .as_deref()
                 .map(|b| {
-                    String::from_utf8_lossy(b)
-                        .trim()
-                        .chars()
-                        .take(200)
-                        .collect()
+                    let text = String::from_utf8_lossy(b);
+                    let text = if token.is_empty() {
+                        text.to_string()
+                    } else {
+                        text.replace(token, "(the token)")
+                    };
+                    text.trim().chars().take(300).collect()
                 })
                 .unwrap_or_default();
             if status.as_u16() == 401 {
@@ -355,23 +359,22 @@ mod tests {
 
     #[test]
     fn every_failure_says_what_to_do() {
-        let token = handshake_error(tungstenite::Error::Http(Box::new(
-            tungstenite::http::Response::builder()
-                .status(401)
-                .body(Some(b"invalid token: token is expired (exp)".to_vec()))
-                .unwrap(),
-        )));
+        let response = |status: u16, body: Option<&[u8]>| {
+            tungstenite::Error::Http(Box::new(
+                tungstenite::http::Response::builder()
+                    .status(status)
+                    .body(body.map(<[u8]>::to_vec))
+                    .unwrap(),
+            ))
+        };
+        let body = b"invalid token: a.b.c, error: token is expired (exp)";
+        let token = handshake_error(response(401, Some(body)), "a.b.c");
         assert!(
-            matches!(&token, SignalError::Token(m) if m.contains("expired")),
-            "{token:?}"
+            matches!(&token, SignalError::Token(m) if m.contains("expired") && !m.contains("a.b.c")),
+            "the reason is kept, the token is not: {token:?}"
         );
         assert!(token.fix().contains("selkie token"));
-        let other = handshake_error(tungstenite::Error::Http(Box::new(
-            tungstenite::http::Response::builder()
-                .status(404)
-                .body(None)
-                .unwrap(),
-        )));
+        let other = handshake_error(response(404, None), "t");
         assert!(matches!(other, SignalError::NotLiveKit(_)));
         assert!(SignalError::Timeout.to_string().contains("5 s"));
     }

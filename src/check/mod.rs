@@ -85,6 +85,8 @@ pub enum Outcome {
     Ok {
         /// ICE's round-trip time on the selected pair, in milliseconds.
         rtt_ms: Option<f64>,
+        /// Our side of the selected pair (for TURN, the relayed address on the TURN server).
+        local: String,
         /// The server's side of the selected pair.
         remote: String,
     },

@@ -109,6 +109,7 @@ struct Peer {
     notes: Vec<String>,
     rtt: Option<Duration>,
     selected: Option<String>,
+    local: Option<String>,
     opened_at: Option<Instant>,
 }
 
@@ -123,6 +124,7 @@ impl Peer {
             notes: Vec::new(),
             rtt: None,
             selected: None,
+            local: None,
             opened_at: None,
         }
     }
@@ -173,6 +175,7 @@ impl Peer {
                         rtt_ms: self
                             .rtt
                             .map(|d| (d.as_secs_f64() * 10_000.0).round() / 10.0),
+                        local: self.local.clone().unwrap_or_default(),
                         remote: self.selected.clone().unwrap_or_default(),
                     };
                 }
@@ -215,6 +218,7 @@ impl Peer {
                 Output::Event(Event::PeerStats(s)) => {
                     if let Some(pair) = s.selected_candidate_pair {
                         self.selected = Some(format!("{}/{}", pair.remote.addr, pair.protocol));
+                        self.local = Some(pair.local.addr.to_string());
                         self.rtt = pair.current_round_trip_time.or(self.rtt);
                     }
                 }

@@ -30,7 +30,7 @@ pub fn render(report: &Report) -> String {
         let label = format!("{} {}", p.transport.label(), p.target);
         let optional = if p.required { "" } else { " (optional)" };
         match &p.outcome {
-            Outcome::Ok { rtt_ms, remote } => {
+            Outcome::Ok { rtt_ms, remote, .. } => {
                 let rtt = rtt_ms
                     .map(|r| format!("{r} ms"))
                     .unwrap_or_else(|| "rtt n/a".into());
@@ -111,6 +111,7 @@ mod tests {
     fn a_failed_required_path_fails_the_check_and_names_the_fix() {
         let ok = Outcome::Ok {
             rtt_ms: Some(0.4),
+            local: "10.0.0.2:40000".into(),
             remote: "10.0.0.1:50003/udp".into(),
         };
         let bad = Outcome::Failed {

@@ -271,6 +271,7 @@ fn c_runs_one_media_check_and_keeps_its_result() {
                 Transport::Udp,
                 Outcome::Ok {
                     rtt_ms: Some(0.3),
+                    local: "l".into(),
                     remote: "r".into(),
                 },
             ),
