@@ -20,6 +20,7 @@ pub mod preflight;
 pub mod preset;
 pub mod render;
 pub mod report;
+pub mod role;
 pub mod secrets;
 pub mod setup;
 pub mod state;

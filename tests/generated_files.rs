@@ -89,7 +89,7 @@ fn the_livekit_image_is_pinned_and_ip_deployments_advertise_their_address() {
     for case in common::cases() {
         let livekit = case
             .plan
-            .service("livekit")
+            .service(&selkie::role::Role::from_name("livekit"))
             .expect("every plan runs LiveKit");
         assert!(
             !livekit.image.is_floating(),
@@ -170,7 +170,7 @@ fn the_compose_export_passes_docker_compose_config() {
         let compose: serde_json::Value =
             serde_saphyr::from_str(&render::compose::compose(&case.plan)).unwrap();
         for service in &case.plan.services {
-            let entry = &compose["services"][&service.name];
+            let entry = &compose["services"][service.name.as_str()];
             assert_eq!(entry["image"], service.image.as_str(), "{}", case.name);
             for port in entry["ports"].as_array().into_iter().flatten() {
                 let port = port.as_str().unwrap();

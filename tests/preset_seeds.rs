@@ -84,7 +84,10 @@ fn check(seed: &str, plan: &Plan, rows: &[Row]) {
         .filter(|r| r.exposure == Public)
         .map(|r| (r.label.to_string(), r.proto))
         .collect();
-    for p in plan.public_ports().filter(|p| p.service != "sshd") {
+    for p in plan
+        .public_ports()
+        .filter(|p| p.service != selkie::role::Role::Ssh)
+    {
         assert!(
             seed_public.contains(&(p.label(), p.proto)),
             "seed {seed}: the {} plan opens {}/{} ({}), which no public row of the seed names",
@@ -124,9 +127,9 @@ fn seed_000_reflector_with_caddy() {
         ],
     );
     assert!(
-        plan.routes
-            .iter()
-            .any(|r| r.service == "garage" && r.host == "s3.meet.example.com" && r.path.is_none()),
+        plan.routes.iter().any(|r| r.service.as_str() == "garage"
+            && r.host == "s3.meet.example.com"
+            && r.path.is_none()),
         "seed 000: Garage is proxied at the root of s3.<domain>: {:#?}",
         plan.routes
     );
@@ -236,7 +239,9 @@ fn seed_004_private() {
         ["22/tcp", "41641/udp"],
         "seed 004: \"Only port 22 and 41641 should be open to the internet\""
     );
-    let tailscale = plan.service("tailscale").unwrap();
+    let tailscale = plan
+        .service(&selkie::role::Role::from_name("tailscale"))
+        .unwrap();
     assert_eq!(
         tailscale
             .env

@@ -92,7 +92,7 @@ proptest! {
                 opened.difference(&want).collect::<Vec<_>>()
             );
         }
-        prop_assert!(plan.firewall.ssh.iter().all(|r| r.service == "sshd"));
+        prop_assert!(plan.firewall.ssh.iter().all(|r| r.service == selkie::role::Role::Ssh));
         prop_assert!(!plan.firewall.ssh.is_empty());
 
         // Nothing internal, proxied or loopback is ever published beyond 127.0.0.1.

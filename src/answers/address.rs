@@ -261,6 +261,13 @@ impl fmt::Display for Address {
     }
 }
 
+/// Written as the operator typed it: the name, or the address without brackets.
+impl serde::Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

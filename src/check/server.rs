@@ -39,7 +39,7 @@ pub fn target(dir: &Path, plan: &Plan) -> Result<Target> {
 
 /// For `tls internal`, trust the deployment's own CA too (from Caddy's admin API).
 pub async fn with_own_ca(mut target: Target, plan: &Plan) -> Target {
-    if !(plan.web.internal_tls && plan.service("caddy").is_some()) {
+    if !(plan.web.internal_tls && plan.service(&crate::role::Role::Proxy).is_some()) {
         return target;
     }
     let fetched = tokio::time::timeout(

@@ -103,7 +103,7 @@ async fn handle_commands(
     log_path: PathBuf,
 ) {
     let container = |service: &str| {
-        plan.service(service)
+        plan.service(&crate::role::Role::from_name(service))
             .map(|s| s.container_name())
             .unwrap_or_else(|| format!("{PROJECT}-{service}"))
     };

@@ -15,36 +15,16 @@ use bollard::Docker;
 use indicatif::MultiProgress;
 
 use super::health::{self, Failure};
+pub use super::reconcile::Change;
+use super::reconcile::{reconcile, Actual, Step};
 use super::spec::{self, Desired, LABEL_HASH, LABEL_PROJECT, LABEL_SERVICE};
 use super::{pull, PullPolicy};
 use crate::error::Error;
 use crate::plan::{Plan, PROJECT};
 use crate::preset::NetworkKind;
 use crate::render::compose::NETWORK;
+use crate::role::Role;
 use crate::secrets::Secrets;
-
-/// What happened to one service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    Created,
-    Recreated,
-    Started,
-    Unchanged,
-    Removed,
-}
-
-impl Change {
-    /// The word shown to the operator.
-    pub fn word(&self) -> &'static str {
-        match self {
-            Change::Created => "created",
-            Change::Recreated => "recreated (its configuration changed)",
-            Change::Started => "started",
-            Change::Unchanged => "unchanged",
-            Change::Removed => "removed (no longer in the plan)",
-        }
-    }
-}
 
 /// The outcome of a converge.
 #[derive(Debug, Default)]
@@ -179,8 +159,7 @@ async fn ensure_network_and_volumes(docker: &Docker, plan: &Plan) -> Result<(), 
         .services
         .iter()
         .flat_map(|s| &s.mounts)
-        .filter(|m| !m.is_bind())
-        .map(|m| m.source.as_str())
+        .filter_map(|m| m.source.volume())
         .collect();
     volumes.sort_unstable();
     volumes.dedup();
@@ -242,6 +221,62 @@ pub async fn converge(
     policy: PullPolicy,
     timeout: Duration,
 ) -> Result<Outcome, Error> {
+    let dir = ours_to_change(docker, plan, dir).await?;
+    let ids = ensure_images(docker, plan, policy).await?;
+    ensure_network_and_volumes(docker, plan).await?;
+
+    let mut desired = Vec::new();
+    for service in &plan.services {
+        let image_id = ids
+            .get(service.image.as_str())
+            .map(String::as_str)
+            .unwrap_or_default();
+        let mut want = spec::desired(service, &dir, secrets, image_id)?;
+        if service.name == Role::Proxy {
+            want.tcp_probe = Some(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                plan.web.https_port,
+            )));
+        }
+        desired.push(want);
+    }
+    let actual = project_containers(docker)
+        .await?
+        .into_iter()
+        .map(|(service, c)| {
+            let found = Actual {
+                id: c.id.clone().unwrap_or_default(),
+                hash: c.labels.as_ref().and_then(|l| l.get(LABEL_HASH)).cloned(),
+                running: c.state.as_ref().map(|s| s.to_string()).as_deref() == Some("running"),
+            };
+            (service, found)
+        })
+        .collect();
+    let steps = reconcile(&desired, &actual);
+    let mut outcome = Outcome {
+        changes: apply(docker, &desired, &steps).await?,
+        failures: Vec::new(),
+    };
+
+    let waits = steps.iter().filter_map(|step| {
+        let index = step.index()?;
+        let fresh = step.change() != Change::Unchanged;
+        Some(health::wait(docker, &desired[index], fresh, timeout))
+    });
+    for result in futures_util::future::join_all(waits).await {
+        if let Err(failure) = result {
+            outcome.failures.push(failure);
+        }
+    }
+    Ok(outcome)
+}
+
+/// Refuse containers and stacks selkie must not touch; the canonical deployment directory.
+async fn ours_to_change(
+    docker: &Docker,
+    plan: &Plan,
+    dir: &Path,
+) -> Result<std::path::PathBuf, Error> {
     let clashes = foreign(docker, plan).await?;
     if !clashes.is_empty() {
         return Err(Error::Other {
@@ -257,8 +292,7 @@ pub async fn converge(
         });
     }
     // Labels carry the canonical directory: `./deployment` from two places is two places.
-    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let dir = canonical.as_path();
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     // One stack per host: the names, ports and network are shared, so another deployment
     // directory's containers are never replaced silently.
     let others: Vec<String> = project_containers(docker)
@@ -276,79 +310,44 @@ pub async fn converge(
             )),
         });
     }
-    let ids = ensure_images(docker, plan, policy).await?;
-    ensure_network_and_volumes(docker, plan).await?;
+    Ok(dir)
+}
 
-    let mut existing = project_containers(docker).await?;
-    let mut outcome = Outcome::default();
-    // Services that left the plan go first, so they free their ports.
-    let planned: Vec<&str> = plan.services.iter().map(|s| s.name.as_str()).collect();
-    let gone: Vec<String> = existing
-        .keys()
-        .filter(|k| !planned.contains(&k.as_str()))
-        .cloned()
-        .collect();
-    for name in gone {
-        if let Some(c) = existing.remove(&name) {
-            remove(docker, c.id.as_deref().unwrap_or_default(), &name).await?;
-            eprintln!("  {name}: {}", Change::Removed.word());
-            outcome.changes.push((name, Change::Removed));
-        }
-    }
-
-    let mut wanted = Vec::new();
-    for service in &plan.services {
-        let image_id = ids
-            .get(service.image.as_str())
-            .map(String::as_str)
-            .unwrap_or_default();
-        let mut want = spec::desired(service, dir, secrets, image_id)?;
-        if service.name == "caddy" {
-            want.tcp_probe = Some(std::net::SocketAddr::from((
-                [127, 0, 0, 1],
-                plan.web.https_port,
-            )));
-        }
-        let change = match existing.get(&service.name) {
-            None => {
-                create_and_start(docker, &want).await?;
-                Change::Created
+/// Carry out the steps in order, one Docker call each, saying what happened to each service.
+pub async fn apply(
+    docker: &Docker,
+    desired: &[Desired],
+    steps: &[Step],
+) -> Result<Vec<(String, Change)>, Error> {
+    let mut changes = Vec::new();
+    for step in steps {
+        let service = match step {
+            Step::Remove { service, id } => {
+                remove(docker, id, service).await?;
+                service.clone()
             }
-            Some(c) => {
-                let id = c.id.clone().unwrap_or_default();
-                let hash = c.labels.as_ref().and_then(|l| l.get(LABEL_HASH));
-                if hash == Some(&want.hash) {
-                    if c.state.as_ref().map(|s| s.to_string()).as_deref() == Some("running") {
-                        Change::Unchanged
-                    } else {
-                        docker
-                            .start_container(
-                                &id,
-                                None::<bollard::query_parameters::StartContainerOptions>,
-                            )
-                            .await
-                            .map_err(|e| docker_error("start", &want.container, e))?;
-                        Change::Started
-                    }
-                } else {
-                    remove(docker, &id, &want.container).await?;
-                    create_and_start(docker, &want).await?;
-                    Change::Recreated
-                }
+            Step::Create { index } => {
+                create_and_start(docker, &desired[*index]).await?;
+                desired[*index].service.clone()
             }
+            Step::Recreate { index, id } => {
+                let want = &desired[*index];
+                remove(docker, id, &want.container).await?;
+                create_and_start(docker, want).await?;
+                want.service.clone()
+            }
+            Step::Start { index, id } => {
+                let want = &desired[*index];
+                docker
+                    .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
+                    .await
+                    .map_err(|e| docker_error("start", &want.container, e))?;
+                want.service.clone()
+            }
+            Step::Keep { index } => desired[*index].service.clone(),
         };
-        eprintln!("  {}: {}", service.name, change.word());
-        outcome.changes.push((service.name.clone(), change));
-        wanted.push((want, change != Change::Unchanged));
+        eprintln!("  {service}: {}", step.change().word());
+        changes.push((service, step.change()));
     }
-
-    let waits = wanted
-        .iter()
-        .map(|(w, fresh)| health::wait(docker, w, *fresh, timeout));
-    for result in futures_util::future::join_all(waits).await {
-        if let Err(failure) = result {
-            outcome.failures.push(failure);
-        }
-    }
-    Ok(outcome)
+    Ok(changes)
 }

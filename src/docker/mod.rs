@@ -9,6 +9,7 @@ pub mod health;
 pub mod live;
 pub mod pull;
 mod ready;
+pub mod reconcile;
 pub mod spec;
 
 use std::collections::HashMap;

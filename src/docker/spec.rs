@@ -10,11 +10,12 @@ use bollard::models::{
 };
 
 use crate::error::Error;
-use crate::plan::{self, Service, PROJECT, SIGNAL_PORT};
+use crate::plan::{self, MountSource, Service, PROJECT, SIGNAL_PORT};
 use crate::preset::NetworkKind;
 use crate::render::compose::NETWORK;
 use crate::secrets::Secrets;
 use crate::state::sha256;
+use crate::role::Role;
 
 /// Label naming the project every selkie object belongs to.
 pub const LABEL_PROJECT: &str = "io.selkie.project";
@@ -136,12 +137,13 @@ pub fn desired(
     let mut binds = Vec::new();
     let mut mounted_files = BTreeMap::new();
     for m in &service.mounts {
-        let source = if m.is_bind() {
-            let path = dir.join(m.source.trim_start_matches("./"));
-            mounted_files.insert(m.source.clone(), tree_hash(&path)?);
-            path.display().to_string()
-        } else {
-            volume_name(&m.source)
+        let source = match &m.source {
+            MountSource::Dir(rel) => {
+                let path = dir.join(rel);
+                mounted_files.insert(m.source.to_string(), tree_hash(&path)?);
+                path.display().to_string()
+            }
+            MountSource::Volume(name) => volume_name(name),
         };
         let mode = if m.read_only { ":ro" } else { "" };
         binds.push(format!("{source}:{}{mode}", m.target));
@@ -179,7 +181,7 @@ pub fn desired(
             NETWORK.to_string(),
             EndpointSettings {
                 // Other containers reach this one by its service name, as under compose.
-                aliases: Some(vec![service.name.clone()]),
+                aliases: Some(vec![service.name.to_string()]),
                 ..Default::default()
             },
         )])),
@@ -191,7 +193,7 @@ pub fn desired(
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
         healthcheck: health(service),
         labels: Some({
-            let mut labels = project_labels(Some(&service.name));
+            let mut labels = project_labels(Some(service.name.as_str()));
             labels.insert(LABEL_DIR.to_string(), dir.display().to_string());
             labels
         }),
@@ -212,9 +214,9 @@ pub fn desired(
         labels.insert(LABEL_HASH.to_string(), hash.clone());
     }
     let http_probe =
-        (service.name == "livekit").then(|| SocketAddr::from(([127, 0, 0, 1], SIGNAL_PORT)));
+        (service.name == Role::Livekit).then(|| SocketAddr::from(([127, 0, 0, 1], SIGNAL_PORT)));
     Ok(Desired {
-        service: service.name.clone(),
+        service: service.name.to_string(),
         container: service.container_name(),
         image: service.image.to_string(),
         has_healthcheck: body.healthcheck.is_some(),

@@ -140,7 +140,7 @@ pub async fn inspect_all(
     let inspected = futures_util::future::join_all(
         plan.services
             .iter()
-            .map(|s| inspect(docker, &s.name, s.container_name())),
+            .map(|s| inspect(docker, s.name.as_str(), s.container_name())),
     )
     .await;
     let ips = inspected

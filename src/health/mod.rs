@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::docker::Docker;
 use crate::plan::Plan;
+use crate::role::Role;
 
 use serde::Serialize;
 
@@ -155,7 +156,7 @@ fn unknown_services(plan: &Plan) -> Vec<ServiceState> {
     plan.services
         .iter()
         .map(|s| ServiceState {
-            service: s.name.clone(),
+            service: s.name.to_string(),
             container: s.container_name(),
             state: "unknown".into(),
             health: None,
@@ -185,7 +186,7 @@ pub async fn collect(
         timeout,
         vantage: vantage.clone(),
         // Caddy (host networking) serves the CA of `tls internal` on its admin API.
-        own_ca: (plan.web.internal_tls && plan.service("caddy").is_some())
+        own_ca: (plan.web.internal_tls && plan.service(&Role::Proxy).is_some())
             .then_some(probes::CADDY_ADMIN),
         roots: Arc::clone(&probes::system_roots()),
     };

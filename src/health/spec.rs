@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::answers::Address;
 use crate::plan::{Exposure, Plan, SIGNAL_PORT};
 use crate::preset::Proto;
+use crate::role::Role;
 
 /// The STUN servers livekit-server asks for its public address when `rtc.use_external_ip` is set
 /// and `rtc.stun_servers` is not: `rtcconfig.DefaultStunServers` in livekit/mediatransportutil,
@@ -141,10 +142,10 @@ pub fn probes_for(plan: &Plan) -> Vec<Check> {
         .iter()
         .find(|r| r.path.is_none() && !r.tcp)
         .map(|r| r.host.clone())
-        .unwrap_or_else(|| plan.addr.url_host());
-    let proxy_https = |p: &crate::plan::Port| p.service == "caddy" && p.port == plan.web.https_port;
+        .unwrap_or_else(|| plan.address.url_host());
+    let proxy_https = |p: &crate::plan::Port| p.service == Role::Proxy && p.port == plan.web.https_port;
     // The address a browser checks an IP site's certificate against.
-    let site_ip = match &plan.addr {
+    let site_ip = match &plan.address {
         Address::Ip(a) => Some(a.ip()),
         Address::Domain(_) => None,
     };
@@ -158,14 +159,14 @@ pub fn probes_for(plan: &Plan) -> Vec<Check> {
             label: label.clone(),
             kind,
             target,
-            service: p.service.clone(),
+            service: p.service.to_string(),
             exposure: Some(p.exposure),
             required: p.required,
             purpose: p.purpose.clone(),
             path: None,
         };
         let check = match p.proto {
-            Proto::Tcp if p.service == "livekit" && p.port == SIGNAL_PORT => Check {
+            Proto::Tcp if p.service == Role::Livekit && p.port == SIGNAL_PORT => Check {
                 path: Some("/".into()),
                 ..base(ProbeKind::Http, host_target(p.exposure, p.port))
             },
@@ -187,13 +188,13 @@ pub fn probes_for(plan: &Plan) -> Vec<Check> {
             Proto::Tcp if p.exposure == Exposure::Internal => base(
                 ProbeKind::Tcp,
                 Target::Container {
-                    service: p.service.clone(),
+                    service: p.service.to_string(),
                     port: p.port,
                 },
             ),
             Proto::Tcp => base(ProbeKind::Tcp, host_target(p.exposure, p.port)),
             Proto::Udp
-                if p.service == "livekit"
+                if p.service == Role::Livekit
                     && plan
                         .livekit
                         .turn
@@ -217,7 +218,7 @@ pub fn probes_for(plan: &Plan) -> Vec<Check> {
     let mut hosts: Vec<&str> = plan.routes.iter().map(|r| r.host.as_str()).collect();
     hosts.sort_unstable();
     hosts.dedup();
-    if plan.service("caddy").is_some() {
+    if plan.service(&Role::Proxy).is_some() {
         for host in hosts.into_iter().filter(|h| *h != site_host) {
             checks.push(Check {
                 label: format!("tls {host}"),

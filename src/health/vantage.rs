@@ -44,7 +44,7 @@ impl Vantage {
 /// records (which carry the host's detected public address in domain mode).
 pub fn plan_addresses(plan: &Plan) -> Vec<IpAddr> {
     let mut out = Vec::new();
-    if let Address::Ip(a) = &plan.addr {
+    if let Address::Ip(a) = &plan.address {
         out.push(a.ip());
     }
     for record in &plan.dns {

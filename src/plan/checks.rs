@@ -5,6 +5,7 @@ use crate::answers::{Address, Answers, ProxyMode};
 use crate::error::Error;
 use crate::host::HostFacts;
 use crate::preset::Preset;
+use crate::role::Role;
 
 use super::{Exposure, Port, Service};
 
@@ -74,7 +75,7 @@ pub(super) fn warnings(
     let (eph_lo, eph_hi) = host.ephemeral;
     let in_ephemeral: Vec<String> = ports
         .iter()
-        .filter(|p| p.exposure.binds_host() && p.service != "sshd")
+        .filter(|p| p.exposure.binds_host() && p.service != Role::Ssh)
         .filter(|p| p.port <= eph_hi && eph_lo <= p.end)
         .map(|p| format!("{}/{} ({})", p.label(), p.proto.as_str(), p.service))
         .collect();

@@ -2,7 +2,9 @@
 //! deterministic — the same inputs give the same plan, and so byte-identical files.
 
 mod checks;
+mod dns;
 mod media;
+mod mount;
 pub mod ports;
 mod services;
 mod types;
@@ -12,12 +14,13 @@ use crate::answers::{Address, Answers, UdpMode};
 use crate::error::Error;
 use crate::host::HostFacts;
 use crate::preset::Preset;
+use crate::role::Role;
 
 pub use media::{range_size, Media, DEFAULT_MUX_PORT, HEADROOM_PERCENT, PORTS_PER_PARTICIPANT};
 pub use services::CADDY_CONFIG_DIR;
 pub use types::{
-    ConfigFile, DnsRecord, Exposure, Firewall, FirewallRule, Livekit, Mount, Plan, Port, Publish,
-    Route, Service, Sysctl, Turn, Urls, Web, ACME_CA_ROOT_FILE,
+    ConfigFile, DnsRecord, Exposure, Firewall, FirewallRule, Livekit, Mount, MountSource, Plan,
+    Port, Publish, RecordKind, Route, Service, Sysctl, Turn, Urls, Web, ACME_CA_ROOT_FILE,
 };
 
 /// The Docker project name: containers are `selkie-<service>`, labels `io.selkie.project=selkie`.
@@ -90,8 +93,8 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
 
     let firewall = Firewall {
         provider: answers.provider,
-        ssh: firewall_rules(&port_table, |p| p.service == "sshd"),
-        rules: firewall_rules(&port_table, |p| p.service != "sshd"),
+        ssh: firewall_rules(&port_table, |p| p.service == Role::Ssh),
+        rules: firewall_rules(&port_table, |p| p.service != Role::Ssh),
         trusted_interface: preset.vpn.as_ref().map(|v| v.interface.clone()),
     };
 
@@ -116,7 +119,7 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
 
     Ok(Plan {
         preset: preset.name.clone(),
-        address: addr.to_string(),
+        address: addr,
         proxy: answers.proxy,
         urls,
         web,
@@ -132,7 +135,6 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
         secrets,
         warnings,
         next_steps,
-        addr,
         admin_source,
     })
 }

@@ -4,6 +4,7 @@ use crate::answers::{Answers, Cidr, ProxyMode, UdpMode};
 use crate::error::Error;
 use crate::host::HostFacts;
 use crate::preset::{Expose, Preset, Proto};
+use crate::role::Role;
 
 use super::media::{range_size, Media};
 use super::{Exposure, Livekit, Port, Web, SIGNAL_PORT, TURN_TLS_PORT};
@@ -11,26 +12,39 @@ use super::{Exposure, Livekit, Port, Web, SIGNAL_PORT, TURN_TLS_PORT};
 /// The service name of the operator's own proxy in the port table (it is not a container).
 pub const EXTERNAL_PROXY: &str = "your-proxy";
 
-fn port(
-    port: u16,
-    end: u16,
-    proto: Proto,
-    exposure: Exposure,
-    service: &str,
-    purpose: &str,
-    required: bool,
-) -> Port {
-    Port {
-        port,
-        end,
-        proto,
-        exposure,
-        service: service.into(),
-        purpose: purpose.into(),
-        required,
-        source: None,
-        admin: false,
-        health_path: None,
+impl Port {
+    /// A single port of `service`, required, with no purpose yet: the builder the table uses.
+    fn of(service: Role, proto: Proto, port: u16, exposure: Exposure) -> Port {
+        Port {
+            port,
+            end: port,
+            proto,
+            exposure,
+            service,
+            purpose: String::new(),
+            required: true,
+            source: None,
+            admin: false,
+            health_path: None,
+        }
+    }
+
+    /// The last port of a range, inclusive.
+    fn through(mut self, end: u16) -> Port {
+        self.end = end;
+        self
+    }
+
+    /// What the port is for, as tables and firewall comments say it.
+    fn for_(mut self, purpose: &str) -> Port {
+        self.purpose = purpose.into();
+        self
+    }
+
+    /// The stack works without it (a fallback).
+    fn optional(mut self) -> Port {
+        self.required = false;
+        self
     }
 }
 
@@ -44,12 +58,25 @@ pub(crate) fn table(
     web: &Web,
     admin: Option<Cidr>,
 ) -> Result<Vec<Port>, Error> {
-    let vpn = preset.vpn.is_some();
     // With a VPN preset, everything that is not explicitly public is reached over the VPN.
-    let open = if vpn { Exposure::Vpn } else { Exposure::Public };
-    let mut ports = Vec::new();
+    let open = if preset.vpn.is_some() {
+        Exposure::Vpn
+    } else {
+        Exposure::Public
+    };
+    let mut ports = ssh(answers, host, admin);
+    ports.extend(proxy(answers.proxy, web, open));
+    ports.extend(livekit_ports(answers, preset, media, livekit, open));
+    ports.extend(preset_ports(answers, preset, open, admin));
 
-    // Every port sshd may listen on: what the operator named and what this host shows.
+    check_clashes(&ports, media, preset)?;
+    // SSH first (it must be allowed before anything is denied), then a stable order.
+    ports.sort_by_key(|p| (p.service != Role::Ssh, p.proto, p.port, p.end));
+    Ok(ports)
+}
+
+/// Every port sshd may listen on: what the operator named and what this host shows.
+fn ssh(answers: &Answers, host: &HostFacts, admin: Option<Cidr>) -> Vec<Port> {
     let mut ssh_ports: Vec<u16> = answers
         .ssh
         .ports
@@ -63,71 +90,58 @@ pub(crate) fn table(
     }
     ssh_ports.sort_unstable();
     ssh_ports.dedup();
-    for &p in &ssh_ports {
-        let mut row = port(
-            p,
-            p,
-            Proto::Tcp,
-            Exposure::Public,
-            "sshd",
-            "SSH (opened first, so the firewall never locks you out)",
-            true,
-        );
-        row.source = admin;
-        ports.push(row);
-    }
+    ssh_ports
+        .into_iter()
+        .map(|p| {
+            let mut row = Port::of(Role::Ssh, Proto::Tcp, p, Exposure::Public)
+                .for_("SSH (opened first, so the firewall never locks you out)");
+            row.source = admin;
+            row
+        })
+        .collect()
+}
 
-    match answers.proxy {
-        ProxyMode::Caddy | ProxyMode::CaddyL4 => {
-            let purpose = if answers.proxy == ProxyMode::CaddyL4 {
-                "HTTPS, LiveKit signalling and TURN/TLS, routed by TLS server name"
-            } else {
-                "HTTPS: the site and LiveKit signalling (wss://)"
-            };
-            ports.push(port(
-                web.https_port,
-                web.https_port,
-                Proto::Tcp,
-                open,
-                "caddy",
-                purpose,
-                true,
-            ));
-            if web.redirect_http {
-                let why = if web.internal_tls {
-                    "HTTP: redirects to HTTPS"
-                } else {
-                    "HTTP: certificate issuance (ACME) and redirects to HTTPS"
-                };
-                ports.push(port(80, 80, Proto::Tcp, open, "caddy", why, true));
-            }
-        }
+/// HTTPS (and HTTP for certificates and redirects) on selkie's proxy or the operator's own.
+fn proxy(mode: ProxyMode, web: &Web, open: Exposure) -> Vec<Port> {
+    let own_http = if web.internal_tls {
+        "HTTP: redirects to HTTPS"
+    } else {
+        "HTTP: certificate issuance (ACME) and redirects to HTTPS"
+    };
+    let (role, https, http) = match mode {
+        ProxyMode::Caddy => (
+            Role::Proxy,
+            "HTTPS: the site and LiveKit signalling (wss://)",
+            own_http,
+        ),
+        ProxyMode::CaddyL4 => (
+            Role::Proxy,
+            "HTTPS, LiveKit signalling and TURN/TLS, routed by TLS server name",
+            own_http,
+        ),
         // The operator's own proxy serves the site; the firewall must let it be reached.
-        ProxyMode::External => {
-            ports.push(port(
-                web.https_port,
-                web.https_port,
-                Proto::Tcp,
-                open,
-                EXTERNAL_PROXY,
-                "HTTPS: your own proxy (nginx, Traefik) in front of the services",
-                true,
-            ));
-            if web.redirect_http {
-                ports.push(port(
-                    80,
-                    80,
-                    Proto::Tcp,
-                    open,
-                    EXTERNAL_PROXY,
-                    "HTTP: your proxy's certificate issuance and redirects to HTTPS",
-                    true,
-                ));
-            }
-        }
-        ProxyMode::None => {}
+        ProxyMode::External => (
+            Role::ExternalProxy,
+            "HTTPS: your own proxy (nginx, Traefik) in front of the services",
+            "HTTP: your proxy's certificate issuance and redirects to HTTPS",
+        ),
+        ProxyMode::None => return Vec::new(),
+    };
+    let mut ports = vec![Port::of(role.clone(), Proto::Tcp, web.https_port, open).for_(https)];
+    if web.redirect_http {
+        ports.push(Port::of(role, Proto::Tcp, 80, open).for_(http));
     }
+    ports
+}
 
+/// LiveKit's signalling, TCP fallback, media and TURN ports.
+fn livekit_ports(
+    answers: &Answers,
+    preset: &Preset,
+    media: &Media,
+    livekit: &Livekit,
+    open: Exposure,
+) -> Vec<Port> {
     let signal = if super::web::signal_via_app(preset) {
         Exposure::Loopback
     } else if answers.proxy == ProxyMode::None {
@@ -140,63 +154,47 @@ pub(crate) fn table(
         Exposure::Proxied => "LiveKit signalling (HTTP + WebSocket), behind the proxy",
         _ => "LiveKit signalling (HTTP + WebSocket)",
     };
-    ports.push(port(
-        SIGNAL_PORT,
-        SIGNAL_PORT,
-        Proto::Tcp,
-        signal,
-        "livekit",
-        signal_purpose,
-        true,
-    ));
+    let lk = |proto, port, exposure| Port::of(Role::Livekit, proto, port, exposure);
+    let mut ports = vec![lk(Proto::Tcp, SIGNAL_PORT, signal).for_(signal_purpose)];
     if let Some(tcp) = livekit.tcp_port {
-        ports.push(port(
-            tcp,
-            tcp,
-            Proto::Tcp,
-            open,
-            "livekit",
-            "WebRTC over TCP, when a client's network blocks UDP",
-            false,
-        ));
+        ports.push(
+            lk(Proto::Tcp, tcp, open)
+                .for_("WebRTC over TCP, when a client's network blocks UDP")
+                .optional(),
+        );
     }
     let media_purpose = match media.mode {
         UdpMode::Range => "WebRTC media (audio and video)",
         UdpMode::Mux => "WebRTC media, every participant on one port (UDP mux)",
     };
-    ports.push(port(
-        media.start,
-        media.end,
-        Proto::Udp,
-        open,
-        "livekit",
-        media_purpose,
-        true,
-    ));
+    ports.push(
+        lk(Proto::Udp, media.start, open)
+            .through(media.end)
+            .for_(media_purpose),
+    );
     if let Some(turn) = &livekit.turn {
-        ports.push(port(
-            turn.udp_port,
-            turn.udp_port,
-            Proto::Udp,
-            open,
-            "livekit",
-            "TURN over UDP, for clients behind strict NATs",
-            true,
-        ));
+        ports.push(
+            lk(Proto::Udp, turn.udp_port, open)
+                .for_("TURN over UDP, for clients behind strict NATs"),
+        );
         if turn.tls_port.is_some() {
-            ports.push(port(
-                TURN_TLS_PORT,
-                TURN_TLS_PORT,
-                Proto::Tcp,
-                Exposure::Proxied,
-                "livekit",
+            ports.push(lk(Proto::Tcp, TURN_TLS_PORT, Exposure::Proxied).for_(
                 "TURN/TLS: the proxy terminates TLS on 443 and forwards here (LiveKit binds it on all interfaces; the firewall keeps it closed)",
-                true,
             ));
         }
     }
+    ports
+}
 
+/// The preset's own services' ports, exposed as the proxy mode and the address allow.
+fn preset_ports(
+    answers: &Answers,
+    preset: &Preset,
+    open: Exposure,
+    admin: Option<Cidr>,
+) -> Vec<Port> {
     let domain = matches!(answers.address(), Ok(crate::answers::Address::Domain(_)));
+    let mut ports = Vec::new();
     for service in &preset.services {
         for p in &service.ports {
             if p.only_without_proxy && answers.proxy != ProxyMode::None {
@@ -212,15 +210,10 @@ pub(crate) fn table(
                 Expose::Internal => Exposure::Internal,
                 Expose::Vpn => Exposure::Vpn,
             };
-            let mut row = port(
-                p.port,
-                p.end.unwrap_or(p.port),
-                p.proto,
-                exposure,
-                &service.name,
-                &p.purpose,
-                p.required,
-            );
+            let mut row = Port::of(Role::from_name(&service.name), p.proto, p.port, exposure)
+                .through(p.end.unwrap_or(p.port))
+                .for_(&p.purpose);
+            row.required = p.required;
             row.admin = p.admin;
             row.health_path = p.health.clone();
             if p.admin && exposure == Exposure::Public {
@@ -229,11 +222,7 @@ pub(crate) fn table(
             ports.push(row);
         }
     }
-
-    check_clashes(&ports, media, preset)?;
-    // SSH first (it must be allowed before anything is denied), then a stable order.
-    ports.sort_by_key(|p| (p.service != "sshd", p.proto, p.port, p.end));
-    Ok(ports)
+    ports
 }
 
 fn check_clashes(ports: &[Port], media: &Media, preset: &Preset) -> Result<(), Error> {
@@ -243,8 +232,9 @@ fn check_clashes(ports: &[Port], media: &Media, preset: &Preset) -> Result<(), E
             if !a.overlaps(b) {
                 continue;
             }
-            let is_media =
-                |p: &Port| p.service == "livekit" && p.port == media.start && p.proto == Proto::Udp;
+            let is_media = |p: &Port| {
+                p.service == Role::Livekit && p.port == media.start && p.proto == Proto::Udp
+            };
             let (media_port, other) = match (is_media(a), is_media(b)) {
                 (true, _) => (*a, *b),
                 (_, true) => (*b, *a),
@@ -295,7 +285,7 @@ fn free_start(ports: &[Port], media: &Media) -> Option<u16> {
         .filter(|p| {
             p.exposure.binds_host()
                 && p.proto == Proto::Udp
-                && !(p.service == "livekit" && p.port == media.start)
+                && !(p.service == Role::Livekit && p.port == media.start)
         })
         .collect();
     let candidates = (50000u32..=65535)
@@ -316,7 +306,7 @@ fn free_start(ports: &[Port], media: &Media) -> Option<u16> {
 pub(crate) fn reserved(ports: &[Port], ephemeral: (u16, u16)) -> Vec<(u16, u16)> {
     let mut spans: Vec<(u16, u16)> = ports
         .iter()
-        .filter(|p| p.exposure.binds_host() && p.service != "sshd")
+        .filter(|p| p.exposure.binds_host() && p.service != Role::Ssh)
         .filter(|p| p.port <= ephemeral.1 && ephemeral.0 <= p.end)
         .map(|p| (p.port.max(ephemeral.0), p.end.min(ephemeral.1)))
         .collect();

@@ -5,10 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::answers::{Address, Answers, ImageRef, ProxyMode};
 use crate::error::Error;
 use crate::preset::{AppService, Expose, NetworkKind, Preset};
+use crate::role::Role;
 
 use super::{
-    ConfigFile, Exposure, Mount, Port, Publish, Service, Urls, CADDY_IMAGE, CADDY_L4_IMAGE,
-    LIVEKIT_IMAGE,
+    ConfigFile, Exposure, Mount, MountSource, Port, Publish, Service, Urls, CADDY_IMAGE,
+    CADDY_L4_IMAGE, LIVEKIT_IMAGE,
 };
 
 /// Where livekit.yaml and its key file are mounted in the container.
@@ -16,8 +17,8 @@ pub const LIVEKIT_CONFIG_DIR: &str = "/etc/livekit";
 /// Where the Caddy config directory is mounted.
 pub const CADDY_CONFIG_DIR: &str = "/etc/caddy";
 
-fn image(answers: &Answers, service: &str, default: &str) -> Result<ImageRef, Error> {
-    match answers.images.get(service) {
+fn image(answers: &Answers, role: &Role, default: &str) -> Result<ImageRef, Error> {
+    match answers.images.get(role.as_str()) {
         Some(i) => Ok(i.clone()),
         None => default.parse(),
     }
@@ -25,7 +26,7 @@ fn image(answers: &Answers, service: &str, default: &str) -> Result<ImageRef, Er
 
 fn mount(source: &str, target: &str, read_only: bool) -> Mount {
     Mount {
-        source: source.into(),
+        source: MountSource::parse(source),
         target: target.into(),
         read_only,
     }
@@ -42,7 +43,7 @@ pub(crate) fn all(
         .services
         .iter()
         .map(|s| s.name.as_str())
-        .chain(["livekit", "caddy"])
+        .chain([Role::Livekit.as_str(), Role::Proxy.as_str()])
         .collect();
     if let Some(unknown) = answers.images.keys().find(|k| !known.contains(k.as_str())) {
         let names: Vec<&str> = known.iter().copied().collect();
@@ -92,9 +93,9 @@ pub(crate) fn all(
         livekit_env.insert("GOMEMLIMIT".to_string(), limit.clone());
     }
     let livekit = Service {
-        name: "livekit".into(),
+        name: Role::Livekit,
         purpose: "LiveKit server: signalling, WebRTC media and TURN".into(),
-        image: image(answers, "livekit", LIVEKIT_IMAGE)?,
+        image: image(answers, &Role::Livekit, LIVEKIT_IMAGE)?,
         network: NetworkKind::Host,
         command: vec![
             "--config".into(),
@@ -161,9 +162,9 @@ fn proxy_service(answers: &Answers) -> Result<Option<Service>, Error> {
         ProxyMode::External | ProxyMode::None => return Ok(None),
     };
     Ok(Some(Service {
-        name: "caddy".into(),
+        name: Role::Proxy,
         purpose: "Caddy: HTTPS with automatic certificates, reverse proxy".into(),
-        image: image(answers, "caddy", default_image)?,
+        image: image(answers, &Role::Proxy, default_image)?,
         network: NetworkKind::Host,
         command,
         env: BTreeMap::new(),
@@ -192,9 +193,10 @@ fn order(services: &[AppService]) -> Vec<&AppService> {
         let before = placed.len();
         for s in services {
             if !names.contains(s.name.as_str())
-                && s.depends_on
-                    .iter()
-                    .all(|d| names.contains(d.as_str()) || d == "livekit" || d == "caddy")
+                && s.depends_on.iter().all(|d| {
+                    names.contains(d.as_str())
+                        || matches!(Role::from_name(d), Role::Livekit | Role::Proxy)
+                })
             {
                 placed.push(s);
                 names.insert(&s.name);
@@ -258,7 +260,7 @@ fn app_service(
     let publish = if app.network == NetworkKind::Bridge {
         ports
             .iter()
-            .filter(|p| p.service == app.name)
+            .filter(|p| p.service.as_str() == app.name)
             .filter(|p| {
                 matches!(
                     p.exposure,
@@ -282,7 +284,7 @@ fn app_service(
     };
     let mounts = app.volumes.iter().filter_map(|v| parse_volume(v)).collect();
     Ok(Service {
-        name: app.name.clone(),
+        name: Role::from_name(&app.name),
         purpose: app.purpose.clone(),
         image,
         network: app.network,
@@ -333,7 +335,7 @@ pub(crate) fn files(answers: &Answers, preset: &Preset) -> Vec<ConfigFile> {
             s.files.iter().map(|f| ConfigFile {
                 path: f.path.clone(),
                 contents: f.contents.replace("{{host}}", &host),
-                service: s.name.clone(),
+                service: Role::from_name(&s.name),
             })
         })
         .collect()

@@ -1,12 +1,13 @@
 use super::*;
 use crate::answers::ProxyMode;
 use crate::preset::{self, Proto};
+use crate::role::Role;
 use crate::testing::answers;
 
 fn port<'a>(plan: &'a Plan, service: &str, number: u16) -> &'a Port {
     plan.ports
         .iter()
-        .find(|p| p.service == service && p.port == number)
+        .find(|p| p.service.as_str() == service && p.port == number)
         .unwrap_or_else(|| panic!("no {service} port {number} in {:#?}", plan.ports))
 }
 
@@ -37,7 +38,7 @@ fn hearth_routes_three_host_names_by_sni() {
         .iter()
         .any(|r| r.tcp && r.host == "turn.hearth.example"));
     assert_eq!(
-        plan.service("caddy").unwrap().image.as_str(),
+        plan.service(&Role::Proxy).unwrap().image.as_str(),
         CADDY_L4_IMAGE
     );
     assert_eq!(
@@ -73,13 +74,16 @@ fn reflector_keeps_its_own_range_and_serves_livekit_under_lk_ws() {
         !plan.ports.iter().any(|p| p.port == 40000),
         "Reflector's own WebRTC only without Caddy"
     );
-    let secret_env = &plan.service("backend").unwrap().secret_env;
+    let secret_env = &plan
+        .service(&Role::from_name("backend"))
+        .unwrap()
+        .secret_env;
     assert!(secret_env["DATABASE_URL"].contains("{{secret.postgres_password}}"));
     // S3 at the root of its own name: path-style S3 reads the first segment as the bucket.
     let s3 = plan
         .routes
         .iter()
-        .find(|r| r.service == "garage")
+        .find(|r| r.service.as_str() == "garage")
         .expect("a route to Garage");
     assert_eq!(
         (s3.host.as_str(), s3.path.as_deref(), s3.upstream.as_str()),
@@ -90,7 +94,7 @@ fn reflector_keeps_its_own_range_and_serves_livekit_under_lk_ws() {
         .iter()
         .any(|r| r.name == "s3.reflector.example.com"));
     assert!(!plan.routes.iter().any(|r| r.path.as_deref() == Some("/s3")));
-    let hatchet = plan.service("hatchet").unwrap();
+    let hatchet = plan.service(&Role::from_name("hatchet")).unwrap();
     assert_eq!(
         hatchet.publish[0].host_ip, "127.0.0.1",
         "{:?}",

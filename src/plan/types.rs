@@ -9,6 +9,10 @@ use serde::Serialize;
 use super::{Media, PROJECT};
 use crate::answers::{Address, Cidr, ImageRef, Provider, ProxyMode};
 use crate::preset::{LimitDefaults, NetworkKind, Proto, RoomDefaults};
+use crate::role::Role;
+
+pub use super::dns::{DnsRecord, RecordKind};
+pub use super::mount::{Mount, MountSource};
 
 /// Who can reach a port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -53,7 +57,7 @@ pub struct Port {
     pub end: u16,
     pub proto: Proto,
     pub exposure: Exposure,
-    pub service: String,
+    pub service: Role,
     pub purpose: String,
     pub required: bool,
     /// Open only to this network (SSH and admin ports when the operator restricts them).
@@ -79,22 +83,6 @@ impl Port {
     }
 }
 
-/// A named volume or a directory of the deployment mounted into a container.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Mount {
-    /// A named volume (`caddy-data`) or a path relative to the deployment directory (`./livekit`).
-    pub source: String,
-    pub target: String,
-    pub read_only: bool,
-}
-
-impl Mount {
-    /// Whether the source is a directory of the deployment rather than a named volume.
-    pub fn is_bind(&self) -> bool {
-        self.source.starts_with("./")
-    }
-}
-
 /// A port of a bridged container published on the host (always on 127.0.0.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Publish {
@@ -107,7 +95,7 @@ pub struct Publish {
 /// One container of the stack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Service {
-    pub name: String,
+    pub name: Role,
     pub purpose: String,
     pub image: ImageRef,
     pub network: NetworkKind,
@@ -154,7 +142,7 @@ pub struct Route {
     /// Remove the prefix before forwarding (LiveKit expects `/rtc` at its root).
     pub strip_prefix: bool,
     pub upstream: String,
-    pub service: String,
+    pub service: Role,
     /// A raw TCP stream after TLS termination (TURN/TLS), not HTTP.
     pub tcp: bool,
 }
@@ -165,17 +153,7 @@ pub struct ConfigFile {
     /// Relative to the deployment directory (`garage/garage.toml`).
     pub path: String,
     pub contents: String,
-    pub service: String,
-}
-
-/// A DNS record the operator creates.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DnsRecord {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub value: String,
-    pub purpose: String,
+    pub service: Role,
 }
 
 /// The URLs people and apps use.
@@ -280,7 +258,7 @@ pub struct FirewallRule {
     pub proto: Proto,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Cidr>,
-    pub service: String,
+    pub service: Role,
     pub purpose: String,
 }
 
@@ -323,7 +301,8 @@ pub struct Sysctl {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
     pub preset: String,
-    pub address: String,
+    /// Where clients find the server: a domain or a bare address.
+    pub address: Address,
     pub proxy: ProxyMode,
     pub urls: Urls,
     pub web: Web,
@@ -343,17 +322,15 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// What the operator does next, in order.
     pub next_steps: Vec<String>,
-    #[serde(skip)]
-    pub addr: Address,
     /// The SSH admin network, when SSH and admin ports are restricted.
     #[serde(skip)]
     pub admin_source: Option<Cidr>,
 }
 
 impl Plan {
-    /// The service with this name.
-    pub fn service(&self, name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.name == name)
+    /// The service with this role.
+    pub fn service(&self, role: &Role) -> Option<&Service> {
+        self.services.iter().find(|s| &s.name == role)
     }
 
     /// The ports that every firewall output opens.

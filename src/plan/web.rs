@@ -5,10 +5,11 @@ use std::net::IpAddr;
 use crate::answers::{Address, Answers, Hostname, ProxyMode};
 use crate::error::Error;
 use crate::preset::{Expose, Preset};
+use crate::role::Role;
 
 use super::{
-    DnsRecord, Livekit, Route, Turn, Urls, Web, SIGNAL_PORT, TCP_FALLBACK_PORT, TURN_TLS_PORT,
-    TURN_UDP_PORT,
+    DnsRecord, Livekit, RecordKind, Route, Turn, Urls, Web, SIGNAL_PORT, TCP_FALLBACK_PORT,
+    TURN_TLS_PORT, TURN_UDP_PORT,
 };
 
 /// The path LiveKit gets on the main site when the app owns `/` and the preset names none.
@@ -257,7 +258,7 @@ pub(crate) fn routes(answers: &Answers, preset: &Preset, hosts: &Hosts) -> Vec<R
             path: None,
             strip_prefix: false,
             upstream: format!("127.0.0.1:{TURN_TLS_PORT}"),
-            service: "livekit".into(),
+            service: Role::Livekit,
             tcp: true,
         });
     }
@@ -271,7 +272,7 @@ pub(crate) fn routes(answers: &Answers, preset: &Preset, hosts: &Hosts) -> Vec<R
             path: livekit_path(answers, preset, hosts),
             strip_prefix: true,
             upstream: format!("127.0.0.1:{SIGNAL_PORT}"),
-            service: "livekit".into(),
+            service: Role::Livekit,
             tcp: false,
         });
     }
@@ -294,7 +295,7 @@ pub(crate) fn routes(answers: &Answers, preset: &Preset, hosts: &Hosts) -> Vec<R
                 path,
                 strip_prefix: false,
                 upstream: format!("127.0.0.1:{}", port.port),
-                service: service.name.clone(),
+                service: Role::from_name(&service.name),
                 tcp: false,
             });
         }
@@ -316,13 +317,13 @@ pub(crate) fn dns(
         return Vec::new();
     };
     let (kind, value) = match public_ip {
-        Some(ip) if ip.is_ipv6() => ("AAAA", ip.to_string()),
-        Some(ip) => ("A", ip.to_string()),
-        None => ("A", "<this server's public IPv4>".to_string()),
+        Some(ip) if ip.is_ipv6() => (RecordKind::Aaaa, ip.to_string()),
+        Some(ip) => (RecordKind::A, ip.to_string()),
+        None => (RecordKind::A, "<this server's public IPv4>".to_string()),
     };
     let record = |name: String, purpose: &str| DnsRecord {
         name,
-        kind: kind.into(),
+        kind,
         value: value.clone(),
         purpose: purpose.into(),
     };

@@ -54,7 +54,8 @@ impl Preset {
             }
         }
         let mut names = std::collections::BTreeSet::new();
-        for reserved in ["livekit", "proxy"] {
+        // selkie's own parts (crate::role::Role) and the proxy's directory.
+        for reserved in crate::role::Role::RESERVED.iter().chain(&["proxy"]) {
             names.insert(reserved.to_string());
         }
         for service in &self.services {
@@ -171,5 +172,14 @@ mod tests {
         "#;
         let err = Preset::parse("x", text).unwrap_err();
         assert!(err.to_string().contains("used twice or reserved"), "{err}");
+        // Every name of selkie's own parts is refused: a preset's `caddy` would pass for the proxy.
+        for name in crate::role::Role::RESERVED {
+            let text = text.replace("name = \"livekit\"", &format!("name = \"{name}\""));
+            let err = Preset::parse("x", &text).unwrap_err();
+            assert!(
+                err.to_string().contains("used twice or reserved"),
+                "{name}: {err}"
+            );
+        }
     }
 }

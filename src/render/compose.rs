@@ -123,7 +123,7 @@ fn service(s: &Service) -> ComposeService {
         restart: "unless-stopped",
         labels: BTreeMap::from([
             ("io.selkie.project".to_string(), PROJECT.to_string()),
-            ("io.selkie.service".to_string(), s.name.clone()),
+            ("io.selkie.service".to_string(), s.name.to_string()),
         ]),
     }
 }
@@ -139,7 +139,7 @@ pub fn compose(plan: &Plan) -> String {
     let services: BTreeMap<String, ComposeService> = plan
         .services
         .iter()
-        .map(|s| (s.name.clone(), service(s)))
+        .map(|s| (s.name.to_string(), service(s)))
         .collect();
     let networks = if plan
         .services
@@ -159,12 +159,12 @@ pub fn compose(plan: &Plan) -> String {
         .services
         .iter()
         .flat_map(|s| &s.mounts)
-        .filter(|m| !m.is_bind())
-        .map(|m| {
+        .filter_map(|m| m.source.volume())
+        .map(|name| {
             (
-                m.source.clone(),
+                name.to_string(),
                 Volume {
-                    name: format!("{PROJECT}_{}", m.source),
+                    name: format!("{PROJECT}_{name}"),
                 },
             )
         })

@@ -29,7 +29,7 @@ pub fn describe(plan: &Plan) -> String {
                 p.label(),
                 p.proto.as_str().into(),
                 exposure,
-                p.service.clone(),
+                p.service.to_string(),
                 if p.required { "required" } else { "optional" }.into(),
                 p.purpose.clone(),
             ]
@@ -53,7 +53,7 @@ pub fn describe(plan: &Plan) -> String {
             .map(|r| {
                 vec![
                     r.name.clone(),
-                    r.kind.clone(),
+                    r.kind.to_string(),
                     r.value.clone(),
                     r.purpose.clone(),
                 ]

@@ -32,6 +32,7 @@ mod nginx;
 mod traefik;
 
 use crate::plan::{Plan, Route};
+use crate::role::Role;
 
 /// The Caddyfile for `caddy` mode: one site per host, automatic HTTPS for a domain and
 /// `tls internal` for an IP address.
@@ -91,7 +92,7 @@ fn public_url(plan: &Plan, scheme: &str, host: &str, path: Option<&str>) -> Stri
 
 /// `service: what it carries`, for the comment above a route.
 fn describe(plan: &Plan, route: &Route) -> String {
-    if route.service == "livekit" {
+    if route.service == Role::Livekit {
         return if route.tcp {
             "livekit: TURN over TLS".to_string()
         } else {
@@ -101,7 +102,7 @@ fn describe(plan: &Plan, route: &Route) -> String {
     }
     match plan.service(&route.service) {
         Some(service) => format!("{}: {}", service.name, service.purpose),
-        None => route.service.clone(),
+        None => route.service.to_string(),
     }
 }
 

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use crate::answers::Address;
 use crate::plan::{Exposure, Plan, Port, SIGNAL_PORT};
 use crate::preset::Proto;
+use crate::role::Role;
 
 /// How much a rule matters to a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +82,7 @@ fn table(out: &mut String, rows: &[&Row]) {
 /// The notes and tips after the tables.
 fn notes(out: &mut String, plan: &Plan) {
     out.push_str("\n## Notes\n\n");
-    if matches!(plan.addr, Address::Domain(_)) {
+    if matches!(plan.address, Address::Domain(_)) {
         let _ = writeln!(
             out,
             "- Media is addressed to an IP, not a name: the server's candidates carry its address. A filter\n  \
@@ -90,7 +91,7 @@ fn notes(out: &mut String, plan: &Plan) {
         );
     }
     let plain_signalling = plan.ports.iter().any(|p| {
-        p.service == "livekit"
+        p.service == Role::Livekit
             && p.port == SIGNAL_PORT
             && matches!(p.exposure, Exposure::Public | Exposure::Vpn)
     });
@@ -128,7 +129,7 @@ fn rows(plan: &Plan) -> Vec<Row> {
     let server = plain_address(plan);
     let site = plan.urls.site.as_deref().and_then(url_host);
     let livekit = url_host(&plan.urls.livekit);
-    let media_dest = match plan.addr {
+    let media_dest = match plan.address {
         Address::Domain(_) => format!("IP address of {}", plan.address),
         Address::Ip(_) => server.clone(),
     };
@@ -136,7 +137,7 @@ fn rows(plan: &Plan) -> Vec<Row> {
     let mut rows = Vec::new();
     for p in plan.ports.iter().filter(|p| {
         matches!(p.exposure, Exposure::Public | Exposure::Vpn)
-            && p.service != "sshd"
+            && p.service != Role::Ssh
             && p.source.is_none()
             && !p.admin
     }) {
@@ -152,7 +153,7 @@ fn rows(plan: &Plan) -> Vec<Row> {
         };
         let plain = format!("{} {}", proto_name(p.proto), p.label());
         let turn = plan.livekit.turn.as_ref();
-        if p.service == "caddy" && p.proto == Proto::Tcp && p.port == plan.web.https_port {
+        if p.service == Role::Proxy && p.proto == Proto::Tcp && p.port == plan.web.https_port {
             let port = format!("TCP {} (HTTPS, WSS)", p.port);
             match (&site, &livekit) {
                 (Some(s), Some(l)) if s == l => row(
@@ -187,7 +188,7 @@ fn rows(plan: &Plan) -> Vec<Row> {
                     Tier::Minimum,
                 );
             }
-        } else if p.service == "caddy" && p.port == 80 {
+        } else if p.service == Role::Proxy && p.port == 80 {
             let dest = site.as_ref().or(livekit.as_ref()).unwrap_or(&server);
             row(
                 dest,
@@ -195,7 +196,7 @@ fn rows(plan: &Plan) -> Vec<Row> {
                 "plain http:// links, redirected to HTTPS",
                 Tier::Optional,
             );
-        } else if p.service == "livekit" {
+        } else if p.service == Role::Livekit {
             livekit_row(
                 plan,
                 p,
@@ -299,6 +300,7 @@ fn proto_name(proto: Proto) -> &'static str {
 /// The server's address without URL brackets.
 fn plain_address(plan: &Plan) -> String {
     plan.address
+        .to_string()
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string()

@@ -20,6 +20,7 @@ use crate::plan::{FirewallRule, Plan};
 use crate::preset::Proto;
 
 use super::{clean, describe, header, ssh_restricted};
+use crate::role::Role;
 
 /// The provider's script, or `None` for a server without a cloud firewall.
 pub(super) fn render(plan: &Plan, provider: Provider) -> Option<String> {
@@ -121,7 +122,7 @@ struct Group<'a> {
 fn groups(plan: &Plan, by_proto: bool) -> Vec<Group<'_>> {
     let mut out: Vec<(bool, Group)> = Vec::new();
     for rule in plan.firewall.all() {
-        let ssh = rule.service == "sshd";
+        let ssh = rule.service == Role::Ssh;
         let proto = by_proto.then_some(rule.proto);
         match out
             .iter_mut()
@@ -175,7 +176,7 @@ fn summary(rules: &[&FirewallRule], max: usize) -> String {
             "{sep}{}/{} {}",
             rule.label(),
             rule.proto.as_str(),
-            clean(&rule.service, 40)
+            clean(rule.service.as_str(), 40)
         );
         if out.len() + item.len() > max {
             break;
@@ -279,7 +280,7 @@ mod tests {
                 end: 8888,
                 proto: Proto::Tcp,
                 source: Some("198.51.100.4/32".parse().unwrap()),
-                service: "hatchet".into(),
+                service: Role::App("hatchet".into()),
                 purpose: "an admin dashboard".into(),
             },
         );

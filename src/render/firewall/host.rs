@@ -134,7 +134,7 @@ fn docker_bypass(plan: &Plan) -> Vec<Bypass> {
             };
             out.push(Bypass {
                 label: format!("{span}/{}", publish.proto.as_str()),
-                service: service.name.clone(),
+                service: service.name.to_string(),
                 source: row.and_then(|r| r.source),
             });
         }

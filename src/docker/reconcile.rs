@@ -1,0 +1,200 @@
+//! What a converge must do, decided without Docker: the containers the plan wants against the
+//! labelled ones that exist, as an ordered list of steps. `converge::apply` carries them out.
+
+use std::collections::BTreeMap;
+
+use super::spec::Desired;
+
+/// What happened to one service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    Recreated,
+    Started,
+    Unchanged,
+    Removed,
+}
+
+impl Change {
+    /// The word shown to the operator.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Change::Created => "created",
+            Change::Recreated => "recreated (its configuration changed)",
+            Change::Started => "started",
+            Change::Unchanged => "unchanged",
+            Change::Removed => "removed (no longer in the plan)",
+        }
+    }
+}
+
+/// A labelled container of the project, as far as deciding goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actual {
+    pub id: String,
+    /// The config-hash label it was created with.
+    pub hash: Option<String>,
+    pub running: bool,
+}
+
+/// One Docker change, in the order it must happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// A service that left the plan: stopped and removed first, so it frees its ports.
+    Remove { service: String, id: String },
+    /// No container yet: create and start `desired[index]`.
+    Create { index: usize },
+    /// Its configuration changed: remove `id`, then create and start `desired[index]`.
+    Recreate { index: usize, id: String },
+    /// Same configuration but stopped: start `id`.
+    Start { index: usize, id: String },
+    /// Same configuration and running: nothing to do.
+    Keep { index: usize },
+}
+
+impl Step {
+    /// The desired container the step is about (none for a removal).
+    pub fn index(&self) -> Option<usize> {
+        match self {
+            Step::Remove { .. } => None,
+            Step::Create { index }
+            | Step::Recreate { index, .. }
+            | Step::Start { index, .. }
+            | Step::Keep { index } => Some(*index),
+        }
+    }
+
+    /// What the operator is told about the step.
+    pub fn change(&self) -> Change {
+        match self {
+            Step::Remove { .. } => Change::Removed,
+            Step::Create { .. } => Change::Created,
+            Step::Recreate { .. } => Change::Recreated,
+            Step::Start { .. } => Change::Started,
+            Step::Keep { .. } => Change::Unchanged,
+        }
+    }
+}
+
+/// The steps from `actual` (by service label) to `desired`: removals first, then each desired
+/// container in plan order.
+pub fn reconcile(desired: &[Desired], actual: &BTreeMap<String, Actual>) -> Vec<Step> {
+    let mut steps: Vec<Step> = actual
+        .iter()
+        .filter(|(service, _)| !desired.iter().any(|d| &d.service == *service))
+        .map(|(service, c)| Step::Remove {
+            service: service.clone(),
+            id: c.id.clone(),
+        })
+        .collect();
+    for (index, want) in desired.iter().enumerate() {
+        steps.push(match actual.get(&want.service) {
+            None => Step::Create { index },
+            Some(c) if c.hash.as_deref() != Some(want.hash.as_str()) => Step::Recreate {
+                index,
+                id: c.id.clone(),
+            },
+            Some(c) if c.running => Step::Keep { index },
+            Some(c) => Step::Start {
+                index,
+                id: c.id.clone(),
+            },
+        });
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn want(service: &str, hash: &str) -> Desired {
+        Desired {
+            service: service.into(),
+            container: format!("selkie-{service}"),
+            image: "img".into(),
+            body: Default::default(),
+            hash: hash.into(),
+            has_healthcheck: false,
+            http_probe: None,
+            tcp_probe: None,
+        }
+    }
+
+    fn actual(id: &str, hash: Option<&str>, running: bool) -> Actual {
+        Actual {
+            id: id.into(),
+            hash: hash.map(str::to_string),
+            running,
+        }
+    }
+
+    #[test]
+    fn an_empty_host_creates_everything_in_plan_order() {
+        let desired = [want("redis", "h1"), want("livekit", "h2")];
+        assert_eq!(
+            reconcile(&desired, &BTreeMap::new()),
+            vec![Step::Create { index: 0 }, Step::Create { index: 1 }]
+        );
+    }
+
+    #[test]
+    fn each_container_gets_the_least_change_and_departed_services_go_first() {
+        let desired = [
+            want("livekit", "same"),
+            want("caddy", "new"),
+            want("redis", "same"),
+            want("app", "h"),
+        ];
+        let existing = BTreeMap::from([
+            ("livekit".to_string(), actual("a", Some("same"), true)),
+            ("caddy".to_string(), actual("b", Some("old"), true)),
+            ("redis".to_string(), actual("c", Some("same"), false)),
+            ("garage".to_string(), actual("d", Some("x"), true)),
+        ]);
+        let steps = reconcile(&desired, &existing);
+        assert_eq!(
+            steps,
+            vec![
+                Step::Remove {
+                    service: "garage".into(),
+                    id: "d".into()
+                },
+                Step::Keep { index: 0 },
+                Step::Recreate {
+                    index: 1,
+                    id: "b".into()
+                },
+                Step::Start {
+                    index: 2,
+                    id: "c".into()
+                },
+                Step::Create { index: 3 },
+            ]
+        );
+        let words: Vec<Change> = steps.iter().map(Step::change).collect();
+        assert_eq!(
+            words,
+            [
+                Change::Removed,
+                Change::Unchanged,
+                Change::Recreated,
+                Change::Started,
+                Change::Created
+            ]
+        );
+    }
+
+    #[test]
+    fn a_container_without_a_hash_label_is_recreated() {
+        let desired = [want("livekit", "h")];
+        let existing = BTreeMap::from([("livekit".to_string(), actual("a", None, true))]);
+        assert_eq!(
+            reconcile(&desired, &existing),
+            vec![Step::Recreate {
+                index: 0,
+                id: "a".into()
+            }]
+        );
+    }
+}
