@@ -375,3 +375,25 @@ fn no_proxy_plain_websocket() {
     setup(&lab, &dir, &["--ip", SERVER_IP, "--proxy", "none"]);
     assert_all_ok(&lab, &dir, None, &["udp", "tcp", "turn_udp"]);
 }
+
+/// Usage errors need no lab: `--url` without `--token`, a TTL out of range; exit 2 with a hint.
+#[test]
+fn usage_errors_exit_2_with_a_hint() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_selkie"))
+            .args(args)
+            .env_remove("SELKIE_DIR")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["check", "--url", "wss://meet.example.org"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--url and --token go together") && err.contains("hint:"),
+        "{err}"
+    );
+    let out = run(&["token", "--ttl", "2d", "--dir", "/nonexistent"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown unit"));
+}
