@@ -6,6 +6,7 @@ use clap::Parser;
 
 use selkie::cli::{self, Cli, Command};
 use selkie::commands;
+use selkie::report::wrap;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -33,9 +34,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Wrapped at spaces to the terminal, when standard error is one.
+            let width = wrap::stderr_width();
+            eprintln!("{}", wrap::wrap(&format!("error: {e}"), width, "       "));
             if let Some(hint) = e.hint() {
-                eprintln!("hint: {hint}");
+                eprintln!("{}", wrap::wrap(&format!("hint: {hint}"), width, "      "));
             }
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
         }

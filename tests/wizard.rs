@@ -8,31 +8,29 @@ mod harness;
 use harness::{read, Host, Term};
 
 #[test]
-fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_review() {
+fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_summary() {
     let host = Host::new(None);
     let t = Term::start(&host, "--no-start");
     t.preflight();
     t.wait("Which stack should this server run?");
     t.keys(&["Enter"]);
-    t.wait("Domain name or IP address: (203.0.113.7)");
+    let screen = t.wait("Domain name or IP address: (203.0.113.7)");
+    assert!(
+        screen.contains("every device must import") && screen.contains("must point it at"),
+        "the address question says what each choice costs:\n{screen}"
+    );
     t.keys(&["Enter"]);
     let screen = t.wait("How should browsers reach the services?");
     assert!(screen.contains("tls internal"), "{screen}");
     t.keys(&["Enter"]);
-    t.wait("Expected peak number of people in calls at once: (50)");
-    t.keys(&["Enter"]);
-    let screen = t.wait("Accept UDP 50000-50119 (120 ports)");
+    let screen = t.wait("Expected peak number of people in calls at once: (50)");
     assert!(screen.contains("50 participants x 2 UDP ports"), "{screen}");
     t.keys(&["Enter"]);
     t.wait("Where does this server run?");
     t.keys(&["Enter"]);
-    let review = t.wait("-- more");
-    assert!(
-        review.contains("PORT") && review.contains("50000-50119"),
-        "{review}"
-    );
-    t.keys(&["q"]);
+    // The one-screen summary comes first; the whole review is a choice on it.
     let summary = t.wait("What now?");
+    assert!(!summary.contains("-- more"), "{summary}");
     assert!(
         summary.contains("Participants: 50 -> UDP 50000-50119"),
         "{summary}"
@@ -41,18 +39,27 @@ fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_review(
         summary.contains("secret ") && summary.contains("****"),
         "{summary}"
     );
-    // Change a step from the review, and come back to it.
-    t.keys(&["Down", "Down", "Down", "Down", "Down", "Enter"]);
+    let key = api_key(&summary);
+    t.keys(&["Down", "Enter"]);
+    let review = t.wait("-- more");
+    assert!(
+        review.contains("PORT") && review.contains("50000-50119"),
+        "{review}"
+    );
+    t.keys(&["q"]);
+    t.wait("What now?");
+    // Change a step from the summary, and come straight back to it.
+    t.keys(&["Down", "Down", "Enter"]);
+    t.wait("Change which answer?");
+    t.keys(&["Down", "Down", "Down", "Enter"]);
     t.wait("Expected peak number of people in calls at once: (50)");
     t.typed("80");
-    t.wait("Accept UDP 50000-50199 (200 ports)");
-    t.keys(&["Enter"]);
-    t.page_until("What now?");
-    let summary = t.screen();
+    let summary = t.wait("What now?");
     assert!(
         summary.contains("Participants: 80 -> UDP 50000-50199"),
         "{summary}"
     );
+    assert_eq!(api_key(&summary), key, "the API key is made once per run");
     t.keys(&["Enter"]);
     let end = t.wait("DONE-");
     assert_eq!(t.exit_code(), 0, "{end}");
@@ -60,6 +67,7 @@ fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_review(
     let answers = read(&host, "selkie.toml");
     assert!(answers.contains("ip = \"203.0.113.7\""), "{answers}");
     assert!(answers.contains("participants = 80"), "{answers}");
+    assert!(read(&host, "secrets.toml").contains(&key));
     assert!(host.dir().join("caddy/Caddyfile").is_file());
     assert!(!host.dir().join(".selkie-draft.toml").exists());
     let logs: Vec<_> = std::fs::read_dir(host.dir().join("logs"))
@@ -75,6 +83,16 @@ fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_review(
         .trim_end_matches('"');
     assert!(log.contains("check Warn: Docker") && log.contains("livekit/livekit.yaml: Created"));
     assert!(!log.contains(secret), "the log holds the API secret");
+}
+
+/// The API key on the summary's screen.
+fn api_key(summary: &str) -> String {
+    summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("API key:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no API key on the summary:\n{summary}"))
+        .to_string()
 }
 
 #[test]
@@ -97,8 +115,6 @@ fn a_first_run_in_domain_mode_explains_dns_and_writes_the_domain() {
     assert!(screen.contains("automatic certificates"), "{screen}");
     t.keys(&["Enter"]);
     t.wait("Expected peak number of people in calls at once:");
-    t.keys(&["Enter"]);
-    t.wait("Accept UDP");
     t.keys(&["Enter"]);
     let screen = t.wait("Where does this server run?");
     assert!(screen.contains("DigitalOcean (detected)"), "{screen}");
@@ -149,11 +165,15 @@ fn a_typo_is_explained_and_asked_again_in_an_ascii_locale() {
     t.wait("out of range");
     t.clear();
     t.typed("10");
-    t.wait("Accept UDP 50000-50099 (100 ports)");
-    // Esc ends the wizard as cleanly as Ctrl-C.
+    t.wait("Where does this server run?");
+    // Esc goes back one question, to the answer just given.
     t.keys(&["Escape"]);
+    t.wait("Expected peak number of people in calls at once: (10)");
+    // Ctrl-C ends the wizard, keeping a draft.
+    t.keys(&["C-c"]);
     assert_eq!(t.exit_code(), 1);
     assert!(!host.dir().join("selkie.toml").exists());
+    assert!(host.dir().join(".selkie-draft.toml").exists());
 }
 
 #[test]
@@ -185,20 +205,22 @@ fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
     );
     let t = Term::start(&host, "--no-start");
     t.preflight();
-    t.wait("A setup stopped at the participants step was found. Continue from there?");
+    t.wait("A setup stopped at the participants step was found.");
     t.keys(&["Enter"]);
     let screen = t.wait("Expected peak number of people in calls at once:");
-    assert!(screen.contains("Step 4 of 7"), "{screen}");
-    t.typed("120");
-    let screen = t.wait("Accept UDP 50000-50289 (290 ports)");
+    assert!(screen.contains("participants (4 of 5)"), "{screen}");
     assert!(
-        screen.contains("= 240, + 20% headroom = 288, rounded up to 290"),
+        screen.contains("so far: livekit, 203.0.113.7, proxy caddy"),
         "{screen}"
     );
-    t.keys(&["Enter"]);
+    t.typed("120");
     t.wait("Where does this server run?");
     t.keys(&["Enter"]);
-    t.review_and_write();
+    let summary = t.review_and_write();
+    assert!(
+        summary.contains("Participants: 120 -> UDP 50000-50289 (290 ports)"),
+        "{summary}"
+    );
     assert_eq!(t.exit_code(), 0, "{}", t.screen());
     assert!(read(&host, "selkie.toml").contains("participants = 120"));
     assert!(!host.dir().join(".selkie-draft.toml").exists());
@@ -216,8 +238,6 @@ fn resume_with_200(t: &Term) {
     t.keys(&["Enter"]);
     t.wait("Expected peak number of people in calls at once: (50)");
     t.typed("200");
-    t.wait("Accept UDP 50000-50479 (480 ports)");
-    t.keys(&["Enter"]);
     t.wait("Where does this server run?");
     t.keys(&["Enter"]);
 }
@@ -229,14 +249,19 @@ fn resume_changing_the_participants_changes_only_what_depends_on_them() {
     let before = host.files();
     let t = Term::start(&host, "--resume --no-start");
     resume_with_200(&t);
-    // The review pages through the diff of each changed file.
+    // The summary names each changed file first; the lines are a choice on it.
+    let summary = t.wait("What now?");
+    assert!(summary.contains("livekit/livekit.yaml (+"), "{summary}");
+    assert!(
+        summary.contains("Show the changes line by line"),
+        "{summary}"
+    );
+    t.keys(&["Down", "Enter"]);
     let seen = t.page_until("What now?");
     assert!(
         seen.contains("+  port_range_end: 50479"),
         "no diff of livekit.yaml:\n{seen}"
     );
-    let summary = t.wait("What now?");
-    assert!(summary.contains("changed"), "{summary}");
     t.keys(&["Enter"]);
     assert_eq!(t.exit_code(), 0, "{}", t.screen());
     let after = host.files();
@@ -305,4 +330,135 @@ fn missing_docker_blocks_only_a_run_that_would_start_containers() {
     assert!(screen.contains("setup cannot go on"), "{screen}");
     assert_eq!(t.exit_code(), 1, "{screen}");
     assert!(!host.dir().exists(), "nothing is written");
+}
+
+/// `--image` flags giving a stand-in reference for each service of `preset` without a public one
+/// (the operator's own image; the wizard offers it as its default).
+fn stand_in_images(preset: &str) -> String {
+    let p = selkie::preset::find(preset).unwrap();
+    p.services
+        .iter()
+        .filter(|s| s.image.is_none())
+        .map(|s| format!(" --image {0}=registry.example.com/{0}:1", s.name))
+        .collect()
+}
+
+#[test]
+fn enter_alone_writes_every_preset_in_at_most_eight_presses_at_80x24() {
+    for preset in selkie::preset::all() {
+        let name = preset.name.clone();
+        let host = Host::new(None);
+        let args = format!("--no-start --preset {name}{}", stand_in_images(&name));
+        let t = Term::start(&host, &args);
+        let (presses, screens) = t.enter_until_done(8);
+        let last = screens.last().cloned().unwrap_or_default();
+        assert_eq!(t.exit_code(), 0, "{name}: {last}");
+        assert!(presses <= 8, "{name}: {presses} presses");
+        let answers = read(&host, "selkie.toml");
+        assert!(
+            answers.contains(&format!("preset = \"{name}\"")),
+            "{answers}"
+        );
+        assert!(host.dir().join("manifest.toml").is_file(), "{name}");
+        for screen in &screens {
+            let over = t.overflowing(screen);
+            assert!(over.is_empty(), "{name}: lines past 80 columns: {over:#?}");
+        }
+    }
+}
+
+#[test]
+fn at_60x20_nothing_breaks_mid_word_and_the_so_far_line_fits() {
+    let host = Host::new(Some("Hetzner"));
+    let t = Term::sized(&host, "--no-start", 60, 20);
+    let (presses, screens) = t.enter_until_done(8);
+    assert_eq!(t.exit_code(), 0, "{:?}", screens.last());
+    assert!(presses <= 8, "{presses}");
+    let mut so_far = 0;
+    for screen in &screens {
+        let over = t.overflowing(screen);
+        assert!(
+            over.is_empty(),
+            "lines past 60 columns: {over:#?}\n{screen}"
+        );
+        so_far += usize::from(screen.contains("so far:"));
+    }
+    assert!(so_far > 0, "no question showed the answers so far");
+    assert!(read(&host, "selkie.toml").contains("provider = \"hetzner\""));
+}
+
+#[test]
+fn esc_goes_back_one_question_and_the_summary_back_to_the_last() {
+    let host = Host::new(None);
+    let t = Term::start(&host, "--no-start");
+    t.preflight();
+    t.wait("Which stack should this server run?");
+    t.keys(&["Enter"]);
+    t.wait("Domain name or IP address: (203.0.113.7)");
+    t.keys(&["Enter"]);
+    t.wait("How should browsers reach the services?");
+    t.keys(&["Escape"]);
+    let screen = t.wait("Domain name or IP address: (203.0.113.7)");
+    assert!(!screen.contains("How should browsers"), "{screen}");
+    // Shell line editing: Ctrl-W takes back the last word, Ctrl-U the whole line.
+    t.tmux(&["send-keys", "-l", "meet.example.com wrong"]);
+    t.keys(&["C-w", "C-w"]);
+    t.tmux(&["send-keys", "-l", "198.51.100.9"]);
+    t.keys(&["C-u"]);
+    t.tmux(&["send-keys", "-l", "203.0.113.8"]);
+    t.keys(&["Enter"]);
+    t.wait("How should browsers reach the services?");
+    t.keys(&["Enter"]);
+    t.wait("Expected peak number of people in calls at once:");
+    t.keys(&["Enter"]);
+    t.wait("Where does this server run?");
+    t.keys(&["Enter"]);
+    t.wait("What now?");
+    t.keys(&["Escape"]);
+    t.wait("Where does this server run?");
+    t.keys(&["Enter"]);
+    t.review_and_write();
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    assert!(read(&host, "selkie.toml").contains("ip = \"203.0.113.8\""));
+}
+
+#[test]
+fn caddy_l4_host_names_are_used_as_shown() {
+    let host = Host::new(None);
+    let t = Term::start(
+        &host,
+        "--no-start --proxy caddy-l4 --domain meet.selkie-test.invalid",
+    );
+    t.preflight();
+    t.wait("Which stack should this server run?");
+    t.keys(&["Enter"]);
+    t.wait("Domain name or IP address: (meet.selkie-test.invalid)");
+    t.keys(&["Enter"]);
+    t.wait("Use this name anyway?");
+    t.keys(&["Enter"]);
+    t.wait("How should browsers reach the services?");
+    t.keys(&["Enter"]);
+    let screen = t.wait("Host names:");
+    assert!(
+        screen.contains("LiveKit at lk.meet.selkie-test.invalid")
+            && screen.contains("turn.meet.selkie-test.invalid"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    t.wait("Expected peak number of people in calls at once:");
+    t.keys(&["Enter"]);
+    t.wait("Where does this server run?");
+    t.keys(&["Enter"]);
+    let summary = t.review_and_write();
+    assert!(
+        summary.contains("wss://lk.meet.selkie-test.invalid"),
+        "{summary}"
+    );
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    let answers = read(&host, "selkie.toml");
+    assert!(
+        answers.contains("livekit = \"lk.meet.selkie-test.invalid\""),
+        "{answers}"
+    );
+    assert!(read(&host, "dns.txt").contains("lk.meet.selkie-test.invalid"));
 }

@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::host::{HostFacts, Sources};
 use crate::preset::Proto;
 
-pub use render::render;
+pub use render::{render, render_width};
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

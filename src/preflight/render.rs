@@ -73,6 +73,13 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 /// Unicode marks (✓ ! ✗), or `[ok] Docker  …` (`[ok]`, `[!!]`, `[XX]`) and plain ASCII text when
 /// `unicode` is false. Every line ends in a newline.
 pub fn render(report: &Report, unicode: bool) -> String {
+    render_width(report, unicode, WIDTH)
+}
+
+/// [`render`] for a terminal `width` columns wide (the wizard's own), the detail column narrowed
+/// to fit; never narrower than 40 columns.
+pub fn render_width(report: &Report, unicode: bool, width: usize) -> String {
+    let width = width.clamp(40, 1000);
     let text = |s: &str| if unicode { s.to_string() } else { ascii(s) };
     let mark_width = if unicode { 1 } else { 4 };
     let title_width = report
@@ -84,7 +91,7 @@ pub fn render(report: &Report, unicode: bool) -> String {
         .unwrap_or(0);
     // "<mark> <title> <detail>"
     let indent = mark_width + 1 + title_width + 1;
-    let detail_width = WIDTH - indent;
+    let detail_width = width.saturating_sub(indent).max(20);
     let pad = " ".repeat(indent);
     let mut out = String::new();
     for item in &report.items {
@@ -98,7 +105,7 @@ pub fn render(report: &Report, unicode: bool) -> String {
         let mut lines = wrap(&text(&item.detail), detail_width).into_iter();
         if title.chars().count() > title_width {
             // A long title takes its own line(s); the detail starts below, in its column.
-            for (n, part) in wrap(&title, WIDTH - mark_width - 1).iter().enumerate() {
+            for (n, part) in wrap(&title, width - mark_width - 1).iter().enumerate() {
                 let lead = if n == 0 {
                     mark(item.mark, unicode).to_string()
                 } else {
@@ -189,6 +196,9 @@ mod tests {
             let out = render(&long, unicode);
             for line in out.lines() {
                 assert!(line.chars().count() <= WIDTH, "{line:?}");
+            }
+            for line in render_width(&report(), unicode, 60).lines() {
+                assert!(line.chars().count() <= 60, "{line:?}");
             }
             assert!(out.contains(&"d".repeat(20)));
         }

@@ -1,7 +1,9 @@
 //! Text views shared by the commands and the wizard: the plan, a setup's summary, the status.
-//! Each is a pure function from data to the text an operator reads.
+//! Each is a pure function from data to the text an operator reads; [`wrap`] fits it to the
+//! terminal.
 
 pub mod plan;
 pub mod setup;
 pub mod status;
 mod table;
+pub mod wrap;

@@ -3,26 +3,29 @@
 //! same validated types as the flags; a review; then the same write as `--non-interactive`.
 //! The wizard only asks: preparing, reviewing and writing are the `setup` pipeline's, and it
 //! takes typed `setup::Flags` and `setup::Options`, never a clap type.
-//! Ctrl-C or Esc at any prompt stops cleanly and keeps a draft to continue from.
+//! Esc goes back one question; Ctrl-C at any prompt stops cleanly and keeps a draft to continue
+//! from.
 
 pub mod draft;
+pub mod line;
 pub mod log;
 pub mod prompt;
 pub mod review;
 pub mod steps;
 pub mod terminal;
+pub mod terms;
 mod write;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crossterm::{cursor, terminal as term, QueueableCommand};
-use inquire::Confirm;
 
 use crate::answers::{Answers, PublicAddress};
 use crate::error::{Error, Result};
 use crate::host::HostFacts;
 use crate::preset::{self, Preset};
+use crate::secrets::Secrets;
 use crate::setup::{self, answers, Flags, Options, Outcome};
 use crate::state::Deployment;
 
@@ -47,36 +50,62 @@ pub struct Wizard<'a> {
     pub resume: bool,
     /// The step being asked, recorded in the draft if the operator stops.
     pub reached: Step,
+    /// The secrets made for this run, so the API key shown stays the same however often the
+    /// summary is rebuilt.
+    pub secrets: Option<Secrets>,
 }
 
 impl Wizard<'_> {
-    /// Clear the screen and show the step's title with the answers so far.
-    pub fn header(&self, title: &str) {
+    /// Clear the screen and show the step's title with the answers given before it.
+    pub fn header(&self, title: &str, step: Step) {
         let mut out = std::io::stdout();
-        // Each step gets a fresh 80x24 screen; a terminal that refuses simply scrolls.
+        // Each step gets a fresh screen; a terminal that refuses simply scrolls.
         let _ = out.queue(term::Clear(term::ClearType::All));
         let _ = out.queue(cursor::MoveTo(0, 0));
         let _ = out.flush();
         let mode = if self.resume { "changing" } else { "new" };
-        self.style
-            .say(&format!("selkie setup ({mode} deployment) - {title}"));
-        let address = self
-            .answers
-            .address()
-            .map(|a| a.to_string())
-            .unwrap_or_else(|_| "no address yet".into());
-        self.style.say(&format!(
-            "  so far: {}, {address}, proxy {}, {} participants, provider {}\n",
-            self.answers.preset,
-            self.answers.proxy,
-            self.answers.participants.get(),
-            self.answers.provider
-        ));
+        let cols = terminal::width();
+        let title = format!("selkie setup ({mode} deployment): {title}");
+        self.style.say(&terminal::wrap(&title, cols, "  "));
+        let parts = self.so_far(step);
+        if !parts.is_empty() {
+            let line = format!("  so far: {}", parts.join(", "));
+            self.style.say(&terminal::wrap(&line, cols, "    "));
+        }
+        println!();
     }
 
-    /// Print wrapped text in this terminal's symbols.
+    /// The answers of the questions before `step`, in a few words each.
+    fn so_far(&self, step: Step) -> Vec<String> {
+        let a = &self.answers;
+        let mut parts = Vec::new();
+        if step == Step::Review {
+            return parts;
+        }
+        if step > Step::Preset {
+            parts.push(a.preset.clone());
+        }
+        if step > Step::Address {
+            if let Ok(address) = a.address() {
+                parts.push(address.to_string());
+            }
+        }
+        if step > Step::Proxy {
+            parts.push(format!("proxy {}", a.proxy));
+        }
+        if step > Step::Participants && steps::applies(self, Step::Participants) {
+            parts.push(format!("{} participants", a.participants.get()));
+        }
+        if step > Step::Provider {
+            parts.push(format!("provider {}", a.provider));
+        }
+        parts
+    }
+
+    /// Print text wrapped at spaces to the terminal's width, in this terminal's symbols.
     pub fn say(&self, text: &str) {
-        self.style.say(&terminal::wrap(text, terminal::WIDTH, "  "));
+        self.style
+            .say(&terminal::wrap(text, terminal::width(), "  "));
     }
 }
 
@@ -100,7 +129,7 @@ pub fn run(
     log.note(format!("deployment directory: {}", dir.display()));
     let install_docker = match steps::preflight::run(options, dir, host, &style, resume, &mut log) {
         Ok(install) => install,
-        Err(Stop::Cancelled) => return Err(stopped("the preflight checks", None)),
+        Err(Stop::Cancelled | Stop::Back) => return Err(stopped("the preflight checks", None)),
         Err(Stop::Failed(e)) => return Err(e),
     };
     let cx = Context {
@@ -111,7 +140,7 @@ pub fn run(
     };
     let (mut w, from) = match begin(cx, style, log, saved, draft) {
         Ok(found) => found,
-        Err(Stop::Cancelled) => return Err(stopped("the start", None)),
+        Err(Stop::Cancelled | Stop::Back) => return Err(stopped("the start", None)),
         Err(Stop::Failed(e)) => return Err(e),
     };
     match flow(&mut w, from) {
@@ -122,7 +151,7 @@ pub fn run(
             let path = w.log.write(dir)?;
             Ok((outcome, path, install_docker))
         }
-        Err(Stop::Cancelled) => {
+        Err(Stop::Cancelled | Stop::Back) => {
             let kept = draft::save(
                 dir,
                 &Draft {
@@ -183,10 +212,11 @@ fn begin<'a>(
             "A setup stopped at the {} step was found. Continue from there?",
             d.step.name()
         );
-        let go_on = Confirm::new(&question)
-            .with_default(true)
-            .with_help_message("y: continue with the answers given so far; n: start over")
-            .prompt()?;
+        let go_on = prompt::confirm(
+            &question,
+            true,
+            "y: continue with the answers given so far; n: start over",
+        )?;
         if go_on {
             log.note(format!("continued a draft from the {} step", d.step.name()));
             let preset = preset::find(&d.answers.preset)?;
@@ -201,6 +231,7 @@ fn begin<'a>(
                 notes: Vec::new(),
                 resume: d.resume,
                 reached: d.step,
+                secrets: None,
             };
             return Ok((w, d.step));
         }
@@ -228,24 +259,45 @@ fn begin<'a>(
         notes,
         resume: options.resume,
         reached: Step::Preset,
+        secrets: None,
     };
     Ok((w, Step::Preset))
 }
 
-/// The questions from `from` on, then the review until the operator confirms, then the write.
+/// The questions from `from` on (each that applies; Esc goes back one), then the summary until
+/// the operator writes, then the write.
 fn flow(w: &mut Wizard, from: Step) -> Asked<Outcome> {
-    for step in Step::QUESTIONS.into_iter().filter(|s| *s >= from) {
-        w.reached = step;
-        steps::ask(w, step)?;
-    }
+    let mut at = from;
     loop {
-        w.reached = Step::Review;
-        match review::run(w)? {
-            review::Decision::Write(prepared) => return write::run(w, *prepared),
-            review::Decision::Change(step) => {
-                w.reached = step;
-                steps::ask(w, step)?;
+        if at == Step::Review {
+            w.reached = Step::Review;
+            match review::run(w) {
+                Ok(review::Decision::Write(prepared)) => match write::run(w, *prepared) {
+                    Err(Stop::Back) => continue,
+                    done => return done,
+                },
+                Ok(review::Decision::Change(step)) => {
+                    w.reached = step;
+                    match steps::ask(w, step, true) {
+                        Ok(()) | Err(Stop::Back) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(Stop::Back) => at = steps::before(w, Step::Review),
+                Err(e) => return Err(e),
             }
+            continue;
+        }
+        if !steps::applies(w, at) {
+            steps::settle(w, at);
+            at = at.next();
+            continue;
+        }
+        w.reached = at;
+        match steps::ask(w, at, false) {
+            Ok(()) => at = at.next(),
+            Err(Stop::Back) => at = steps::before(w, at),
+            Err(e) => return Err(e),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! How the wizard draws: colour unless `NO_COLOR`, Unicode symbols only in a UTF-8 locale, lines
-//! wrapped to fit an 80-column terminal, and a small pager so long sections fit 24 rows.
+//! wrapped at spaces to the terminal's width, and a small pager for the whole review.
 
 use std::io::Write;
 
@@ -8,9 +8,6 @@ use crossterm::terminal;
 use inquire::ui::RenderConfig;
 
 use crate::preflight::Mark;
-
-/// The width every line is wrapped to (80 columns, less a margin).
-pub const WIDTH: usize = 78;
 
 /// What the terminal can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,52 +96,33 @@ impl Style {
     }
 }
 
-/// Wrap `text` to `width` columns, continuing lines with `indent`.
+/// The terminal's width in columns (80 when it cannot be read).
+pub fn width() -> usize {
+    crate::report::wrap::stdout_width()
+}
+
+/// The terminal's height in rows (24 when it cannot be read).
+pub fn height() -> usize {
+    terminal::size()
+        .map(|(_, rows)| usize::from(rows))
+        .unwrap_or(24)
+}
+
+/// Wrap `text` at spaces to `width` columns, continuing lines with `indent`.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
-    let mut out = String::new();
-    for paragraph in text.split('\n') {
-        let mut line = String::new();
-        for word in paragraph.split(' ') {
-            let fits = line.chars().count() + 1 + word.chars().count() <= width;
-            if !line.is_empty() && !fits {
-                out.push_str(&line);
-                out.push('\n');
-                line = indent.to_string();
-            } else if !line.is_empty() && line != indent {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out.pop();
-    out
+    crate::report::wrap::wrap(text, width, indent)
 }
 
 /// Show `text` a screenful at a time: Enter or Space for more, q or Esc to stop. Returns `false`
 /// when the operator pressed Ctrl-C. The terminal leaves raw mode whatever happens.
 pub fn page(style: &Style, text: &str) -> std::io::Result<bool> {
-    // Three rows stay for the step's header, one for the "more" line.
-    let (cols, rows) = terminal::size()
-        .map(|(c, r)| (usize::from(c), usize::from(r)))
-        .unwrap_or((80, 24));
-    let per_page = rows.saturating_sub(4).max(5);
+    // Two rows stay for the step's title, one for the "more" line.
+    let per_page = height().saturating_sub(3).max(5);
     // Long lines wrap at words, indented under their start, so a page never scrolls the
     // terminal; only a single word wider than the screen is split.
-    let width = cols.max(20);
-    let lines: Vec<String> = text
-        .lines()
-        .flat_map(|l| {
-            let line = style.text(l);
-            let lead = line.chars().take_while(|c| *c == ' ').count();
-            let indent = " ".repeat((lead + 4).min(width / 2));
-            wrap(&line, width, &indent)
-                .split('\n')
-                .flat_map(|piece| chunks(piece, width))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let cols = width();
+    let fitted = crate::report::wrap::fit(&style.text(text), cols);
+    let lines: Vec<&str> = fitted.lines().collect();
     let mut shown = 0;
     while shown < lines.len() {
         let end = (shown + per_page).min(lines.len());
@@ -155,13 +133,11 @@ pub fn page(style: &Style, text: &str) -> std::io::Result<bool> {
         if shown >= lines.len() {
             break;
         }
-        print!(
-            "-- more ({shown}/{}): Enter for more, q to skip --",
-            lines.len()
-        );
+        let more = format!("-- more ({shown}/{}): Enter, q skips --", lines.len());
+        print!("{}", more.chars().take(cols).collect::<String>());
         std::io::stdout().flush()?;
         let key = read_key();
-        print!("\r{}\r", " ".repeat(WIDTH));
+        print!("\r{}\r", " ".repeat(cols.min(more.len())));
         std::io::stdout().flush()?;
         match key? {
             Key::More => {}
@@ -170,16 +146,6 @@ pub fn page(style: &Style, text: &str) -> std::io::Result<bool> {
         }
     }
     Ok(true)
-}
-
-/// `line` in pieces of at most `width` characters (an empty line stays one empty piece); for a
-/// word wider than the screen, which `wrap` cannot break.
-fn chunks(line: &str, width: usize) -> Vec<String> {
-    let chars: Vec<char> = line.chars().collect();
-    if chars.is_empty() {
-        return vec![String::new()];
-    }
-    chars.chunks(width).map(|c| c.iter().collect()).collect()
 }
 
 enum Key {
@@ -210,29 +176,6 @@ fn read_key() -> std::io::Result<Key> {
 }
 
 #[cfg(test)]
-mod wrap_tests {
-    use super::{chunks, wrap};
-
-    #[test]
-    fn review_lines_wrap_at_words_under_their_indent() {
-        let line = "  50000-50119  udp    public    livekit  required  WebRTC media (audio and video) for every participant";
-        let wrapped = wrap(line, 60, "      ");
-        for piece in wrapped.split('\n') {
-            assert!(piece.chars().count() <= 60, "{piece:?}");
-        }
-        assert!(
-            wrapped.contains("\n      "),
-            "continuations are indented: {wrapped}"
-        );
-        assert!(
-            !wrapped.split('\n').any(|p| p.ends_with("pa")),
-            "no word is cut: {wrapped}"
-        );
-        assert_eq!(chunks(&"x".repeat(45), 20).len(), 3);
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -245,13 +188,5 @@ mod tests {
         let s = Style::from_env(false, Some("en_US.UTF-8"));
         assert!(s.color && s.unicode);
         assert_eq!(s.mark(Mark::Ok), "✓");
-    }
-
-    #[test]
-    fn wrapping_keeps_lines_within_the_width() {
-        let text = "word ".repeat(40);
-        for line in wrap(text.trim(), 30, "  ").lines() {
-            assert!(line.chars().count() <= 30, "{line:?}");
-        }
     }
 }

@@ -1,8 +1,9 @@
-//! Step 7: write the deployment. On `--resume` a file edited by hand that the plan would change
+//! The write. On `--resume` a file edited by hand that the plan would change
 //! is shown as a diff, and the operator keeps theirs (the file is left exactly as it is), takes
 //! the new one (theirs is backed up first), or stops without writing anything.
 
 use super::prompt::{self, choice, Asked};
+use super::steps::Step;
 use super::terminal;
 use super::Wizard;
 use crate::error::Error;
@@ -23,7 +24,7 @@ pub fn run(w: &mut Wizard, prepared: Prepared) -> Asked<Outcome> {
     let mut take = false;
     if !w.options.force {
         for path in edited {
-            w.header(&format!("Step 7 of 7: a file you edited: {path}"));
+            w.header(&format!("a file you edited: {path}"), Step::Review);
             let Some(file) = prepared.files.iter().find(|f| f.path == path) else {
                 continue;
             };

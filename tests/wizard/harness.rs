@@ -1,5 +1,6 @@
 //! The tmux harness of the wizard tests: a host made of fixtures, and the real binary running
-//! in an 80x24 pseudo-terminal whose screen is polled (with a deadline) before each answer.
+//! in a pseudo-terminal (80x24 unless a test sizes it) whose screen is polled (with a deadline)
+//! before each answer.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -114,13 +115,18 @@ fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
     }
 }
 
-/// `selkie setup ARGS` running in its own tmux server with an 80x24 window.
+/// `selkie setup ARGS` running in its own tmux server with an 80x24 (or any size) window.
 pub struct Term {
     socket: String,
+    pub cols: usize,
 }
 
 impl Term {
     pub fn start(host: &Host, args: &str) -> Term {
+        Term::sized(host, args, 80, 24)
+    }
+
+    pub fn sized(host: &Host, args: &str, cols: usize, rows: usize) -> Term {
         common::require_tool("tmux", "tmux");
         static RUNS: AtomicUsize = AtomicUsize::new(0);
         let socket = format!(
@@ -141,12 +147,12 @@ impl Term {
         );
         let status = Command::new("tmux")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", "80", "-y", "24", &cmd])
+            .args(["-x", &cols.to_string(), "-y", &rows.to_string(), &cmd])
             .env("TERM", "xterm")
             .status()
             .unwrap();
         assert!(status.success(), "tmux could not start");
-        Term { socket }
+        Term { socket, cols }
     }
 
     pub fn tmux(&self, args: &[&str]) -> String {
@@ -194,6 +200,57 @@ impl Term {
     pub fn clear(&self) {
         for _ in 0..40 {
             self.keys(&["BSpace"]);
+        }
+    }
+
+    /// The screen once it has stopped changing for half a second.
+    pub fn settled(&self) -> String {
+        let end = Instant::now() + DEADLINE;
+        let mut before = self.screen();
+        loop {
+            std::thread::sleep(Duration::from_millis(500));
+            let now = self.screen();
+            if now == before || Instant::now() > end {
+                return now;
+            }
+            before = now;
+        }
+    }
+
+    /// Lines of `screen` wider than the terminal: the terminal wrapped them wherever the width
+    /// ran out, mid-word (`capture-pane -J` joins such lines back into one).
+    pub fn overflowing(&self, screen: &str) -> Vec<String> {
+        screen
+            .lines()
+            .filter(|l| l.trim_end().chars().count() > self.cols)
+            .map(String::from)
+            .collect()
+    }
+
+    /// Press Enter at every question (each shows its help line in brackets, the pager its
+    /// "more") until selkie ends; returns the presses and every screen seen.
+    pub fn enter_until_done(&self, most: usize) -> (usize, Vec<String>) {
+        let mut presses = 0;
+        let mut screens = Vec::new();
+        let end = Instant::now() + DEADLINE * 4;
+        loop {
+            let screen = self.settled();
+            screens.push(screen.clone());
+            if screen.contains("DONE-") {
+                return (presses, screens);
+            }
+            let asking = screen
+                .lines()
+                .any(|l| l.trim_start().starts_with('[') || l.contains("-- more"));
+            if asking {
+                assert!(
+                    presses < most,
+                    "{most} presses did not reach the end; the screen:\n{screen}"
+                );
+                self.keys(&["Enter"]);
+                presses += 1;
+            }
+            assert!(Instant::now() < end, "no question and no end:\n{screen}");
         }
     }
 
@@ -255,10 +312,9 @@ impl Term {
         self.keys(&["Enter"]);
     }
 
-    /// Page through the review (q skips the rest), then choose to write.
+    /// At the summary, choose to write.
     pub fn review_and_write(&self) -> String {
-        self.page_until("What now?");
-        let summary = self.screen();
+        let summary = self.wait("What now?");
         self.keys(&["Enter"]);
         summary
     }

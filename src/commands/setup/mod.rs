@@ -46,9 +46,12 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
             false,
         )
     };
-    print!("{}", report::setup::summary(&outcome));
+    let width = report::wrap::stdout_width();
+    print!("{}", report::wrap::fit(&report::setup::summary(&outcome), width));
     let result = if options.no_start {
-        println!("\nContainers not started (--no-start): `selkie setup --resume` starts them.");
+        report::wrap::say(
+            "\nContainers not started (--no-start): `selkie setup --resume` starts them.",
+        );
         Ok(())
     } else {
         setup::apply(
@@ -62,7 +65,7 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
         .and_then(|()| show_health(&outcome.plan, dir))
     };
     if let Some(log) = log {
-        println!("\nLog of this run: {}", log.display());
+        report::wrap::say(&format!("\nLog of this run: {}", log.display()));
     }
     result
 }

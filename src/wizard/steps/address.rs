@@ -1,4 +1,4 @@
-//! Step 2: the domain or IP address clients use. A domain is resolved (with a short timeout,
+//! The domain or IP address clients use. A domain is resolved (with a short timeout,
 //! never required) and compared with this server's address: a mismatch explains that HTTPS
 //! certificates will fail until DNS points here, and the operator continues or re-enters.
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::answers::{Address, ExtraHosts, Hostname, ProxyMode, PublicAddress};
 use crate::error::Error;
-use crate::wizard::prompt::{self, choice, Asked};
+use crate::wizard::prompt::{self, choice, Asked, Stop};
 use crate::wizard::Wizard;
 
 /// How long a DNS lookup may take before the wizard goes on without it.
@@ -22,20 +22,25 @@ pub fn parse(input: &str) -> Result<Address, Error> {
     input.parse::<Hostname>().map(Address::Domain)
 }
 
+/// What a domain costs, in one sentence.
+const DOMAIN_COST: &str = "A domain (e.g. meet.example.com): a certificate every device trusts, \
+     but a DNS record must point it at this server first.";
+/// What an IP address costs, in one sentence.
+const IP_COST: &str =
+    "An IP address: no DNS needed, but unless a public CA issues certificates for \
+     it, every device must import Caddy's own root certificate.";
+
 /// Ask for the address until the operator accepts one.
 pub fn ask(w: &mut Wizard) -> Asked<()> {
     let vpn = w.preset.vpn.is_some();
-    w.say(
-        "A domain (e.g. meet.example.com) gets real HTTPS certificates; it must point at this \
-         server. Without one, clients use the IP address and Caddy's own certificate.",
-    );
-    if let Some(ip) = w.host.public_ip {
-        w.say(&format!(
-            "This server's public address on its interfaces: {ip}"
-        ));
-    }
     if vpn {
         w.say("This preset is reached over its VPN: enter the server's VPN (tailnet) address.");
+    } else {
+        w.say(DOMAIN_COST);
+        w.say(IP_COST);
+    }
+    if let Some(ip) = w.host.public_ip {
+        w.say(&format!("This server's public address: {ip}"));
     }
     println!();
     loop {
@@ -69,11 +74,16 @@ pub fn ask(w: &mut Wizard) -> Asked<()> {
     }
 }
 
-/// Record the address; an IP address cannot use name-based routing or extra host names.
+/// Record the address; an IP address cannot use name-based routing or extra host names. Host
+/// names that were `lk.` and `turn.` under the old domain follow the new one.
 fn set(w: &mut Wizard, address: Address) {
     let a = &mut w.answers;
     match address {
         Address::Domain(d) => {
+            if let Some(old) = a.domain.take() {
+                follow(&mut a.hosts.livekit, &old, &d, "lk");
+                follow(&mut a.hosts.turn, &old, &d, "turn");
+            }
             a.domain = Some(d);
             a.ip = None;
         }
@@ -97,6 +107,13 @@ fn set(w: &mut Wizard, address: Address) {
             .map(|a| a.to_string())
             .unwrap_or_default()
     ));
+}
+
+/// `host` moved from `label.old` to `label.new`, when it was that.
+fn follow(host: &mut Option<Hostname>, old: &Hostname, new: &Hostname, label: &str) {
+    if host.is_some() && host.as_ref() == old.subdomain(label).ok().as_ref() {
+        *host = new.subdomain(label).ok();
+    }
 }
 
 /// Whether `name` may be used: it points here, or the operator goes on knowing it does not.
@@ -139,8 +156,12 @@ fn check_dns(w: &mut Wizard, name: &Hostname) -> Asked<bool> {
         ],
         Some(&true),
         prompt::MENU_HELP,
-    )?;
-    Ok(go_on)
+    );
+    match go_on {
+        // Esc goes back to the address itself.
+        Err(Stop::Back) => Ok(false),
+        other => other,
+    }
 }
 
 /// The A/AAAA addresses of `name`, or `None` when the lookup fails or takes longer than `timeout`.

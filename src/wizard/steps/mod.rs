@@ -1,6 +1,9 @@
 //! The wizard's questions, one module per step. Each step reads the current answers as its
 //! defaults (the best guess, or the saved answer on `--resume`) and changes only its own part.
+//! A step that does not apply to the answers so far (a preset whose UDP range does not follow the
+//! participants, a preset with one proxy mode) is not asked; the summary still offers it.
 
+pub mod access;
 pub mod address;
 pub mod participants;
 pub mod preflight;
@@ -12,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::prompt::Asked;
 use super::Wizard;
+use crate::answers::UdpMode;
 
 /// The steps after preflight, in order; a draft records the one reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -21,29 +25,35 @@ pub enum Step {
     Address,
     Proxy,
     Participants,
+    Udp,
     Provider,
+    Access,
     Review,
 }
 
 impl Step {
-    /// The questions, in the order they are asked (the review comes after them).
-    pub const QUESTIONS: [Step; 5] = [
+    /// The questions, in the order they are asked (the summary comes after them).
+    pub const QUESTIONS: [Step; 7] = [
         Step::Preset,
         Step::Address,
         Step::Proxy,
         Step::Participants,
+        Step::Udp,
         Step::Provider,
+        Step::Access,
     ];
 
-    /// The step's number and name as the header shows it.
+    /// What the step asks, as its title and the summary's "change" menu say it.
     pub fn title(&self) -> &'static str {
         match self {
-            Step::Preset => "Step 1 of 7: preset",
-            Step::Address => "Step 2 of 7: domain or IP address",
-            Step::Proxy => "Step 3 of 7: reverse proxy",
-            Step::Participants => "Step 4 of 7: participants and UDP ports",
-            Step::Provider => "Step 5 of 7: cloud provider",
-            Step::Review => "Step 6 of 7: review",
+            Step::Preset => "preset",
+            Step::Address => "domain or IP address",
+            Step::Proxy => "reverse proxy",
+            Step::Participants => "participants",
+            Step::Udp => "UDP ports",
+            Step::Provider => "cloud provider",
+            Step::Access => "SSH access",
+            Step::Review => "summary",
         }
     }
 
@@ -54,21 +64,69 @@ impl Step {
             Step::Address => "address",
             Step::Proxy => "proxy",
             Step::Participants => "participants",
+            Step::Udp => "udp",
             Step::Provider => "provider",
+            Step::Access => "access",
             Step::Review => "review",
         }
     }
+
+    /// The step after this one (the summary after the last question).
+    pub fn next(&self) -> Step {
+        Step::QUESTIONS
+            .into_iter()
+            .find(|s| s > self)
+            .unwrap_or(Step::Review)
+    }
 }
 
-/// Ask one step's questions, updating the wizard's answers.
-pub fn ask(w: &mut Wizard, step: Step) -> Asked<()> {
-    w.header(step.title());
+/// Whether `step` is asked with the answers as they stand.
+pub fn applies(w: &Wizard, step: Step) -> bool {
     match step {
-        Step::Preset => preset::ask(w),
+        Step::Proxy => proxy::usable(w).len() > 1,
+        // The count sizes the UDP range only when no port range is fixed and no mux is chosen.
+        Step::Participants => w.answers.udp == UdpMode::Range && w.answers.udp_end.is_none(),
+        Step::Udp => participants::trouble(w),
+        Step::Access => access::needed(w),
+        Step::Preset | Step::Address | Step::Provider | Step::Review => true,
+    }
+}
+
+/// Settle what a step that is not asked decides (the only proxy mode a preset works with).
+pub fn settle(w: &mut Wizard, step: Step) {
+    if step == Step::Proxy {
+        proxy::settle(w);
+    }
+}
+
+/// The question Esc goes back to from `step`: the nearest earlier one that is asked, or `step`
+/// itself at the first question.
+pub fn before(w: &Wizard, step: Step) -> Step {
+    Step::QUESTIONS
+        .into_iter()
+        .rev()
+        .filter(|s| *s < step)
+        .find(|s| applies(w, *s))
+        .unwrap_or(step)
+}
+
+/// Ask one step's questions, updating the wizard's answers (`all`: every question of the step,
+/// as when it is changed from the summary).
+pub fn ask(w: &mut Wizard, step: Step, all: bool) -> Asked<()> {
+    let asked: Vec<Step> = Step::QUESTIONS
+        .into_iter()
+        .filter(|s| *s == step || applies(w, *s))
+        .collect();
+    let n = asked.iter().position(|s| *s == step).map_or(0, |i| i + 1);
+    w.header(&format!("{} ({n} of {})", step.title(), asked.len()), step);
+    match step {
+        Step::Preset => preset::ask(w, all),
         Step::Address => address::ask(w),
         Step::Proxy => proxy::ask(w),
         Step::Participants => participants::ask(w),
+        Step::Udp => participants::ask_ports(w),
         Step::Provider => provider::ask(w),
+        Step::Access => access::ask(w, all),
         Step::Review => Ok(()),
     }
 }

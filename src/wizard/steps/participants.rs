@@ -1,10 +1,11 @@
-//! Step 4: the expected peak number of people in calls, and the UDP ports that follow from it.
-//! The arithmetic is shown; the operator accepts the range, moves its start, or switches to the
-//! single multiplexed port. An overlap with the kernel's ephemeral range is explained.
+//! The expected peak number of people in calls, asked where it sizes LiveKit's UDP range (not
+//! where a preset fixes the range or uses the single multiplexed port), and the UDP ports that
+//! follow. The arithmetic is shown; the ports are asked about only when no range fits, and stay
+//! on the summary's "change" menu otherwise.
 
 use crate::answers::{Participants, UdpMode, UdpStart};
 use crate::plan::{DEFAULT_MUX_PORT, HEADROOM_PERCENT, PORTS_PER_PARTICIPANT};
-use crate::wizard::prompt::{self, choice, reason, Asked};
+use crate::wizard::prompt::{self, choice, reason, Asked, Stop};
 use crate::wizard::Wizard;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,12 +16,16 @@ enum Next {
     Range,
 }
 
-/// Ask for the participant count, then settle the UDP ports.
+/// Ask for the participant count; the range follows from it.
 pub fn ask(w: &mut Wizard) -> Asked<()> {
     w.say(&format!(
         "LiveKit's media uses about {PORTS_PER_PARTICIPANT} UDP ports per participant (a \
          publisher and a subscriber connection); selkie adds {HEADROOM_PERCENT}% headroom."
     ));
+    if let Ok(plan) = crate::plan::build(&w.answers, &w.preset, w.host) {
+        w.say(&format!("Now: {}", plan.media.explanation));
+    }
+    println!();
     let current = w.answers.participants.get().to_string();
     let count: Participants = prompt::parsed(
         "Expected peak number of people in calls at once:",
@@ -32,16 +37,34 @@ pub fn ask(w: &mut Wizard) -> Asked<()> {
         // A range end the preset pinned no longer fits a new count: size it from the count.
         w.answers.udp_end = None;
     }
+    w.log.note(format!("participants: {}", count.get()));
+    Ok(())
+}
+
+/// Whether the UDP ports need a decision: no plan can be made with them. (An overlap with the
+/// kernel's ephemeral range needs none: the sysctl drop-in reserves the ports.)
+pub fn trouble(w: &Wizard) -> bool {
+    match crate::plan::build(&w.answers, &w.preset, w.host) {
+        Ok(_) => false,
+        Err(e) => {
+            let text = reason(&e);
+            text.contains("UDP") || text.contains("start port")
+        }
+    }
+}
+
+/// Settle the UDP ports: accept them, move their start, or switch between a range and the
+/// single multiplexed port.
+pub fn ask_ports(w: &mut Wizard) -> Asked<()> {
     loop {
         let plan = crate::plan::build(&w.answers, &w.preset, w.host);
         let mut choices = Vec::new();
         match &plan {
             Ok(plan) => {
                 let m = &plan.media;
-                println!();
                 w.say(&format!("UDP media: {}", m.explanation));
                 for warning in plan.warnings.iter().filter(|x| x.contains("ephemeral")) {
-                    w.say(&format!("! {warning}"));
+                    w.say(&format!("! {}", crate::wizard::terms::speak(warning)));
                 }
                 let label = match m.mode {
                     UdpMode::Range => {
@@ -53,39 +76,30 @@ pub fn ask(w: &mut Wizard) -> Asked<()> {
             }
             Err(e) => w.say(&format!("! {}", reason(e))),
         }
-        match w.answers.udp {
-            UdpMode::Range => {
-                choices.push(choice("Change the start port", Next::Start));
-                choices.push(choice(
-                    format!("Use one multiplexed UDP port instead (mux, {DEFAULT_MUX_PORT})"),
-                    Next::Mux,
-                ));
-            }
-            UdpMode::Mux => {
-                choices.push(choice("Change the port", Next::Start));
-                choices.push(choice(
-                    "Use a port range instead (sized from the count)",
-                    Next::Range,
-                ));
-            }
-        }
+        choices.extend(other_choices(w.answers.udp));
         println!();
-        match prompt::choose(
+        let next = prompt::choose(
             "UDP ports:",
             choices,
             Some(&Next::Accept),
             prompt::MENU_HELP,
-        )? {
+        )?;
+        match next {
             Next::Accept => break,
             Next::Start => {
                 let now = plan
                     .as_ref()
                     .map(|p| p.media.start.to_string())
                     .unwrap_or_else(|_| "50000".into());
-                let start: UdpStart =
-                    prompt::parsed("First UDP port:", Some(&now), prompt::TEXT_HELP)?;
-                w.answers.udp_start = Some(start);
-                w.answers.udp_end = None;
+                match prompt::parsed::<UdpStart>("First UDP port:", Some(&now), prompt::TEXT_HELP) {
+                    Ok(start) => {
+                        w.answers.udp_start = Some(start);
+                        w.answers.udp_end = None;
+                    }
+                    // Esc at the port goes back to this menu.
+                    Err(Stop::Back) => {}
+                    Err(e) => return Err(e),
+                }
             }
             Next::Mux | Next::Range => {
                 w.answers.udp = if w.answers.udp == UdpMode::Mux {
@@ -97,10 +111,10 @@ pub fn ask(w: &mut Wizard) -> Asked<()> {
                 w.answers.udp_end = None;
             }
         }
+        println!();
     }
     w.log.note(format!(
-        "participants: {} ({} UDP, start {})",
-        w.answers.participants.get(),
+        "udp: {} (start {})",
         w.answers.udp,
         w.answers
             .udp_start
@@ -108,4 +122,24 @@ pub fn ask(w: &mut Wizard) -> Asked<()> {
             .unwrap_or_else(|| "default".into())
     ));
     Ok(())
+}
+
+/// The menu's other choices for the current mode.
+fn other_choices(mode: UdpMode) -> Vec<prompt::Choice<Next>> {
+    match mode {
+        UdpMode::Range => vec![
+            choice("Change the start port", Next::Start),
+            choice(
+                format!("Use one multiplexed UDP port instead (mux, {DEFAULT_MUX_PORT})"),
+                Next::Mux,
+            ),
+        ],
+        UdpMode::Mux => vec![
+            choice("Change the port", Next::Start),
+            choice(
+                "Use a port range instead (sized from the participants)",
+                Next::Range,
+            ),
+        ],
+    }
 }

@@ -1,15 +1,13 @@
-//! Step 0: the read-only preflight checklist. Blocking problems stop the wizard with what to do;
-//! warnings let the operator go on. Docker is needed only to start containers, so with
+//! Before the questions: the read-only preflight checklist. Blocking problems stop the wizard
+//! with what to do; warnings let the operator go on. Docker is needed only to start containers, so with
 //! `--no-start` (or `--install-docker`, which installs it later) a Docker failure is a warning.
-
-use inquire::Confirm;
 
 use crate::error::Error;
 use crate::host::{HostFacts, Sources};
 use crate::preflight::{self, Finding, Item, Mark, Options, Report};
 use crate::setup;
 use crate::wizard::log::RunLog;
-use crate::wizard::prompt::Asked;
+use crate::wizard::prompt::{self, Asked};
 use crate::wizard::terminal::Style;
 
 /// Run the checks, show them, and stop on a blocking one. Returns whether the operator agreed to
@@ -30,8 +28,9 @@ pub fn run(
     let sources = Sources::system();
     let report = setup::runtime()?.block_on(preflight::run(host, &sources, &options));
     let mut report = relax(report, run_options.no_start || run_options.install_docker);
-    style.say("selkie setup - Step 0 of 7: preflight checks (read-only)\n");
-    print!("{}", preflight::render(&report, style.unicode));
+    let cols = crate::wizard::terminal::width();
+    style.say("selkie setup: preflight checks (read-only)\n");
+    print!("{}", preflight::render_width(&report, style.unicode, cols));
     let mut install = false;
     let only_docker_missing = report.blocking()
         && report
@@ -42,10 +41,12 @@ pub fn run(
     if only_docker_missing {
         if let Some(commands) = crate::docker::connect::install_commands(crate::host::on_path) {
             let shown: Vec<String> = commands.iter().map(|c| c.join(" ")).collect();
-            install = Confirm::new("Docker is missing. Install it from your distribution's packages once the questions are answered?")
-                .with_default(true)
-                .with_help_message(&format!("runs: {}", shown.join("; ")))
-                .prompt()?;
+            install = prompt::confirm(
+                "Docker is missing. Install it from your distribution's packages once the \
+                 questions are answered?",
+                true,
+                &format!("runs: {}", shown.join("; ")),
+            )?;
             if install {
                 log.note("the operator agreed to install Docker");
                 report = relax(report, true);
@@ -68,20 +69,25 @@ pub fn run(
         }
         .into());
     }
+    if install {
+        // Agreeing to the install was the answer to going on.
+        return Ok(install);
+    }
     let warned = report.items.iter().any(|i| i.mark == Mark::Warn);
     let question = if warned {
         "Go on despite the warnings?"
     } else {
         "All checks passed. Go on?"
     };
-    let go_on = Confirm::new(question)
-        .with_default(true)
-        .with_help_message("y: go on to the questions; n or Esc: stop here")
-        .prompt()?;
+    let go_on = prompt::confirm(
+        question,
+        true,
+        "y: go on to the questions; n, Esc or Ctrl-C: stop here",
+    )?;
     if go_on {
         Ok(install)
     } else {
-        Err(crate::wizard::prompt::Stop::Cancelled)
+        Err(prompt::Stop::Cancelled)
     }
 }
 

@@ -1,22 +1,16 @@
-//! Step 1: which stack to run. Switching presets resets what the old preset chose (UDP sizing,
+//! Which stack to run. Switching presets resets what the old preset chose (UDP sizing,
 //! an incompatible proxy) and asks for any image the new preset cannot ship.
 
 use crate::preset::{self, Preset};
 use crate::wizard::prompt::{self, choice, Asked};
-use crate::wizard::terminal::{wrap, WIDTH};
 use crate::wizard::Wizard;
 
 /// Ask for the preset (default: the current one).
-pub fn ask(w: &mut Wizard) -> Asked<()> {
+pub fn ask(w: &mut Wizard, all: bool) -> Asked<()> {
     let presets = preset::all();
-    for p in &presets {
-        let line = format!("{:<10} {}", p.name, p.description);
-        w.style.say(&wrap(&line, WIDTH, &" ".repeat(11)));
-    }
-    println!();
     let choices = presets
         .iter()
-        .map(|p| choice(p.name.clone(), p.name.clone()))
+        .map(|p| choice(format!("{:<9}  {}", p.name, p.description), p.name.clone()))
         .collect();
     let current = w.preset.name.clone();
     let name = prompt::choose(
@@ -29,7 +23,7 @@ pub fn ask(w: &mut Wizard) -> Asked<()> {
         let chosen = preset::find(&name)?;
         switch(w, chosen);
     }
-    ask_images(w)?;
+    ask_images(w, all)?;
     w.log.note(format!("preset: {}", w.answers.preset));
     Ok(())
 }
@@ -58,13 +52,15 @@ fn switch(w: &mut Wizard, p: Preset) {
     w.preset = p;
 }
 
-/// A service without a public image needs the operator's reference.
-fn ask_images(w: &mut Wizard) -> Asked<()> {
+/// A service without a public image needs the operator's reference: asked unless one was given
+/// already (`all`: asked anyway, with the given one as the default).
+fn ask_images(w: &mut Wizard, all: bool) -> Asked<()> {
     let needed: Vec<(String, String)> = w
         .preset
         .services
         .iter()
         .filter(|s| s.image.is_none())
+        .filter(|s| all || !w.answers.images.contains_key(&s.name))
         .map(|s| {
             let hint = s
                 .image_hint

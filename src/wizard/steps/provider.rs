@@ -1,4 +1,4 @@
-//! Step 5: the cloud provider, whose firewall commands the review shows; defaulted to the one
+//! The cloud provider, whose firewall commands selkie writes; defaulted to the one
 //! detected offline from DMI, or "none / bare metal".
 
 use crate::answers::Provider;
@@ -9,12 +9,15 @@ use crate::wizard::Wizard;
 pub fn ask(w: &mut Wizard) -> Asked<()> {
     match w.host.provider {
         Some(p) => w.say(&format!(
-            "Detected from this machine's DMI data: {}.",
+            "Detected from this machine's DMI data: {}. selkie writes the commands that open \
+             the plan's ports in its cloud firewall.",
             p.title()
         )),
-        None => w.say("No cloud provider was detected (bare metal, a home server, or unknown)."),
+        None => w.say(
+            "No cloud provider was detected. selkie writes the commands that open the plan's \
+             ports in the cloud firewall of the one you choose.",
+        ),
     }
-    w.say("The review shows the commands that open the plan's ports in its cloud firewall.");
     println!();
     let choices = Provider::ALL
         .iter()
@@ -28,7 +31,7 @@ pub fn ask(w: &mut Wizard) -> Asked<()> {
             } else {
                 ""
             };
-            choice(format!("{:<13} {title}{detected}", p.as_str()), *p)
+            choice(format!("{:<12}  {title}{detected}", p.as_str()), *p)
         })
         .collect();
     let current = w.answers.provider;

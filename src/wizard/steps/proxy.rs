@@ -1,8 +1,9 @@
-//! Step 3: how browsers reach the services. The modes offered are those this preset and address
-//! can use, each explained in one line; `caddy-l4` also asks for its extra host names.
+//! How browsers reach the services. The modes offered are those this preset and address
+//! can use, each explained in one line; `caddy-l4` also asks for its extra host names, and keeps
+//! the ones it shows as the default exactly as shown.
 
 use crate::answers::{Address, Hostname, ProxyMode};
-use crate::wizard::prompt::{self, choice, Asked};
+use crate::wizard::prompt::{self, choice, Asked, Stop};
 use crate::wizard::Wizard;
 
 /// One line on what a mode does for this kind of address.
@@ -23,47 +24,67 @@ pub fn ask(w: &mut Wizard) -> Asked<()> {
         _ => None,
     };
     let modes = usable(w);
-    let mode = if modes.len() == 1 {
-        let only = modes[0];
+    if modes.len() <= 1 {
+        settle(w);
         w.say(&format!(
-            "Proxy: {only}, the only mode the {} preset works with ({}).",
-            w.preset.name,
-            explain(only, domain.is_some())
+            "Proxy: {}, the only mode the {} preset works with here.",
+            w.answers.proxy, w.preset.name
         ));
-        only
+        return Ok(());
+    }
+    let choices = modes
+        .iter()
+        .map(|m| {
+            choice(
+                format!("{:<9}  {}", m.as_str(), explain(*m, domain.is_some())),
+                *m,
+            )
+        })
+        .collect();
+    let current = if modes.contains(&w.answers.proxy) {
+        w.answers.proxy
     } else {
-        let choices = modes
-            .iter()
-            .map(|m| {
-                choice(
-                    format!("{:<9} {}", m.as_str(), explain(*m, domain.is_some())),
-                    *m,
-                )
-            })
-            .collect();
-        let current = if modes.contains(&w.answers.proxy) {
-            w.answers.proxy
-        } else {
-            ProxyMode::Caddy
-        };
-        prompt::choose(
-            "How should browsers reach the services?",
-            choices,
-            Some(&current),
-            prompt::MENU_HELP,
-        )?
+        ProxyMode::Caddy
     };
+    let mode = prompt::choose(
+        "How should browsers reach the services?",
+        choices,
+        Some(&current),
+        prompt::MENU_HELP,
+    )?;
+    let was_l4 = w.answers.proxy == ProxyMode::CaddyL4;
     w.answers.proxy = mode;
-    match (mode, domain) {
-        (ProxyMode::CaddyL4, Some(d)) => ask_hosts(w, &d)?,
+    match (mode, &domain) {
+        (ProxyMode::CaddyL4, Some(d)) => match ask_hosts(w, d) {
+            // Esc at the host names goes back to the proxy menu.
+            Err(Stop::Back) => return ask(w),
+            other => other?,
+        },
+        (_, Some(d)) if was_l4 => {
+            // The names layer-4 mode gave are not carried into a mode that does not ask them.
+            w.answers.hosts.turn = None;
+            if w.answers.hosts.livekit == d.subdomain("lk").ok() {
+                w.answers.hosts.livekit = None;
+            }
+        }
         _ => w.answers.hosts.turn = None,
     }
     w.log.note(format!("proxy: {mode}"));
     Ok(())
 }
 
+/// The proxy a preset with a single usable mode gets without being asked.
+pub fn settle(w: &mut Wizard) {
+    if let [only] = usable(w)[..] {
+        w.answers.proxy = only;
+    }
+    if w.answers.proxy != ProxyMode::CaddyL4 {
+        w.answers.hosts.turn = None;
+    }
+}
+
 /// The modes the preset allows and the plan accepts with the current answers.
-fn usable(w: &Wizard) -> Vec<ProxyMode> {
+pub fn usable(w: &Wizard) -> Vec<ProxyMode> {
     let allowed: Vec<ProxyMode> = ProxyMode::ALL
         .iter()
         .copied()
@@ -88,29 +109,44 @@ fn usable(w: &Wizard) -> Vec<ProxyMode> {
     }
 }
 
-/// The host names of layer-4 mode, defaulted to `lk.` and `turn.` under the domain.
+/// The host names of layer-4 mode: the ones shown (`lk.` and `turn.` under the domain, or the
+/// saved ones) are kept as they are with one Enter, and saved as shown.
 fn ask_hosts(w: &mut Wizard, domain: &Hostname) -> Asked<()> {
     w.say("Layer-4 routing gives LiveKit and TURN/TLS host names of their own (both need DNS).");
-    let lk_default = domain.subdomain("lk")?;
-    let turn_default = domain.subdomain("turn")?;
-    let lk_now = w
-        .answers
-        .hosts
-        .livekit
-        .clone()
-        .unwrap_or(lk_default.clone());
-    let turn_now = w.answers.hosts.turn.clone().unwrap_or(turn_default.clone());
-    let lk: Hostname = prompt::parsed(
-        "Host name for LiveKit signalling:",
-        Some(lk_now.as_str()),
-        prompt::TEXT_HELP,
+    let lk = match &w.answers.hosts.livekit {
+        Some(h) => h.clone(),
+        None => domain.subdomain("lk")?,
+    };
+    let turn = match &w.answers.hosts.turn {
+        Some(h) => h.clone(),
+        None => domain.subdomain("turn")?,
+    };
+    println!();
+    let keep = prompt::choose(
+        "Host names:",
+        vec![
+            choice(format!("LiveKit at {lk}, TURN/TLS at {turn}"), true),
+            choice("Other names", false),
+        ],
+        Some(&true),
+        prompt::MENU_HELP,
     )?;
-    let turn: Hostname = prompt::parsed(
-        "Host name for TURN over TLS:",
-        Some(turn_now.as_str()),
-        prompt::TEXT_HELP,
-    )?;
-    w.answers.hosts.livekit = (lk != lk_default).then_some(lk);
-    w.answers.hosts.turn = (turn != turn_default).then_some(turn);
+    let (lk, turn) = if keep {
+        (lk, turn)
+    } else {
+        let lk: Hostname = prompt::parsed(
+            "Host name for LiveKit signalling:",
+            Some(lk.as_str()),
+            prompt::TEXT_HELP,
+        )?;
+        let turn: Hostname = prompt::parsed(
+            "Host name for TURN over TLS:",
+            Some(turn.as_str()),
+            prompt::TEXT_HELP,
+        )?;
+        (lk, turn)
+    };
+    w.answers.hosts.livekit = Some(lk);
+    w.answers.hosts.turn = Some(turn);
     Ok(())
 }
