@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::host::installed_host_firewall;
 use crate::render::firewall;
 use crate::report;
+use crate::role::Role;
 use crate::secrets;
 use crate::setup::review::{self as diff, Change};
 use crate::setup::{self, Prepared};
@@ -194,7 +195,7 @@ fn summary(w: &Wizard, p: &Prepared, changed: &[(String, Change)]) -> String {
     let ports: Vec<String> = plan
         .firewall
         .all()
-        .filter(|r| r.service == "sshd")
+        .filter(|r| r.service == Role::Ssh)
         .map(|r| r.label())
         .collect();
     let ssh_from = w
