@@ -365,7 +365,7 @@ fn layer4_paths_and_turn_tls_not_checked() {
     );
 }
 
-/// No proxy: signalling on ws:// at 7880, media as planned.
+/// No proxy: signalling on ws:// at 7880, media as planned; setup itself ends with the check.
 #[test]
 fn no_proxy_plain_websocket() {
     let _one = one_lab();
@@ -374,6 +374,26 @@ fn no_proxy_plain_websocket() {
     let dir = deployment(&lab, "check-none");
     setup(&lab, &dir, &["--ip", SERVER_IP, "--proxy", "none"]);
     assert_all_ok(&lab, &dir, None, &["udp", "tcp", "turn_udp"]);
+    let d = dir.to_str().unwrap();
+    let out = selkie(
+        &lab,
+        &[
+            "setup",
+            "--resume",
+            "--non-interactive",
+            "--dir",
+            d,
+            "--health-timeout",
+            "90",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("Media paths, joined as a browser would")
+            && stdout.contains("every required path works"),
+        "setup ends with the check: {stdout}"
+    );
 }
 
 /// Usage errors need no lab: `--url` without `--token`, a TTL out of range; exit 2 with a hint.
