@@ -24,17 +24,10 @@ pub fn uptime(d: Duration) -> String {
     }
 }
 
-/// "312MiB", "1.2GiB", "640KiB".
+/// "312MiB", "1.2GiB", "640KiB": the one byte formatter (`report::status::bytes`), without
+/// the space, for narrow columns.
 pub fn bytes(b: u64) -> String {
-    const KIB: f64 = 1024.0;
-    let b = b as f64;
-    if b < KIB * KIB {
-        format!("{:.0}KiB", b / KIB)
-    } else if b < KIB * KIB * KIB {
-        format!("{:.0}MiB", b / (KIB * KIB))
-    } else {
-        format!("{:.1}GiB", b / (KIB * KIB * KIB))
-    }
+    crate::report::status::bytes(b).replace(' ', "")
 }
 
 /// "0.4ms", "38ms", "1.2s".

@@ -5,6 +5,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::{Item, Mark};
+use crate::report::status::bytes;
 
 const GIB: u64 = 1024 * 1024 * 1024;
 
@@ -16,15 +17,6 @@ pub const MIN_MEMORY: u64 = 900 * 1024 * 1024;
 /// Below this much free space where the deployment lives the disk line warns: the images
 /// (LiveKit, Caddy, Redis) and a few days of logs.
 pub const MIN_DISK: u64 = 2 * GIB;
-
-/// `1.9 GiB`, `512 MiB`.
-fn size(bytes: u64) -> String {
-    if bytes >= GIB {
-        format!("{:.1} GiB", bytes as f64 / GIB as f64)
-    } else {
-        format!("{} MiB", bytes / (1024 * 1024))
-    }
-}
 
 /// The OS line for this host: `std::env::consts` and the distribution's `PRETTY_NAME`.
 pub fn os_item() -> Item {
@@ -108,7 +100,7 @@ pub fn memory_item_for(total: Option<u64>) -> Item {
             format!(
                 "{} in total: LiveKit needs about 1 GiB for a small deployment; calls may stall \
                  or containers be killed, so choose a server with at least 1 GiB",
-                size(t)
+                bytes(t)
             ),
         ),
         Some(t) => Item::new(
@@ -116,7 +108,7 @@ pub fn memory_item_for(total: Option<u64>) -> Item {
             "Memory",
             format!(
                 "{} (LiveKit needs about 1 GiB for a small deployment)",
-                size(t)
+                bytes(t)
             ),
         ),
     }
@@ -185,10 +177,10 @@ pub fn disk_item_for(deploy_dir: &Path, on: &Path, free: Option<u64>) -> Item {
             format!(
                 "{} free {place}: the images and logs need about 2 GiB; free some space \
                  (`docker system prune`, old logs) or choose --dir on a bigger disk",
-                size(f)
+                bytes(f)
             ),
         ),
-        Some(f) => Item::new(Mark::Ok, "Disk", format!("{} free {place}", size(f))),
+        Some(f) => Item::new(Mark::Ok, "Disk", format!("{} free {place}", bytes(f))),
     }
 }
 
