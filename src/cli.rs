@@ -60,6 +60,9 @@ pub enum Command {
     Down(DownArgs),
     /// Live health of every service and port: a dashboard, or --once / --json for scripts.
     Status(StatusArgs),
+    /// Keep the firewall setup applied: run it from a NEW ssh connection before the deadline,
+    /// or the rules from before come back by themselves.
+    Confirm(ConfirmArgs),
     /// Join the deployment as a browser would and try each media path on its own (UDP, ICE/TCP,
     /// TURN): will people on other networks get through?
     Check(CheckArgs),
@@ -186,6 +189,29 @@ pub struct SetupArgs {
     /// Allow SSH only from this address or network, e.g. 203.0.113.7 or 203.0.113.0/24.
     #[arg(long, value_name = "CIDR", allow_hyphen_values = true)]
     pub ssh_from: Option<String>,
+    /// Apply the host firewall selkie writes, commit-confirmed: it reverts by itself unless
+    /// `selkie confirm` runs from a new SSH connection in time (saved; =false withdraws).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub apply_firewall: Option<bool>,
+    /// Install the sysctl drop-in into /etc/sysctl.d and load it (saved; =false withdraws).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub apply_sysctl: Option<bool>,
+    /// Host firewall to apply to: ufw, firewalld, nftables, iptables [default: the one installed].
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub host_firewall: Option<String>,
+    /// How long an applied firewall waits for `selkie confirm` before it reverts: 300s, 5m
+    /// (at most 60m; 0 keeps it without asking).
+    #[arg(long, value_name = "TIME", default_value = "5m")]
+    pub confirm_within: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfirmArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Confirm from a session that is not SSH (a provider's console), where SSH does not matter.
+    #[arg(long)]
+    pub without_ssh: bool,
 }
 
 #[derive(Debug, Args)]

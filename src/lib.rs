@@ -7,6 +7,7 @@
 //! `tests/architecture.rs` checks these arrows.
 
 pub mod answers;
+pub mod apply;
 pub mod check;
 pub mod cli;
 pub mod commands;

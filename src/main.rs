@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Firewall(args) => commands::firewall::run(args),
         Command::Down(args) => commands::down::run(args),
         Command::Status(args) => commands::status::run(args),
+        Command::Confirm(args) => commands::confirm::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Token(args) => commands::token::run(args),
     };

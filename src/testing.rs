@@ -34,5 +34,6 @@ pub fn answers(preset: &Preset, proxy: ProxyMode, address: &str) -> Answers {
                 (s.name.clone(), image.parse().unwrap())
             })
             .collect(),
+        apply: Default::default(),
     }
 }

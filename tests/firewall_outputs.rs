@@ -311,7 +311,8 @@ fn client_rules_name_only_ports_clients_reach() {
             .ports
             .iter()
             .filter(|p| {
-                matches!(p.exposure, Exposure::Public | Exposure::Vpn) && p.service != selkie::role::Role::Ssh
+                matches!(p.exposure, Exposure::Public | Exposure::Vpn)
+                    && p.service != selkie::role::Role::Ssh
             })
             .map(|p| (p.proto, p.port, p.end))
             .collect();

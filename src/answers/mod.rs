@@ -76,6 +76,23 @@ pub struct SshAccess {
     pub allow_from: Option<Cidr>,
 }
 
+/// What selkie may change on the host beyond its deployment directory: the operator's consent,
+/// saved so `--resume` and non-interactive runs apply again without asking (`[apply]` in
+/// `selkie.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostChanges {
+    /// Apply the host firewall selkie wrote, commit-confirmed (`--apply-firewall`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub firewall: bool,
+    /// Install the sysctl drop-in into /etc/sysctl.d and load it (`--apply-sysctl`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sysctl: bool,
+    /// The host firewall to apply to; the installed one when unset (`--host-firewall`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_firewall: Option<HostFirewall>,
+}
+
 /// Everything the operator chose, as saved in `selkie.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,6 +125,13 @@ pub struct Answers {
     /// Image overrides by service name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub images: BTreeMap<String, ImageRef>,
+    /// Consent to change the host's firewall and kernel settings.
+    #[serde(default, skip_serializing_if = "is_default_apply")]
+    pub apply: HostChanges,
+}
+
+fn is_default_apply(a: &HostChanges) -> bool {
+    a == &HostChanges::default()
 }
 
 fn is_default_hosts(h: &ExtraHosts) -> bool {

@@ -2,6 +2,7 @@
 //! The work lives below: `setup/`, `report/`, `dashboard/`, `docker/`.
 
 pub mod check;
+pub mod confirm;
 pub mod down;
 pub mod firewall;
 pub mod plan;

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use bollard::Docker;
 
 use crate::error::Error;
-use crate::host::on_path;
+
+pub use super::install::install_commands;
 
 /// The oldest Engine API selkie drives: Docker 20.10, as Debian 12 ships it.
 pub const MIN_API: (u32, u32) = (1, 41);
@@ -169,64 +170,6 @@ pub async fn connect_to(endpoint: &str) -> Result<Docker, Unreachable> {
     }
 }
 
-/// How to install Docker from the distribution's own packages, given which package manager
-/// exists (`has("apt-get")`); `None` when there is none selkie knows.
-pub fn install_commands(has: impl Fn(&str) -> bool) -> Option<Vec<Vec<String>>> {
-    let cmds: &[&[&str]] = if has("apt-get") {
-        &[
-            &["apt-get", "update"],
-            &["apt-get", "install", "-y", "docker.io"],
-            &["systemctl", "enable", "--now", "docker"],
-        ]
-    } else if has("dnf") {
-        &[
-            &["dnf", "install", "-y", "moby-engine"],
-            &["systemctl", "enable", "--now", "docker"],
-        ]
-    } else {
-        return None;
-    };
-    Some(
-        cmds.iter()
-            .map(|c| c.iter().map(|s| s.to_string()).collect())
-            .collect(),
-    )
-}
-
-/// Install Docker with the distribution's package manager (the operator consented).
-pub fn install() -> Result<(), Error> {
-    let Some(commands) = install_commands(on_path) else {
-        return Err(Error::Other {
-            message: "no apt-get or dnf on this host to install Docker with".into(),
-            hint: Some(
-                "install Docker by hand (docs.docker.com/engine/install), then run selkie again"
-                    .into(),
-            ),
-        });
-    };
-    for cmd in commands {
-        eprintln!("  $ {}", cmd.join(" "));
-        let status = std::process::Command::new(&cmd[0])
-            .args(&cmd[1..])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .map_err(|e| Error::Other {
-                message: format!("could not run {}: {e}", cmd[0]),
-                hint: Some("run selkie with sudo so it can install packages".into()),
-            })?;
-        if !status.success() {
-            return Err(Error::Other {
-                message: format!("`{}` failed ({status})", cmd.join(" ")),
-                hint: Some(
-                    "run selkie with sudo so it can install packages, or install Docker by hand"
-                        .into(),
-                ),
-            });
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,19 +193,6 @@ mod tests {
             socket_path("/var/run/docker.sock"),
             Some(PathBuf::from("/var/run/docker.sock"))
         );
-    }
-
-    #[test]
-    fn docker_is_installed_with_the_distributions_manager() {
-        let apt = install_commands(|c| c == "apt-get").unwrap();
-        assert_eq!(apt[1], ["apt-get", "install", "-y", "docker.io"]);
-        assert_eq!(
-            apt.last().unwrap(),
-            &["systemctl", "enable", "--now", "docker"]
-        );
-        let dnf = install_commands(|c| c == "dnf").unwrap();
-        assert_eq!(dnf[0], ["dnf", "install", "-y", "moby-engine"]);
-        assert!(install_commands(|_| false).is_none());
     }
 
     #[test]

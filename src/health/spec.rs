@@ -143,7 +143,8 @@ pub fn probes_for(plan: &Plan) -> Vec<Check> {
         .find(|r| r.path.is_none() && !r.tcp)
         .map(|r| r.host.clone())
         .unwrap_or_else(|| plan.address.url_host());
-    let proxy_https = |p: &crate::plan::Port| p.service == Role::Proxy && p.port == plan.web.https_port;
+    let proxy_https =
+        |p: &crate::plan::Port| p.service == Role::Proxy && p.port == plan.web.https_port;
     // The address a browser checks an IP site's certificate against.
     let site_ip = match &plan.address {
         Address::Ip(a) => Some(a.ip()),

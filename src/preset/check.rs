@@ -6,7 +6,7 @@ use crate::error::Error;
 
 /// Directories selkie itself renders into: a preset's config files go elsewhere.
 const OWN_DIRS: &[&str] = &[
-    "livekit", "caddy", "proxy", "env", "firewall", "sysctl", "backups", "logs",
+    "livekit", "caddy", "proxy", "env", "firewall", "sysctl", "backups", "logs", "applied",
 ];
 
 impl Preset {

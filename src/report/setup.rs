@@ -1,5 +1,8 @@
 //! What the operator reads at the end of a setup run.
 
+use crate::answers::HostChanges;
+use crate::plan::Plan;
+use crate::render::{cloud_firewall_path, firewall};
 use crate::secrets;
 use crate::setup::Outcome;
 use crate::state::FileAction;
@@ -43,8 +46,103 @@ pub fn summary(outcome: &Outcome) -> String {
         secrets::mask(&outcome.secrets.livekit_api_secret)
     ));
     out.push_str("\nNext steps\n");
-    for (i, step) in plan.next_steps.iter().enumerate() {
+    let steps = next_steps(plan, &outcome.answers.apply);
+    if steps.is_empty() {
+        out.push_str("  none: selkie did everything\n");
+    }
+    for (i, step) in steps.iter().enumerate() {
         out.push_str(&format!("  {}. {step}\n", i + 1));
     }
     out
+}
+
+/// The plan's next steps less what this run does itself: the host firewall and the kernel
+/// settings when the operator consented (the cloud firewall stays, as a step of its own, since
+/// selkie drives no provider's API), and starting the containers, which setup always does
+/// (`--no-start` says so on its own line).
+pub fn next_steps(plan: &Plan, consent: &HostChanges) -> Vec<String> {
+    let mut steps = Vec::new();
+    for step in &plan.next_steps {
+        if step.starts_with("Containers:") {
+            continue;
+        }
+        if consent.sysctl && step.starts_with("Install the kernel settings:") {
+            continue;
+        }
+        if consent.firewall && step.starts_with("Open the firewall:") {
+            if firewall::cloud(plan, plan.firewall.provider).is_some() {
+                steps.push(format!(
+                    "Open {}'s cloud firewall (selkie applied the host firewall, not this one): run \
+                     {} with the provider's CLI signed in, or open the same ports in its console.",
+                    plan.firewall.provider,
+                    cloud_firewall_path(plan.firewall.provider)
+                ));
+            }
+            continue;
+        }
+        steps.push(step.clone());
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::{Provider, ProxyMode};
+    use crate::render::firewall::tests::plan;
+
+    /// The issue's figure: what a domain deployment with consent leaves to the operator, per
+    /// provider (printed with `cargo test --lib report::setup -- --nocapture`).
+    #[test]
+    fn with_consent_only_dns_and_a_cloud_firewall_are_left() {
+        let consent = HostChanges {
+            firewall: true,
+            sysctl: true,
+            host_firewall: None,
+        };
+        for provider in [Provider::None, Provider::Aws, Provider::Hetzner] {
+            let mut p = plan("livekit", ProxyMode::Caddy, "meet.example.com", None);
+            p.firewall.provider = provider;
+            let steps = next_steps(&p, &consent);
+            println!(
+                "next steps left, livekit with a domain, provider {provider}: {}",
+                steps.len()
+            );
+            for s in &steps {
+                println!("  - {s}");
+            }
+            assert!(
+                steps[0].starts_with("Point DNS at this server"),
+                "{steps:?}"
+            );
+            let cloud = firewall::cloud(&p, provider).is_some();
+            assert_eq!(steps.len(), 1 + usize::from(cloud), "{steps:?}");
+            if cloud {
+                assert!(
+                    steps[1].contains(&cloud_firewall_path(provider)),
+                    "{steps:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn without_consent_the_host_steps_stay() {
+        let p = plan("livekit", ProxyMode::Caddy, "meet.example.com", None);
+        let steps = next_steps(&p, &HostChanges::default());
+        assert!(
+            steps.iter().any(|s| s.starts_with("Open the firewall:")),
+            "{steps:?}"
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.starts_with("Install the kernel settings:")),
+            "{steps:?}"
+        );
+        assert!(
+            !steps.iter().any(|s| s.starts_with("Containers:")),
+            "{steps:?}"
+        );
+    }
 }

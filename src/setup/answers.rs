@@ -2,8 +2,8 @@
 //! the preset; `--resume` changes only what the flags name, and an empty value clears a saved one.
 
 use crate::answers::{
-    AcmeCa, Answers, Cidr, Email, ExtraHosts, Hostname, ImageRef, Participants, Provider,
-    ProxyMode, PublicAddress, SshAccess, UdpMode, UdpStart,
+    AcmeCa, Answers, Cidr, Email, ExtraHosts, HostChanges, HostFirewall, Hostname, ImageRef,
+    Participants, Provider, ProxyMode, PublicAddress, SshAccess, UdpMode, UdpStart,
 };
 use crate::error::{Error, Result};
 use crate::host::HostFacts;
@@ -30,6 +30,21 @@ pub struct Flags {
     pub turn_host: Option<Option<Hostname>>,
     pub ssh_ports: Vec<u16>,
     pub ssh_from: Option<Option<Cidr>>,
+    /// `--apply-firewall[=BOOL]`: consent to apply the host firewall (saved).
+    pub apply_firewall: Option<bool>,
+    /// `--apply-sysctl[=BOOL]`: consent to install the sysctl drop-in (saved).
+    pub apply_sysctl: Option<bool>,
+    /// `--host-firewall NAME` (saved); `Some(None)`: given empty, back to the installed one.
+    pub host_firewall: Option<Option<HostFirewall>>,
+}
+
+/// The consent the flags give over `saved` (a fresh deployment starts from none).
+fn host_changes(saved: &HostChanges, flags: &Flags) -> HostChanges {
+    HostChanges {
+        firewall: flags.apply_firewall.unwrap_or(saved.firewall),
+        sysctl: flags.apply_sysctl.unwrap_or(saved.sysctl),
+        host_firewall: flags.host_firewall.unwrap_or(saved.host_firewall),
+    }
 }
 
 /// Answers for a new deployment: the flags, then what the host shows, then the preset's defaults.
@@ -47,6 +62,7 @@ pub fn fresh(flags: &Flags, host: &HostFacts) -> Result<(Answers, Preset, Vec<St
 /// The best guess for a new deployment, which may still lack an address: the wizard's defaults.
 pub fn guess(flags: &Flags, host: &HostFacts) -> Result<(Answers, Preset, Vec<String>)> {
     let flags = flags.clone();
+    let apply = host_changes(&HostChanges::default(), &flags);
     let preset = match flags.preset {
         Some(p) => p,
         None => preset::find(preset::DEFAULT)?,
@@ -95,6 +111,7 @@ pub fn guess(flags: &Flags, host: &HostFacts) -> Result<(Answers, Preset, Vec<St
             .into_iter()
             .filter_map(|(name, image)| image.map(|i| (name, i)))
             .collect(),
+        apply,
     };
     Ok((answers, preset, Vec::new()))
 }
@@ -103,6 +120,7 @@ pub fn guess(flags: &Flags, host: &HostFacts) -> Result<(Answers, Preset, Vec<St
 pub fn resume(saved: &Answers, flags: &Flags) -> Result<(Answers, Preset, Vec<String>)> {
     let flags = flags.clone();
     let mut a = saved.clone();
+    a.apply = host_changes(&a.apply, &flags);
     let mut notes = Vec::new();
     let preset = match flags.preset {
         Some(p) if p.name != a.preset => {

@@ -1,11 +1,14 @@
-//! Apply: start (or converge) the stack through the Docker API and wait until it is healthy.
+//! Apply: the host changes the operator consented to (firewall, kernel settings), then start
+//! (or converge) the stack through the Docker API and wait until it is healthy.
 
 use std::path::Path;
 use std::time::Duration;
 
 use super::Outcome;
+use crate::apply;
 use crate::docker::{connect, converge, PullPolicy};
 use crate::error::{Error, Result};
+use crate::host::{installed_host_firewall, HostFacts};
 
 /// Bring the written deployment up; installs Docker first when it is missing and allowed.
 pub fn apply(
@@ -20,7 +23,7 @@ pub fn apply(
             Ok(d) => d,
             Err(connect::Unreachable::NoSocket(_)) if install_docker => {
                 println!("\nDocker is not installed; installing it from the distribution's packages:");
-                connect::install()?;
+                crate::docker::install::install(dir)?;
                 connect::connect()
                     .await
                     .map_err(connect::Unreachable::into_error)?
@@ -53,4 +56,100 @@ pub fn apply(
             ),
         })
     })
+}
+
+/// Apply what the operator consented to (`answers.apply`) on the host itself: the sysctl
+/// drop-in, then the host firewall, commit-confirmed. Returns the reminder to print again at
+/// the end of the run, when a confirmation is awaited.
+pub fn host_changes(
+    outcome: &Outcome,
+    dir: &Path,
+    host: &HostFacts,
+    within: Duration,
+) -> Result<Option<String>> {
+    let consent = &outcome.answers.apply;
+    if consent.sysctl {
+        let (target, unset) =
+            apply::sysctl::apply(dir, Path::new("/etc/sysctl.d"), Path::new("/proc/sys"))?;
+        println!(
+            "\nKernel settings installed as {} and loaded.",
+            target.display()
+        );
+        if !unset.is_empty() {
+            println!(
+                "  warning: this kernel kept its own value of {} (read-only here, as in some containers): \
+                 LiveKit still works, with less room for bursts of media; ask the provider to raise it",
+                unset.join(", ")
+            );
+        }
+    }
+    if !consent.firewall {
+        return Ok(None);
+    }
+    let plan = &outcome.plan;
+    let session = apply::session::current(Path::new("/proc"));
+    if session.is_none() && host.ssh_guessed && outcome.answers.ssh.ports.is_empty() {
+        return Err(Error::invalid(
+            "cannot tell which port sshd listens on (no SSH session, no readable sshd_config), so applying \
+             the firewall could lock SSH out",
+            "give it with --ssh-port PORT (repeatable), then run again",
+        ));
+    }
+    let kind = consent
+        .host_firewall
+        .unwrap_or_else(|| installed_host_firewall(plan.firewall.provider));
+    let request = apply::Request {
+        dir,
+        plan,
+        kind,
+        within,
+        session,
+        mechanism: apply::timer::detect(),
+    };
+    let ssh: Vec<String> = plan
+        .firewall
+        .ssh
+        .iter()
+        .map(|r| format!("{}/tcp", r.label()))
+        .collect();
+    match apply::firewall(&request)? {
+        apply::Applied::Unchanged => {
+            println!(
+                "\nHost firewall ({kind}): unchanged since it was confirmed; not applied again."
+            );
+            Ok(None)
+        }
+        apply::Applied::Kept => {
+            println!(
+                "\nHost firewall ({kind}) applied and kept (--confirm-within 0). SSH: {}.",
+                ssh.join(", ")
+            );
+            Ok(None)
+        }
+        apply::Applied::Waiting(p) => {
+            let reminder = confirm_reminder(&p, dir, within);
+            println!(
+                "\nHost firewall ({kind}) applied; SSH stays open on {}.\n{reminder}",
+                ssh.join(", ")
+            );
+            Ok(Some(reminder))
+        }
+    }
+}
+
+/// What the operator must do to keep the firewall, and when it reverts otherwise.
+fn confirm_reminder(p: &apply::Pending, dir: &Path, within: Duration) -> String {
+    let how = p.timer.as_ref().map(|t| t.describe()).unwrap_or_default();
+    let late = match p.timer {
+        Some(apply::Timer::At { .. }) => " (an at job: up to two minutes later)",
+        _ => "",
+    };
+    format!(
+        "  It reverts by itself at {}{late}, {}s from the apply ({how}), unless you keep it:\n  \
+         open a NEW ssh connection to this server and run there: selkie confirm --dir {}\n  \
+         (if that login fails, do nothing: the rules from before come back by themselves)",
+        apply::clock(p.reverts_after),
+        within.as_secs(),
+        dir.display()
+    )
 }

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub use answers::Flags;
-pub use apply::apply;
+pub use apply::{apply, host_changes};
 pub use commit::{commit, Outcome};
 pub use prepare::{prepare, Prepared};
 
@@ -41,6 +41,8 @@ pub struct Options {
     pub pull: PullPolicy,
     /// How long each service may take to become healthy.
     pub health_timeout: Duration,
+    /// How long an applied firewall waits for `selkie confirm`; zero keeps it without asking.
+    pub confirm_within: Duration,
 }
 
 /// `--resume` without a deployment, or a new setup over one: refused before anything else.

@@ -26,14 +26,14 @@ fn plain(name: &str) -> bool {
 }
 
 /// `(directory, file name)` of a path selkie may write a rendered file to: `NAME` or `DIR/NAME`,
-/// plain names only, never a state file, a backup or a log. The directory is `""` at the top.
+/// plain names only, never a state file, a backup, a log or the host apply's state (`applied/`). The directory is `""` at the top.
 pub fn rendered(rel: &str) -> Result<(&str, &str)> {
     let (dir, name) = match rel.split_once('/') {
         None => ("", rel),
         Some((d, n)) => (d, n),
     };
     let ok = plain(name)
-        && (dir.is_empty() || (plain(dir) && !matches!(dir, "backups" | "logs")))
+        && (dir.is_empty() || (plain(dir) && !matches!(dir, "backups" | "logs" | "applied")))
         && !(dir.is_empty() && STATE_FILES.contains(&name));
     if ok {
         Ok((dir, name))

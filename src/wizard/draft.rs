@@ -97,6 +97,7 @@ mod tests {
                 hosts: Default::default(),
                 ssh: Default::default(),
                 images: Default::default(),
+                apply: Default::default(),
             },
         };
         assert_eq!(load(dir.path()).unwrap(), None);

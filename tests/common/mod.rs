@@ -47,6 +47,7 @@ pub fn answers(preset: &Preset, proxy: ProxyMode, domain: bool) -> Answers {
             allow_from: d.restrict_ssh.then(|| ADMIN.parse().unwrap()),
         },
         images,
+        apply: Default::default(),
     }
 }
 

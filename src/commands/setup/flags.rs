@@ -59,6 +59,9 @@ pub fn parse(args: &SetupArgs) -> Result<Flags> {
         turn_host: clearable(&args.turn_host)?,
         ssh_ports,
         ssh_from: clearable(&args.ssh_from)?,
+        apply_firewall: args.apply_firewall,
+        apply_sysctl: args.apply_sysctl,
+        host_firewall: clearable(&args.host_firewall)?,
     })
 }
 

@@ -47,7 +47,11 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
         )
     };
     let width = report::wrap::stdout_width();
-    print!("{}", report::wrap::fit(&report::setup::summary(&outcome), width));
+    print!(
+        "{}",
+        report::wrap::fit(&report::setup::summary(&outcome), width)
+    );
+    let reminder = setup::host_changes(&outcome, dir, &host, options.confirm_within)?;
     let result = if options.no_start {
         report::wrap::say(
             "\nContainers not started (--no-start): `selkie setup --resume` starts them.",
@@ -66,6 +70,9 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
     };
     if let Some(log) = log {
         report::wrap::say(&format!("\nLog of this run: {}", log.display()));
+    }
+    if let Some(reminder) = reminder {
+        println!("\nThe host firewall waits for your confirmation:\n{reminder}");
     }
     result
 }
@@ -103,6 +110,7 @@ fn options(args: &SetupArgs) -> Result<Options> {
         install_docker: args.install_docker,
         pull,
         health_timeout,
+        confirm_within: crate::apply::parse_within(&args.confirm_within)?,
     })
 }
 
