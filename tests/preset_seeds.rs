@@ -312,6 +312,12 @@ fn the_image_script_builds_what_the_presets_pin() {
         format!("caddy:{}", version("CADDY_VERSION").trim_start_matches('v')),
         format!("livekit/caddyl4:{}", version("CADDY_L4_CADDY_VERSION")),
         format!("dxflrs/garage:{}", version("GARAGE_VERSION")),
+        format!("tailscale/tailscale:{}", version("TAILSCALE_VERSION")),
+        // Built as selkie-lab/hatchet-lite (no dashboard frontend), at the pinned version.
+        format!(
+            "ghcr.io/hatchet-dev/hatchet/hatchet-lite:{}",
+            version("HATCHET_VERSION")
+        ),
     ];
     for image in expect {
         assert!(
@@ -319,4 +325,45 @@ fn the_image_script_builds_what_the_presets_pin() {
             "build.sh builds {image}, which no plan runs: {images:#?}"
         );
     }
+}
+
+/// Every image a preset pins says why that version, on the comment lines right above it (the
+/// newest stable release, or the reason it is not).
+#[test]
+fn every_preset_pin_says_why_that_version() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
+    let mut pins = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !line.starts_with("image = ") {
+                continue;
+            }
+            pins += 1;
+            let reason: Vec<&str> = lines[..i]
+                .iter()
+                .rev()
+                .take_while(|l| l.starts_with('#'))
+                .copied()
+                .collect();
+            let said = reason.join(" ").to_lowercase();
+            assert!(
+                [
+                    "newest",
+                    "reason",
+                    "because",
+                    "not the newest",
+                    "requires",
+                    "tag"
+                ]
+                .iter()
+                .any(|w| said.contains(w)),
+                "{}: `{line}` has no comment above it saying why that version",
+                path.display()
+            );
+        }
+    }
+    assert!(pins >= 5, "only {pins} pinned images in presets/");
 }

@@ -12,6 +12,7 @@
 //	                    /rtc... is proxied (WebSocket upgrades included) to LIVEKIT_URL (LiveKit
 //	                    on 127.0.0.1:7880); TLS on :48322 in place of the CloudXR WSS proxy
 //	                    (seed 001)
+//	dial HOST:PORT      exits 0 when a TCP connection to HOST:PORT succeeds (for tests)
 //
 // Every answer names the stand-in, so a test can tell which service answered.
 package main
@@ -37,8 +38,12 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "dial" {
+		dial(os.Args[2])
+		return
+	}
 	if len(os.Args) != 2 {
-		log.Fatal("usage: appstandin reflector-frontend|reflector-backend|xr-hub")
+		log.Fatal("usage: appstandin reflector-frontend|reflector-backend|xr-hub, or appstandin dial HOST:PORT")
 	}
 	log.Printf("appstandin %s: starting", os.Args[1])
 	switch os.Args[1] {
@@ -51,6 +56,18 @@ func main() {
 	default:
 		log.Fatalf("unknown mode %q", os.Args[1])
 	}
+}
+
+// dial connects to HOST:PORT over TCP and exits 0 when it can, 1 when it cannot: a test can
+// ask what the app's container reaches on the stack's network.
+func dial(addr string) {
+	conn, err := net.DialTimeout("tcp", addr, 3*time.Second)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	conn.Close()
+	fmt.Println("connected to", addr)
 }
 
 func frontend(w http.ResponseWriter, r *http.Request) {
