@@ -257,6 +257,7 @@ fn resume_changing_the_participants_changes_only_what_depends_on_them() {
         "{summary}"
     );
     t.keys(&["Down", "Enter"]);
+    t.wait_gone("What now?");
     let seen = t.page_until("What now?");
     assert!(
         seen.contains("+  port_range_end: 50479"),

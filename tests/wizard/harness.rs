@@ -185,6 +185,15 @@ impl Term {
         }
     }
 
+    /// Wait until `text` has left the screen.
+    pub fn wait_gone(&self, text: &str) {
+        let end = Instant::now() + DEADLINE;
+        while self.screen().contains(text) {
+            assert!(Instant::now() < end, "`{text}` stayed on the screen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         for k in keys {
             self.tmux(&["send-keys", k]);
