@@ -4,7 +4,8 @@
 //! containers, `health` -> a snapshot for `dashboard` and `report`. `commands` (per subcommand)
 //! and `wizard` drive the one `setup` pipeline; `answers`, `preset`, `plan` and `render` are pure,
 //! and only the edges (`host`, `state`, `docker`, `health`, `wizard`, `dashboard`) touch the world.
-//! `tests/architecture.rs` checks these arrows.
+//! `role` (who owns a port, route, rule or container) and `error` are leaves every module may
+//! use. `tests/architecture.rs` checks these arrows.
 
 pub mod answers;
 pub mod apply;

@@ -1,5 +1,6 @@
-//! The Docker edge: connect and negotiate, pull with progress, reconcile the plan's containers,
-//! wait for health, events and restarts for the dashboard (`live`), and take the stack down.
+//! The Docker edge: connect and negotiate, pull with progress, decide the steps to the plan's
+//! containers (`reconcile`, pure) and carry them out (`converge`), wait for health, events and
+//! restarts for the dashboard (`live`), and take the stack down.
 //! Only this module talks to the daemon (and names bollard); `Docker` is re-exported as the
 //! connection handle others pass around.
 
