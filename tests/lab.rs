@@ -85,8 +85,9 @@ fn domain_behind_caddy_media_over_udp_then_tcp() {
 /// joins with media on UDP; then, with UDP and 7881 dropped on the link, TURN/TLS on 443 carries
 /// bytes: the `turns:` URL and credentials from LiveKit's own join response, TLS with the TURN
 /// name as SNI and the certificate verified, a relay allocated, data to a peer and back.
-/// (libwebrtc's TURN client trusts only its built-in public roots, so with the lab's private CA
-/// the SDK itself cannot be made to relay over TLS; tests/lab/turn_tls.py speaks TURN instead.)
+/// Then media through that relay to a relay-only subscriber. (libwebrtc's TURN client, in
+/// LiveKit's SDKs, trusts only its built-in public roots, so with the lab's private CA the
+/// subscriber is aiortc, tests/lab/relay_subscriber.py; tests/lab/turn_tls.py speaks TURN.)
 #[test]
 fn layer4_routes_signalling_and_turn_tls_on_443() {
     let _one = one_lab();
@@ -116,10 +117,37 @@ fn layer4_routes_signalling_and_turn_tls_on_443() {
         "{relayed}"
     );
     assert_eq!(relayed["certificate_verified"], true, "{relayed}");
+    // The proxy dials TURN on the host's own address: a loopback mapped address makes browsers
+    // such as Firefox abandon the allocation.
+    let mapped = relayed["mapped"].as_str().unwrap_or_default();
+    let mapped_ip: std::net::IpAddr = mapped
+        .rsplit_once(':')
+        .and_then(|(ip, _)| ip.parse().ok())
+        .unwrap_or_else(|| panic!("TURN reported no mapped address: {relayed}"));
+    assert!(
+        !mapped_ip.is_loopback(),
+        "TURN saw the client at a loopback address: {relayed}"
+    );
     assert_eq!(
         relayed["echoed"], true,
         "bytes came back through the relay: {relayed}"
     );
+
+    // Media through TURN/TLS on 443, with UDP and 7881 still dropped: a participant publishes
+    // from the server's own namespace, and a relay-only subscriber behind the blocked link
+    // (aiortc, a second real WebRTC stack, whose TURN client trusts the lab's CA) receives it.
+    let _publisher = client::ServerPublisher::start(&lab, &dir, "ws://127.0.0.1:7880");
+    let media = client::relay_subscriber(&lab, &dir, &url, &root);
+    assert!(media.get("error").is_none(), "relay subscriber: {media}");
+    assert_eq!(
+        media["ice_servers"][0], "turns:turn.meet.lab.test:443?transport=tcp",
+        "{media}"
+    );
+    assert_eq!(media["pair"]["local"]["type"], "relay", "{media}");
+    for kind in ["audio", "video"] {
+        let frames = media["received"][kind].as_u64().unwrap_or(0);
+        assert!(frames >= 10, "{kind} frames through TURN/TLS: {media}");
+    }
 }
 
 /// A UDP echo in the server namespace (test scaffolding: the TURN relay's peer).

@@ -40,8 +40,9 @@
 #   selkie-lab/xr-hub:standin        stand-ins for the operators' own apps (tests/images/appstandin):
 #                                    the seeds' ports and health paths, the hub's HTTPS with a
 #                                    self-signed certificate and its wss:// /rtc proxy to LiveKit
-#   a Python venv                    PyPI's livekit (the real WebRTC client, native libwebrtc)
-#                                    and livekit-api
+#   a Python venv                    PyPI's livekit (the real WebRTC client, native libwebrtc),
+#                                    livekit-api, and aiortc (a second WebRTC stack, for TURN/TLS
+#                                    media with the lab's private CA)
 #
 # Everything is cached under $SELKIE_IMAGE_CACHE (default /var/cache/selkie-images), keyed by
 # name, version and a hash of what it is built from: Go binaries as files, the Go module and
@@ -79,6 +80,9 @@ TAILSCALE_VERSION=v1.102.5
 TAILSCALE_TAGS=ts_kube,ts_package_container
 PY_LIVEKIT_VERSION=1.2.1
 PY_LIVEKIT_API_VERSION=1.2.2
+# aiortc: a second, pure-Python WebRTC stack whose TURN client trusts SSL_CERT_FILE (libwebrtc's
+# trusts only its compiled-in roots), for media over TURN/TLS with the lab's private CA.
+PY_AIORTC_VERSION=1.16.0
 
 LIVEKIT_TAG=livekit/livekit-server:$LIVEKIT_VERSION
 CADDY_TAG=caddy:${CADDY_VERSION#v}
@@ -735,7 +739,7 @@ if [ "$python" = 1 ]; then
     py=$(command -v python3) || die "python3 is missing (apt-get install python3-venv)"
     py_version=$("$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
     venv_key=$(key livekit-py "$PY_LIVEKIT_VERSION" "=python $py_version" \
-        "=livekit==$PY_LIVEKIT_VERSION livekit-api==$PY_LIVEKIT_API_VERSION")
+        "=livekit==$PY_LIVEKIT_VERSION livekit-api==$PY_LIVEKIT_API_VERSION aiortc==$PY_AIORTC_VERSION")
     venv=$cache/python/$venv_key
     if [ ! -f "$venv/.complete" ]; then
         step_start=$EPOCHREALTIME
@@ -744,12 +748,13 @@ if [ "$python" = 1 ]; then
         "$py" -m venv "$venv"
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
             --cache-dir "$cache/pip" \
-            "livekit==$PY_LIVEKIT_VERSION" "livekit-api==$PY_LIVEKIT_API_VERSION"
-        "$venv/bin/python" -c 'import livekit.rtc, livekit.api' ||
-            die "the venv $venv cannot import livekit.rtc and livekit.api"
+            "livekit==$PY_LIVEKIT_VERSION" "livekit-api==$PY_LIVEKIT_API_VERSION" \
+            "aiortc==$PY_AIORTC_VERSION"
+        "$venv/bin/python" -c 'import livekit.rtc, livekit.api, aiortc' ||
+            die "the venv $venv cannot import livekit.rtc, livekit.api and aiortc"
         "$venv/bin/python" -m pip freeze --disable-pip-version-check >"$venv/requirements.lock"
         touch "$venv/.complete"
-        timed "python: livekit $PY_LIVEKIT_VERSION, livekit-api $PY_LIVEKIT_API_VERSION"
+        timed "python: livekit $PY_LIVEKIT_VERSION, livekit-api $PY_LIVEKIT_API_VERSION, aiortc $PY_AIORTC_VERSION"
     fi
 fi
 

@@ -131,3 +131,80 @@ pub fn turn_tls(lab: &Lab, deployment: &Path, url: &str, ca: &Path, peer: &str) 
             )
         })
 }
+
+/// One participant publishing audio and video from the server's own namespace (LiveKit at
+/// `url`, e.g. ws://127.0.0.1:7880), until dropped: the far end of a test whose client network
+/// leaves only one path. tests/lab/load.py with one participant, in room `load`.
+pub struct ServerPublisher {
+    child: std::process::Child,
+}
+
+impl ServerPublisher {
+    pub fn start(lab: &Lab, deployment: &Path, url: &str) -> ServerPublisher {
+        use std::io::BufRead;
+        let (key, secret) = keys(deployment);
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lab/load.py");
+        let mut child = lab
+            .on_server(built("SELKIE_LAB_PYTHON").to_str().unwrap())
+            .arg(&script)
+            .args(["--url", url, "--participants", "1", "--seconds", "120"])
+            .env("LAB_API_KEY", key)
+            .env("LAB_API_SECRET", secret)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run the server-side publisher");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok);
+        let joined = lines
+            .by_ref()
+            .find_map(|l| l.strip_prefix("joined ").map(str::to_string));
+        // Keep reading, so its last line never meets a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        assert_eq!(
+            joined.as_deref(),
+            Some("1"),
+            "the server-side publisher did not join {url}"
+        );
+        ServerPublisher { child }
+    }
+}
+
+impl Drop for ServerPublisher {
+    fn drop(&mut self) {
+        // Closing stdin makes it leave; kill it if it does not.
+        drop(self.child.stdin.take());
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs relay_subscriber.py (aiortc, relay candidates over `turns:` only) in the client
+/// namespace, subscribed to room `load`; returns what it printed.
+pub fn relay_subscriber(lab: &Lab, deployment: &Path, url: &str, ca: &Path) -> Value {
+    let (key, secret) = keys(deployment);
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lab/relay_subscriber.py");
+    let out = lab
+        .on_client(built("SELKIE_LAB_PYTHON").to_str().unwrap())
+        .arg(&script)
+        .args(["--url", url, "--room", "load", "--seconds", "12"])
+        .env("LAB_API_KEY", key)
+        .env("LAB_API_SECRET", secret)
+        .env("SSL_CERT_FILE", ca)
+        .output()
+        .expect("run the relay subscriber");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "the relay subscriber printed no JSON:\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+}
