@@ -77,8 +77,9 @@ pub fn host_changes(
         );
         if !unset.is_empty() {
             println!(
-                "  warning: this kernel kept its own value of {} (read-only here, as in some containers): \
-                 LiveKit still works, with less room for bursts of media; ask the provider to raise it",
+                "  warning: this kernel kept its own value of {}\n  \
+                 (read-only here, as in some containers). LiveKit still works, with\n  \
+                 less room for bursts of media; ask the provider to raise it.",
                 unset.join(", ")
             );
         }
@@ -141,13 +142,15 @@ pub fn host_changes(
 fn confirm_reminder(p: &apply::Pending, dir: &Path, within: Duration) -> String {
     let how = p.timer.as_ref().map(|t| t.describe()).unwrap_or_default();
     let late = match p.timer {
-        Some(apply::Timer::At { .. }) => " (an at job: up to two minutes later)",
+        Some(apply::Timer::At { .. }) => "; an at job runs up to 2 minutes later",
         _ => "",
     };
     format!(
-        "  It reverts by itself at {}{late}, {}s from the apply ({how}), unless you keep it:\n  \
-         open a NEW ssh connection to this server and run there: selkie confirm --dir {}\n  \
-         (if that login fails, do nothing: the rules from before come back by themselves)",
+        "  It reverts by itself at {} ({}s from now{late}) unless you\n  \
+         keep it: open a NEW ssh connection to this server and run there\n    \
+         selkie confirm --dir {}\n  \
+         If that login fails, do nothing: the old rules come back by themselves.\n  \
+         (The revert waits in: {how}.)",
         apply::clock(p.reverts_after),
         within.as_secs(),
         dir.display()
