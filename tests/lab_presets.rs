@@ -16,64 +16,16 @@ mod lab {
     #[allow(dead_code)]
     pub mod net;
     pub mod presets;
+    pub mod presets_reflector;
 }
 
-use std::path::PathBuf;
-
+use lab::client;
 use lab::harness::*;
 use lab::presets::*;
-use lab::{acme, client};
+use lab::presets_reflector::{hatchet_works, s3_put_and_get};
 use net::{Lab, CLIENT_IP, SERVER_IP};
 
 use lab::net;
-
-/// A preset at a domain whose certificates come from Pebble: the lab, Pebble, the deployment
-/// directory and Pebble's issuing root.
-struct PresetDomain {
-    pebble: acme::Pebble,
-    lab: Lab,
-    dir: PathBuf,
-    root: PathBuf,
-}
-
-/// Sets `preset` up at `domain` behind `proxy` with Pebble as its CA and `images` loaded;
-/// `names` resolve to the server; `args` are more setup flags.
-fn preset_with_pebble(
-    preset: &str,
-    domain: &str,
-    names: &[&str],
-    images: &[String],
-    args: &[&str],
-) -> PresetDomain {
-    let mut lab = Lab::new();
-    let refs: Vec<&str> = images.iter().map(String::as_str).collect();
-    lab.start_docker(&refs);
-    lab.client_hosts(names);
-    let pebble = acme::Pebble::start(&lab);
-    let dir = deployment(&lab, preset);
-    let ca = acme::directory();
-    let mut all = vec![
-        "--domain",
-        domain,
-        "--acme-ca",
-        &ca,
-        "--acme-ca-root",
-        pebble.endpoint_root.to_str().unwrap(),
-    ];
-    all.extend_from_slice(args);
-    setup_preset(&lab, &dir, preset, &all);
-    let root = pebble.issuing_root(&lab);
-    // TURN's name carries TURN/TLS, not HTTPS.
-    for name in names.iter().filter(|n| !n.starts_with("turn.")) {
-        wait_for_certificate(&lab, &format!("https://{name}/"), &root, Some(&pebble));
-    }
-    PresetDomain {
-        pebble,
-        lab,
-        dir,
-        root,
-    }
-}
 
 /// Reflector (seed 000): real Garage, Hatchet, Postgres, Redis, LiveKit and Caddy. The web app
 /// and the API answer through Caddy; a real client joins LiveKit at `/lk-ws`; an object is put
@@ -143,109 +95,8 @@ fn reflector_runs_for_real() {
         );
     }
 
-    // S3 with the backend's own settings, through Caddy at s3.<domain>, signed as AWS SigV4.
-    assert_eq!(
-        container_env(&lab, "selkie-backend", "TRANSCRIPT_STORAGE_AWS_REGION"),
-        "garage"
-    );
-    let bucket = container_env(&lab, "selkie-backend", "TRANSCRIPT_STORAGE_AWS_BUCKET_NAME");
-    let user = format!(
-        "{}:{}",
-        container_env(
-            &lab,
-            "selkie-backend",
-            "TRANSCRIPT_STORAGE_AWS_ACCESS_KEY_ID"
-        ),
-        container_env(
-            &lab,
-            "selkie-backend",
-            "TRANSCRIPT_STORAGE_AWS_SECRET_ACCESS_KEY"
-        )
-    );
-    let body = format!("a recording, {}", std::process::id());
-    let upload = scratch(&lab, "object.txt", body.as_bytes());
-    let object = format!("https://{s3}/{bucket}/lab/recording.txt");
-    let sigv4 = [
-        "--aws-sigv4",
-        "aws:amz:garage:s3",
-        "--user",
-        &user,
-        "--cacert",
-        cacert,
-    ];
-    // S3 (and Garage) want the payload's SHA-256 in a signed header; curl signs what it is given.
-    let put_hash = format!("x-amz-content-sha256: {}", sha256_hex(body.as_bytes()));
-    let (ok, put) = client_curl(
-        &lab,
-        &[
-            &sigv4[..],
-            &[
-                "-f",
-                "-H",
-                &put_hash,
-                "-T",
-                upload.to_str().unwrap(),
-                &object,
-            ],
-        ]
-        .concat(),
-    );
-    assert!(ok, "S3 PUT {object}: {put}");
-    let get_hash = format!("x-amz-content-sha256: {}", sha256_hex(b""));
-    let (ok, got) = client_curl(
-        &lab,
-        &[&sigv4[..], &["-f", "-H", &get_hash, &object]].concat(),
-    );
-    assert!(ok && got == body, "S3 GET {object} gave back {got:?}");
-    let (ok, denied) = client_curl(&lab, &["--cacert", cacert, "-f", &object]);
-    assert!(!ok, "an unsigned GET must be refused: {denied}");
-
-    // Hatchet: its API is up on the loopback dashboard port, which the client cannot reach.
-    // (Hatchet has no healthcheck: setup sees it running while it still migrates.)
-    let started = std::time::Instant::now();
-    let ready = loop {
-        let ready = lab
-            .on_server("curl")
-            .args(["-sf", "--max-time", "10", "http://127.0.0.1:8888/api/ready"])
-            .output()
-            .unwrap();
-        if ready.status.success() || started.elapsed().as_secs() > 120 {
-            break ready;
-        }
-        std::thread::sleep(std::time::Duration::from_secs(2));
-    };
-    assert!(
-        ready.status.success(),
-        "Hatchet's /api/ready: {}\n{}",
-        text(&ready),
-        all_logs(&lab)
-    );
-    assert!(
-        !lab.client_reaches_tcp(8888),
-        "the Hatchet dashboard is not public"
-    );
-    let plan = plan_json(&lab, &dir);
-    let token_step = plan_steps(&plan)
-        .into_iter()
-        .find(|s| s.contains("hatchet-admin token create"))
-        .expect("a next step makes the workers' token");
-    let command = token_step
-        .split("docker exec ")
-        .nth(1)
-        .and_then(|s| s.split(" prints").next())
-        .expect("the step names its command");
-    let mut exec = vec!["exec"];
-    exec.extend(command.split_whitespace());
-    let token = lab.docker(&exec);
-    let stdout = String::from_utf8_lossy(&token.stdout).into_owned();
-    let jwt = stdout
-        .lines()
-        .any(|l| l.trim().starts_with("eyJ") && l.trim().split('.').count() == 3);
-    assert!(
-        token.status.success() && jwt,
-        "`docker exec {command}` prints a token: {}",
-        text(&token)
-    );
+    s3_put_and_get(&lab, &root, s3);
+    hatchet_works(&lab, &dir);
     // The backend reaches Hatchet's gRPC and Redis by their names on the stack's network.
     for target in ["hatchet:7077", "redis:6379", "postgres:5432", "garage:3900"] {
         let dial = lab.docker(&["exec", "selkie-backend", "/appstandin", "dial", target]);
@@ -254,34 +105,6 @@ fn reflector_runs_for_real() {
             "backend -> {target}: {}",
             text(&dial)
         );
-    }
-}
-
-/// SHA-256 of `data`, in hexadecimal.
-fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The plan's next steps, as text.
-fn plan_steps(plan: &serde_json::Value) -> Vec<String> {
-    let mut steps = Vec::new();
-    collect_strings(&plan["next_steps"], &mut steps);
-    if steps.is_empty() {
-        collect_strings(plan, &mut steps);
-    }
-    steps
-}
-
-fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>) {
-    match v {
-        serde_json::Value::String(s) => out.push(s.clone()),
-        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
-        serde_json::Value::Object(o) => o.values().for_each(|x| collect_strings(x, out)),
-        _ => {}
     }
 }
 
@@ -419,14 +242,7 @@ fn private_exposes_only_ssh_and_wireguard() {
     );
 
     // tailscaled itself holds 41641/udp.
-    let started = std::time::Instant::now();
-    let owner = loop {
-        let owner = udp_owner(&lab, 41641);
-        if owner.contains("tailscaled") || started.elapsed().as_secs() > 30 {
-            break owner;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    };
+    let owner = wait_for_udp_owner(&lab, 41641, "tailscaled");
     assert!(
         owner.contains("tailscaled"),
         "41641/udp is bound by tailscaled: {owner:?}\n{}",

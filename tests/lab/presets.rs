@@ -8,7 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use super::harness::selkie;
+use super::acme;
+use super::harness::{deployment, selkie, wait_for_certificate};
 use super::net::{cache_dir, Lab, SERVER_IP};
 
 /// An image reference tests/images/build.sh wrote to `paths.env` (`SELKIE_LAB_HATCHET_IMAGE`…).
@@ -189,6 +190,18 @@ pub fn udp_owner(lab: &Lab, port: u16) -> String {
     text(&out)
 }
 
+/// [`udp_owner`] once it names `program`, or after 30 s whatever it says.
+pub fn wait_for_udp_owner(lab: &Lab, port: u16, program: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let owner = udp_owner(lab, port);
+        if owner.contains(program) || started.elapsed().as_secs() > 30 {
+            return owner;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
 /// Writes `contents` to a scratch file in the lab's run directory.
 pub fn scratch(lab: &Lab, name: &str, contents: &[u8]) -> PathBuf {
     let path = lab.run.join(name);
@@ -237,5 +250,53 @@ impl Drop for Listeners {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// A preset at a domain whose certificates come from Pebble: the lab, Pebble, the deployment
+/// directory and Pebble's issuing root.
+pub struct PresetDomain {
+    pub pebble: acme::Pebble,
+    pub lab: Lab,
+    pub dir: PathBuf,
+    pub root: PathBuf,
+}
+
+/// Sets `preset` up at `domain` behind `proxy` with Pebble as its CA and `images` loaded;
+/// `names` resolve to the server; `args` are more setup flags.
+pub fn preset_with_pebble(
+    preset: &str,
+    domain: &str,
+    names: &[&str],
+    images: &[String],
+    args: &[&str],
+) -> PresetDomain {
+    let mut lab = Lab::new();
+    let refs: Vec<&str> = images.iter().map(String::as_str).collect();
+    lab.start_docker(&refs);
+    lab.client_hosts(names);
+    let pebble = acme::Pebble::start(&lab);
+    let dir = deployment(&lab, preset);
+    let ca = acme::directory();
+    let mut all = vec![
+        "--domain",
+        domain,
+        "--acme-ca",
+        &ca,
+        "--acme-ca-root",
+        pebble.endpoint_root.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    setup_preset(&lab, &dir, preset, &all);
+    let root = pebble.issuing_root(&lab);
+    // TURN's name carries TURN/TLS, not HTTPS.
+    for name in names.iter().filter(|n| !n.starts_with("turn.")) {
+        wait_for_certificate(&lab, &format!("https://{name}/"), &root, Some(&pebble));
+    }
+    PresetDomain {
+        pebble,
+        lab,
+        dir,
+        root,
     }
 }
