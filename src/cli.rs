@@ -174,6 +174,11 @@ pub struct SetupArgs {
     /// PEM file with the root certificate of that CA's HTTPS endpoint, when it is not public.
     #[arg(long, value_name = "FILE", requires = "acme_ca")]
     pub acme_ca_root: Option<std::path::PathBuf>,
+    /// Certificate for an IP address: acme (a six-day certificate from a public CA, renewed
+    /// automatically; devices need nothing) or internal (Caddy's own CA: import its root on every
+    /// device) [default: acme where a public CA can reach the address].
+    #[arg(long, value_name = "SOURCE", allow_hyphen_values = true)]
+    pub ip_cert: Option<String>,
     /// Image for a service, e.g. --image frontend=registry.example.com/app:1.2 (repeatable).
     #[arg(long, value_name = "SERVICE=REF", allow_hyphen_values = true)]
     pub image: Vec<String>,

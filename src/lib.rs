@@ -17,6 +17,7 @@ pub mod docker;
 pub mod error;
 pub mod health;
 pub mod host;
+pub mod http;
 pub mod plan;
 pub mod preflight;
 pub mod preset;

@@ -20,6 +20,7 @@ pub fn answers(preset: &Preset, proxy: ProxyMode, address: &str) -> Answers {
         provider: Provider::None,
         email: None,
         acme: None,
+        ip_cert: None,
         hosts: ExtraHosts::default(),
         ssh: SshAccess {
             ports: vec![22],

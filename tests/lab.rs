@@ -192,7 +192,18 @@ fn ip_behind_caddy_then_udp_mux() {
     let mut lab = Lab::new();
     lab.start_docker(&[LIVEKIT, CADDY]);
     let dir = deployment(&lab, "caddy-ip");
-    setup(&lab, &dir, &["--ip", SERVER_IP, "--proxy", "caddy"]);
+    setup(
+        &lab,
+        &dir,
+        &[
+            "--ip",
+            SERVER_IP,
+            "--proxy",
+            "caddy",
+            "--ip-cert",
+            "internal",
+        ],
+    );
     let root = caddy_internal_root(&lab);
     let url = format!("https://{SERVER_IP}/");
     wait_for_certificate(&lab, &url, &root, None);
@@ -457,7 +468,16 @@ fn host_firewalls_open_exactly_the_public_ports() {
     setup(
         &lab,
         &dir,
-        &["--ip", SERVER_IP, "--proxy", "caddy", "--ssh-port", "22"],
+        &[
+            "--ip",
+            SERVER_IP,
+            "--proxy",
+            "caddy",
+            "--ssh-port",
+            "22",
+            "--ip-cert",
+            "internal",
+        ],
     );
     let root = caddy_internal_root(&lab);
     let plan = plan_json(&lab, &dir);

@@ -320,7 +320,19 @@ fn ip_behind_caddy_trusts_its_own_ca() {
     let mut lab = Lab::new();
     lab.start_docker(&[LIVEKIT, CADDY]);
     let dir = deployment(&lab, "check-caddy-ip");
-    setup(&lab, &dir, &["--ip", SERVER_IP, "--proxy", "caddy"]);
+    // `--ip-cert internal`: the deployment's own CA (a public six-day certificate is the default).
+    setup(
+        &lab,
+        &dir,
+        &[
+            "--ip",
+            SERVER_IP,
+            "--proxy",
+            "caddy",
+            "--ip-cert",
+            "internal",
+        ],
+    );
     let started = Instant::now();
     loop {
         let (code, report, _) = on_server(&lab, &dir, None);

@@ -1,8 +1,9 @@
 //! The proxy configs of every fixture plan, checked by the real tools: `caddy adapt --validate`
 //! for the Caddyfile, `caddy validate` for caddy.json (without its layer-4 app, see below),
-//! `nginx -t` for the nginx snippet, and cross-references of the Traefik YAML. A missing tool
-//! fails the test rather than skipping it: CI installs the Debian packages caddy, nginx and
-//! openssl.
+//! `nginx -t` for the nginx snippet, and cross-references of the Traefik YAML. Caddy is the
+//! version selkie pins (2.10.2, built by tests/images/build.sh: Debian's is too old for ACME
+//! profiles). A missing tool fails the test rather than skipping it: CI installs nginx and
+//! openssl, and runs build.sh.
 
 mod common;
 
@@ -52,13 +53,44 @@ fn show(out: &Output) -> String {
 /// Runs caddy with its data and config directories under `dir`: validating `tls internal`
 /// creates a local CA, which must not land in the home directory of whoever runs the tests.
 fn caddy(dir: &Path, args: &[&str]) -> Output {
-    Command::new("caddy")
+    Command::new(pinned_caddy())
         .args(args)
         .env("HOME", dir)
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_CONFIG_HOME", dir.join("config"))
         .output()
         .expect("run caddy")
+}
+
+/// The Caddy binary of the pinned version, from tests/images/build.sh's `paths.env`.
+fn pinned_caddy() -> std::path::PathBuf {
+    let cache = std::env::var_os("SELKIE_IMAGE_CACHE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/var/cache/selkie-images".into());
+    let env = cache.join("paths.env");
+    let text = fs::read_to_string(&env).unwrap_or_else(|e| {
+        panic!(
+            "{} is missing ({e}): run tests/images/build.sh first",
+            env.display()
+        )
+    });
+    let path = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("SELKIE_LAB_CADDY="))
+        .next_back()
+        .map(|v| std::path::PathBuf::from(v.trim().trim_matches(['"', '\''])))
+        .unwrap_or_else(|| {
+            panic!(
+                "{} names no SELKIE_LAB_CADDY: rerun build.sh",
+                env.display()
+            )
+        });
+    assert!(
+        path.exists(),
+        "{} is missing: rerun tests/images/build.sh",
+        path.display()
+    );
+    path
 }
 
 /// Every JSON object in the tree, depth first.
@@ -188,6 +220,21 @@ fn caddyfiles_pass_caddy_adapt_validate_and_route_as_planned() {
                             .is_some_and(|i| i.to_string().contains("internal"))
                 });
                 assert!(internal, "{}: {host} is not on tls internal", case.name);
+            }
+            if let Some(profile) = &plan.web.acme_profile {
+                let ordered = objects(&adapted["apps"]["tls"]).into_iter().any(|o| {
+                    o.get("subjects")
+                        .is_some_and(|s| s.to_string().contains(host))
+                        && o.get("issuers").is_some_and(|i| {
+                            i.to_string()
+                                .contains(&format!("\"profile\":\"{profile}\""))
+                        })
+                });
+                assert!(
+                    ordered,
+                    "{}: {host} is not ordered under {profile}",
+                    case.name
+                );
             }
         }
         let turn = format!("127.0.0.1:{}", selkie::plan::TURN_TLS_PORT);

@@ -1,6 +1,6 @@
 //! A certificate authority other than Let's Encrypt: any ACME server (a staging CA, a company's
 //! own step-ca, a test CA), with the root certificate that signs its HTTPS endpoint when that
-//! root is not a public one.
+//! root is not a public one; and where a bare IP address gets its certificate.
 
 use std::str::FromStr;
 
@@ -17,6 +17,62 @@ pub struct AcmeCa {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<PemCertificates>,
 }
+
+/// Where the certificate of a bare IP address comes from (`--ip-cert`, `ip_cert` in selkie.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum IpCert {
+    /// A public ACME CA (Let's Encrypt's six-day `shortlived` profile): every device trusts it,
+    /// Caddy renews it every few days by itself.
+    Acme,
+    /// Caddy's own CA (`tls internal`): works without the internet reaching the server, but every
+    /// device must import its root certificate first.
+    Internal,
+}
+
+impl IpCert {
+    /// The ACME profile a public CA issues IP-address certificates under.
+    pub const PROFILE: &'static str = "shortlived";
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            IpCert::Acme => "acme",
+            IpCert::Internal => "internal",
+        }
+    }
+
+    /// What this choice costs, in one sentence; `ca` names the public CA ("Let's Encrypt").
+    pub fn cost(&self, ca: &str) -> String {
+        match self {
+            IpCert::Acme => format!(
+                "A six-day certificate from {ca} (ACME profile {}), renewed by Caddy on its own: \
+                 every device trusts it as it is, but the CA must reach this server on port 80 or 443",
+                IpCert::PROFILE
+            ),
+            IpCert::Internal => "Caddy's own CA signs the certificate: nothing outside has to reach \
+                 the server, but every device must import its root certificate before browsers \
+                 allow camera and microphone"
+                .to_string(),
+        }
+    }
+}
+
+impl FromStr for IpCert {
+    type Err = Error;
+    fn from_str(raw: &str) -> Result<Self, Error> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "acme" => Ok(IpCert::Acme),
+            "internal" => Ok(IpCert::Internal),
+            other => Err(Error::invalid(
+                format!("`{other}` is not a certificate source for an IP address"),
+                "choose acme (a six-day public certificate, renewed automatically) or internal \
+                 (Caddy's own CA, whose root every device must import)",
+            )),
+        }
+    }
+}
+
+string_type!(IpCert, |value, f| f.write_str(value.as_str()));
 
 /// An ACME directory URL: `https://`, a host, and a path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +177,14 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn ip_certificate_sources_parse_and_list_the_choices() {
+        assert_eq!(" ACME ".parse::<IpCert>().unwrap(), IpCert::Acme);
+        assert_eq!("internal".parse::<IpCert>().unwrap(), IpCert::Internal);
+        crate::answers::rejects::<IpCert>("letsencrypt", "acme");
+        crate::answers::rejects::<IpCert>("self-signed", "internal");
     }
 
     #[test]

@@ -44,7 +44,7 @@ mod choices;
 mod hostname;
 mod values;
 
-pub use acme::{AcmeCa, AcmeDirectory, PemCertificates};
+pub use acme::{AcmeCa, AcmeDirectory, IpCert, PemCertificates};
 pub use address::{Address, Cidr, PublicAddress, Reach};
 pub use choices::{HostFirewall, Provider, ProxyMode, UdpMode};
 pub use hostname::Hostname;
@@ -118,6 +118,9 @@ pub struct Answers {
     /// Another ACME certificate authority than Let's Encrypt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acme: Option<AcmeCa>,
+    /// Where a bare IP address gets its certificate; a public CA when it can check the address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_cert: Option<IpCert>,
     #[serde(default, skip_serializing_if = "is_default_hosts")]
     pub hosts: ExtraHosts,
     #[serde(default)]

@@ -31,9 +31,10 @@ pub fn report_dir<T>(dir: &Path, result: Result<T>) -> Result<T> {
     result
 }
 
-/// Host facts from the real system.
+/// Host facts from the real system, the public address from the cloud's metadata service where
+/// no interface holds one.
 pub fn detect_host() -> HostFacts {
-    host::detect(&host::Sources::system())
+    host::detect_with_metadata(&host::Sources::system())
 }
 
 /// The saved answers, or an error telling the operator to run setup first.

@@ -7,7 +7,6 @@ use bollard::models::HealthStatusEnum;
 use bollard::query_parameters::LogsOptionsBuilder;
 use bollard::Docker;
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::spec::Desired;
 
@@ -48,18 +47,11 @@ impl Failure {
 
 /// `GET /` answers 200: LiveKit's readiness (406 means up but not ready).
 pub async fn http_ready(addr: SocketAddr, timeout: Duration) -> bool {
-    let attempt = async {
-        let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-        stream
-            .write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-            .await
-            .ok()?;
-        let mut buf = Vec::new();
-        stream.read_to_end(&mut buf).await.ok()?;
-        let text = String::from_utf8_lossy(&buf);
-        Some(text.starts_with("HTTP/1.1 200") || text.starts_with("HTTP/1.0 200"))
+    let Ok(client) = crate::http::client(timeout) else {
+        return false;
     };
-    matches!(tokio::time::timeout(timeout, attempt).await, Ok(Some(true)))
+    let answer = client.get(format!("http://{addr}/")).send().await;
+    matches!(answer, Ok(r) if r.status().as_u16() == 200)
 }
 
 /// The last `count` lines a container logged (stdout and stderr).

@@ -3,6 +3,7 @@
 //! commands are on PATH and which host firewall is installed (`firewall.rs`).
 
 mod firewall;
+pub mod metadata;
 mod net;
 mod provider;
 mod ssh;
@@ -30,8 +31,11 @@ pub struct HostFacts {
     pub ssh_client: Option<IpAddr>,
     /// The kernel's ephemeral port range (`ip_local_port_range`).
     pub ephemeral: (u16, u16),
-    /// The address the internet reaches this server at, when an interface holds one.
+    /// The address the internet reaches this server at: the cloud's metadata service's answer,
+    /// else an internet address on this host's interfaces.
     pub public_ip: Option<IpAddr>,
+    /// The cloud whose metadata service gave `public_ip` (no interface holds it then: 1:1 NAT).
+    pub public_ip_metadata: Option<Provider>,
 }
 
 impl Default for HostFacts {
@@ -44,6 +48,7 @@ impl Default for HostFacts {
             ssh_client: None,
             ephemeral: (32768, 60999),
             public_ip: None,
+            public_ip_metadata: None,
         }
     }
 }
@@ -93,6 +98,36 @@ pub fn detect(src: &Sources) -> HostFacts {
         ssh_client,
         ephemeral,
         public_ip: public_address(&src.proc_dir),
+        public_ip_metadata: None,
+    }
+}
+
+/// [`detect`], then the cloud's metadata service for the public address when no interface holds
+/// an internet IPv4 address: the provider's own service when DMI names one, every known one at
+/// once when it names none. At most [`metadata::BUDGET`] on the network; nothing found changes
+/// nothing.
+pub fn detect_with_metadata(src: &Sources) -> HostFacts {
+    let mut facts = detect(src);
+    if facts.public_ip.is_some_and(|ip| ip.is_ipv4()) {
+        return facts;
+    }
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return facts;
+    };
+    if let Some((ip, provider)) = runtime.block_on(metadata::public_address(facts.provider)) {
+        facts.public_ip = Some(ip);
+        facts.public_ip_metadata = Some(provider);
+    }
+    facts
+}
+
+impl HostFacts {
+    /// The public address when this host's own interface holds it (not behind 1:1 NAT).
+    pub fn interface_public_ip(&self) -> Option<IpAddr> {
+        self.public_ip.filter(|_| self.public_ip_metadata.is_none())
     }
 }
 

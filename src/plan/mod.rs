@@ -1,6 +1,7 @@
 //! The plan: everything derived from the answers, the preset and the host. `build` is pure and
 //! deterministic — the same inputs give the same plan, and so byte-identical files.
 
+mod cert;
 mod checks;
 mod dns;
 mod media;
@@ -81,9 +82,9 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
 
     let admin_source = answers.ssh.allow_from;
     let hosts = web::hosts(answers, preset, &addr)?;
-    let web = web::front_door(answers, preset, &addr);
+    let web = web::front_door(answers, preset, &addr)?;
     let urls = web::urls(answers, preset, &addr, &hosts, &web);
-    let livekit = web::livekit(answers, preset, &addr, &hosts, host.public_ip);
+    let livekit = web::livekit(answers, preset, &addr, &hosts, host);
     let routes = web::routes(answers, preset, &hosts);
 
     let port_table = ports::table(answers, preset, host, &media, &livekit, &web, admin_source)?;

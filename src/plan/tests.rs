@@ -178,14 +178,20 @@ fn the_private_preset_opens_only_ssh_and_wireguard() {
 }
 
 #[test]
-fn an_ip_deployment_uses_internal_tls_and_explains_trust() {
+fn an_ip_deployment_gets_a_short_lived_public_certificate_unless_told_otherwise() {
     let preset = preset::find("livekit").unwrap();
-    let a = answers(&preset, ProxyMode::Caddy, "203.0.113.7");
+    let mut a = answers(&preset, ProxyMode::Caddy, "203.0.113.7");
     let plan = build(&a, &preset, &HostFacts::default()).unwrap();
-    assert!(plan.web.internal_tls);
+    assert!(plan.web.bare_ip && !plan.web.internal_tls);
+    assert_eq!(plan.web.acme_profile.as_deref(), Some("shortlived"));
     assert!(plan.dns.is_empty());
     assert_eq!(plan.livekit.node_ip, Some("203.0.113.7".parse().unwrap()));
     assert!(!plan.livekit.use_external_ip);
+    assert!(!plan.next_steps.iter().any(|s| s.contains("root.crt")));
+
+    a.ip_cert = Some(crate::answers::IpCert::Internal);
+    let plan = build(&a, &preset, &HostFacts::default()).unwrap();
+    assert!(plan.web.internal_tls && plan.web.acme_profile.is_none());
     assert!(plan.next_steps.iter().any(|s| s.contains("root.crt")));
 }
 

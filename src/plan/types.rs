@@ -174,8 +174,17 @@ pub const ACME_CA_ROOT_FILE: &str = "acme-ca-root.pem";
 pub struct Web {
     pub https_port: u16,
     pub redirect_http: bool,
-    /// `tls internal`: Caddy's own CA, for a bare IP address.
+    /// The site is a bare IP address: TLS clients send it no server name.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bare_ip: bool,
+    /// `tls internal`: Caddy's own CA signs the certificate of a bare IP address.
     pub internal_tls: bool,
+    /// The ACME profile the certificate is ordered under (`shortlived` for an IP address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acme_profile: Option<String>,
+    /// What the certificate of a bare IP address costs, in one sentence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
     /// Where the certificate authority sends expiry notices.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,

@@ -103,8 +103,9 @@ pub(crate) fn hosts(answers: &Answers, preset: &Preset, addr: &Address) -> Resul
     })
 }
 
-pub(crate) fn front_door(answers: &Answers, preset: &Preset, addr: &Address) -> Web {
-    Web {
+pub(crate) fn front_door(answers: &Answers, preset: &Preset, addr: &Address) -> Result<Web, Error> {
+    let cert = super::cert::front_cert(answers, preset, addr)?;
+    Ok(Web {
         email: answers.email.as_ref().map(|e| e.as_str().to_string()),
         acme_ca: answers
             .acme
@@ -117,9 +118,11 @@ pub(crate) fn front_door(answers: &Answers, preset: &Preset, addr: &Address) -> 
             .map(|pem| pem.as_str().to_string()),
         https_port: preset.web.https_port,
         redirect_http: preset.web.redirect_http,
-        // No public CA can check a bare IP address.
-        internal_tls: matches!(addr, Address::Ip(_)),
-    }
+        bare_ip: cert.bare_ip,
+        internal_tls: cert.internal_tls,
+        acme_profile: cert.acme_profile,
+        certificate: cert.certificate,
+    })
 }
 
 /// The path LiveKit is served under on the main site, if it shares the site with the app.
@@ -184,15 +187,19 @@ pub(crate) fn livekit(
     preset: &Preset,
     addr: &Address,
     hosts: &Hosts,
-    public_ip: Option<IpAddr>,
+    host: &crate::host::HostFacts,
 ) -> Livekit {
+    let public_ip = host.public_ip;
+    // A public address the metadata service told is on no interface (1:1 NAT).
+    let on_interface = host.interface_public_ip();
     let (node_ip, use_external_ip) = match (addr, public_ip) {
         // LiveKit would otherwise ask a STUN server and overwrite the address the operator gave.
         (Address::Ip(ip), _) => (Some(ip.ip()), false),
-        // An internet address on this host's own interface is the one clients reach: LiveKit
-        // then starts without asking public STUN servers, which it must reach or exit.
+        // The address clients reach, from the cloud's metadata service or this host's own
+        // interface: LiveKit then starts without asking public STUN servers, which it must reach
+        // or exit.
         (Address::Domain(_), Some(ip)) => (Some(ip), false),
-        // Behind a provider's 1:1 NAT the public address is on no interface: STUN finds it.
+        // Neither knows it (a 1:1 NAT on a cloud without a metadata answer): STUN finds it.
         (Address::Domain(_), None) => (None, true),
     };
     let turn = preset.livekit.turn.then(|| Turn {
@@ -216,7 +223,7 @@ pub(crate) fn livekit(
         loopback_only: behind_proxy(answers.proxy) || signal_via_app(preset),
         node_ip,
         use_external_ip,
-        gather_on: node_ip.filter(|ip| Some(*ip) == public_ip),
+        gather_on: node_ip.filter(|ip| Some(*ip) == on_interface),
         tcp_port: preset.livekit.tcp_fallback.then_some(TCP_FALLBACK_PORT),
         turn,
         room: preset.livekit.room.clone(),

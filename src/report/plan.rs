@@ -15,6 +15,9 @@ pub fn describe(plan: &Plan) -> String {
     }
     out.push_str(&format!("  LiveKit URL: {}\n", plan.urls.livekit));
     out.push_str(&format!("  UDP media:   {}\n", plan.media.explanation));
+    if let Some(certificate) = &plan.web.certificate {
+        out.push_str(&format!("  Certificate: {certificate}\n"));
+    }
 
     out.push_str("\nPorts\n");
     let rows: Vec<Vec<String>> = plan

@@ -1,6 +1,7 @@
 //! Flags merged into answers: a fresh deployment fills what the flags leave open from the host and
 //! the preset; `--resume` changes only what the flags name, and an empty value clears a saved one.
 
+use crate::answers::IpCert;
 use crate::answers::{
     AcmeCa, Answers, Cidr, Email, ExtraHosts, HostChanges, HostFirewall, Hostname, ImageRef,
     Participants, Provider, ProxyMode, PublicAddress, SshAccess, UdpMode, UdpStart,
@@ -24,6 +25,8 @@ pub struct Flags {
     pub email: Option<Option<Email>>,
     /// `Some(None)`: `--acme-ca ''`, back to Let's Encrypt.
     pub acme: Option<Option<AcmeCa>>,
+    /// `--ip-cert acme|internal`; `Some(None)`: given empty, back to the default.
+    pub ip_cert: Option<Option<IpCert>>,
     /// A `None` reference (`--image NAME=`) removes the override.
     pub images: Vec<(String, Option<ImageRef>)>,
     pub livekit_host: Option<Option<Hostname>>,
@@ -92,6 +95,7 @@ pub fn guess(flags: &Flags, host: &HostFacts) -> Result<(Answers, Preset, Vec<St
         provider: flags.provider.or(host.provider).unwrap_or(Provider::None),
         email: flags.email.flatten(),
         acme: flags.acme.flatten(),
+        ip_cert: flags.ip_cert.flatten(),
         hosts: ExtraHosts {
             livekit: flags.livekit_host.flatten(),
             turn: flags.turn_host.flatten(),
@@ -192,6 +196,9 @@ pub fn resume(saved: &Answers, flags: &Flags) -> Result<(Answers, Preset, Vec<St
     }
     if let Some(ca) = flags.acme {
         a.acme = ca;
+    }
+    if let Some(source) = flags.ip_cert {
+        a.ip_cert = source;
     }
     if let Some(h) = flags.livekit_host {
         a.hosts.livekit = h;

@@ -94,6 +94,7 @@ mod tests {
                 provider: crate::answers::Provider::None,
                 email: None,
                 acme: None,
+                ip_cert: None,
                 hosts: Default::default(),
                 ssh: Default::default(),
                 images: Default::default(),

@@ -41,6 +41,7 @@ pub fn answers(preset: &Preset, proxy: ProxyMode, domain: bool) -> Answers {
         provider: selkie::answers::Provider::None,
         email: None,
         acme: None,
+        ip_cert: None,
         hosts: ExtraHosts::default(),
         ssh: SshAccess {
             ports: vec![22],

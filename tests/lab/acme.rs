@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 
 use crate::net::{built, ok, tail, Lab, CLIENT_IP, SERVER_IP};
 
+/// The profile Let's Encrypt issues IP-address certificates under, and its lifetime here (Pebble
+/// makes a certificate last its profile's period less one second).
+pub const SHORTLIVED: &str = "shortlived";
+pub const SHORTLIVED_SECS: u64 = 6 * 86_400;
+
 /// Pebble's ACME directory as Caddy reaches it.
 pub fn directory() -> String {
     format!("https://{CLIENT_IP}:14000/dir")
@@ -39,6 +44,14 @@ impl Pebble {
                 "tlsPort": 443,
                 "ocspResponderURL": "",
                 "externalAccountBindingRequired": false,
+                // Pebble's own default, and Let's Encrypt's six-day profile for IP addresses.
+                "profiles": {
+                    "default": { "description": "90 days", "validityPeriod": 7776000 },
+                    SHORTLIVED: {
+                        "description": "six days",
+                        "validityPeriod": SHORTLIVED_SECS,
+                    },
+                },
             }
         });
         let config_path = dir.join("pebble-config.json");

@@ -54,6 +54,7 @@ pub fn parse(args: &SetupArgs) -> Result<Flags> {
         provider: opt(&args.provider)?,
         email: clearable(&args.email)?,
         acme: acme_flags(args)?,
+        ip_cert: clearable(&args.ip_cert)?,
         images,
         livekit_host: clearable(&args.livekit_host)?,
         turn_host: clearable(&args.turn_host)?,

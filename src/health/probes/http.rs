@@ -1,36 +1,29 @@
 //! HTTP: `GET path` on the loopback port answers 200 (LiveKit's `OK`); 406 is LiveKit's
-//! `Not Ready`, which means up but not serving yet.
+//! `Not Ready`, which means up but not serving yet. Through the one HTTP client (`crate::http`).
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use std::time::Duration;
 
-use super::io_reason;
 use crate::health::{Outcome, Status};
 
 /// A health endpoint answers in a few bytes; anything past this is not read.
 const MAX_RESPONSE: usize = 16 * 1024;
+/// A bound of the client's own; the probe's timeout (shorter) is what normally ends a request.
+const FETCH_LIMIT: Duration = Duration::from_secs(30);
 /// How much of the body a table cell shows.
 const MAX_SHOWN: usize = 60;
 
-/// Send `GET path` over HTTP/1.0 and judge the status code.
+/// Send `GET path` and judge the status code.
 pub(super) async fn probe(addr: SocketAddr, path: &str) -> Outcome {
     let started = Instant::now();
-    let response = match fetch(addr, path).await {
+    let (code, body) = match fetch(addr, path).await {
         Ok(r) => r,
         Err(reason) => return Outcome::new(Status::Down, reason),
     };
     let latency = Some(started.elapsed());
-    let Some((code, body)) = parse(&response) else {
-        return Outcome {
-            status: Status::Down,
-            message: "not an HTTP response".into(),
-            latency,
-        };
-    };
-    let shown = shown_body(body);
+    let shown = shown_body(&body);
     let (status, message) = match code {
         200 => (Status::Healthy, or_code(shown, code)),
         // LiveKit answers 406 `Not Ready` while it is up but cannot take rooms yet.
@@ -45,70 +38,18 @@ pub(super) async fn probe(addr: SocketAddr, path: &str) -> Outcome {
     }
 }
 
-/// The raw response, read until the peer closes or the announced body has arrived.
-pub(super) async fn fetch(addr: SocketAddr, path: &str) -> Result<Vec<u8>, String> {
-    let mut stream = TcpStream::connect(addr).await.map_err(|e| io_reason(&e))?;
-    // HTTP/1.0 so the server closes after one answer and no chunked encoding comes back.
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
+/// `GET http://addr/path`: the status code and the start of the body. The caller's timeout
+/// bounds the request; a peer that is not HTTP gives an error.
+pub(super) async fn fetch(addr: SocketAddr, path: &str) -> Result<(u16, Vec<u8>), String> {
+    let client = crate::http::client(FETCH_LIMIT)?;
+    let response = client
+        .get(format!("http://{addr}{path}"))
+        .send()
         .await
-        .map_err(|e| io_reason(&e))?;
-    let mut response = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut buf).await.map_err(|e| io_reason(&e))?;
-        if n == 0 {
-            break;
-        }
-        response.extend_from_slice(&buf[..n]);
-        // Some servers keep the connection open despite HTTP/1.0; stop once the body is complete
-        // rather than wait for a close that never comes.
-        if response.len() >= MAX_RESPONSE || complete(&response) {
-            break;
-        }
-    }
-    if response.is_empty() {
-        return Err("connection closed without an answer".into());
-    }
-    Ok(response)
-}
-
-/// Whether the headers are in and announce a length the body has reached.
-fn complete(response: &[u8]) -> bool {
-    let Some(end) = header_end(response) else {
-        return false;
-    };
-    let headers = String::from_utf8_lossy(&response[..end]);
-    let length = headers.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("content-length")
-            .then(|| value.trim().parse::<usize>().ok())
-            .flatten()
-    });
-    length.is_some_and(|len| response.len() >= end + 4 + len)
-}
-
-/// Where the blank line that ends the headers starts.
-fn header_end(response: &[u8]) -> Option<usize> {
-    response.windows(4).position(|w| w == b"\r\n\r\n")
-}
-
-/// The status code and body of a response.
-pub(super) fn parse(response: &[u8]) -> Option<(u16, &[u8])> {
-    let line_end = response.windows(2).position(|w| w == b"\r\n")?;
-    let status_line = std::str::from_utf8(&response[..line_end]).ok()?;
-    let mut parts = status_line.split_whitespace();
-    if !parts.next()?.starts_with("HTTP/") {
-        return None;
-    }
-    let code = parts.next()?.parse().ok()?;
-    let body = match header_end(response) {
-        Some(end) => &response[end + 4..],
-        None => &[],
-    };
-    Some((code, body))
+        .map_err(|e| crate::http::reason(&e))?;
+    let code = response.status().as_u16();
+    let body = crate::http::body(response, MAX_RESPONSE).await?;
+    Ok((code, body))
 }
 
 /// The first line of the body, trimmed and cut to fit a table cell.
@@ -137,14 +78,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn responses_split_into_code_and_body() {
-        let r = b"HTTP/1.1 406 Not Acceptable\r\nContent-Length: 10\r\n\r\nNot Ready\n";
-        assert_eq!(parse(r), Some((406, &b"Not Ready\n"[..])));
-        assert!(complete(r));
-        assert!(!complete(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nOK"
-        ));
-        assert_eq!(parse(b"SSH-2.0-OpenSSH\r\n"), None);
+    fn bodies_are_cut_to_a_cell() {
         assert_eq!(shown_body(b"  OK\n"), "OK");
+        assert_eq!(shown_body(b"Not Ready\nmore"), "Not Ready");
+        let long = "x".repeat(100);
+        assert_eq!(shown_body(long.as_bytes()).chars().count(), MAX_SHOWN + 1);
+        assert_eq!(or_code(String::new(), 200), "HTTP 200");
     }
 }

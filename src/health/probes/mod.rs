@@ -183,27 +183,9 @@ fn show_duration(d: Duration) -> String {
     }
 }
 
-/// A socket error in a few lowercase words (`connection refused`), without the `(os error N)`
-/// suffix that says nothing to an operator.
+/// A socket error in a few lowercase words (`connection refused`), as the HTTP client says it.
 fn io_reason(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::ConnectionRefused => "connection refused".into(),
-        io::ErrorKind::ConnectionReset => "connection reset".into(),
-        io::ErrorKind::ConnectionAborted => "connection aborted".into(),
-        io::ErrorKind::HostUnreachable => "host unreachable".into(),
-        io::ErrorKind::NetworkUnreachable => "network unreachable".into(),
-        io::ErrorKind::AddrNotAvailable => "address not available".into(),
-        io::ErrorKind::TimedOut => "timed out".into(),
-        io::ErrorKind::UnexpectedEof => "connection closed early".into(),
-        _ => {
-            let text = e.to_string();
-            let text = match text.find(" (os error") {
-                Some(i) => text[..i].to_string(),
-                None => text,
-            };
-            text.to_lowercase()
-        }
-    }
+    crate::http::io_reason(e)
 }
 
 #[cfg(test)]

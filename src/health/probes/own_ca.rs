@@ -14,15 +14,13 @@ use super::http;
 
 /// The root of Caddy's local CA, as a one-certificate trust store.
 pub async fn fetch(admin: SocketAddr) -> Result<Arc<RootCertStore>, String> {
-    let response = http::fetch(admin, "/pki/ca/local")
+    let (code, body) = http::fetch(admin, "/pki/ca/local")
         .await
         .map_err(|e| format!("Caddy's admin API on {admin}: {e}"))?;
-    let (code, body) = http::parse(&response)
-        .ok_or_else(|| format!("Caddy's admin API on {admin} did not answer HTTP"))?;
     if code != 200 {
         return Err(format!("Caddy's admin API on {admin} answered HTTP {code}"));
     }
-    roots_from_json(body).map(Arc::new)
+    roots_from_json(&body).map(Arc::new)
 }
 
 /// The `root_certificate` (PEM) of the admin API's JSON answer.

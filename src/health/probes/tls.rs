@@ -41,18 +41,9 @@ pub(super) struct Site<'a> {
     pub ip: Option<IpAddr>,
 }
 
-/// The certificate authorities this machine trusts, read once per process.
+/// The certificate authorities this machine trusts, read once per process (the HTTP client's).
 pub fn system_roots() -> Arc<RootCertStore> {
-    static ROOTS: OnceLock<Arc<RootCertStore>> = OnceLock::new();
-    ROOTS
-        .get_or_init(|| {
-            let mut roots = RootCertStore::empty();
-            // Unreadable certificates are skipped: a browser would not trust them either.
-            let found = rustls_native_certs::load_native_certs();
-            roots.add_parsable_certificates(found.certs);
-            Arc::new(roots)
-        })
-        .clone()
+    crate::http::system_roots()
 }
 
 /// Handshake with `addr`, sending the site's name as SNI (none for an IP site), and judge the

@@ -30,7 +30,12 @@ fn header(plan: &Plan) -> String {
          # on 127.0.0.1 only. WebSockets (LiveKit signalling) pass through reverse_proxy as they are.\n",
         plan.preset, plan.web.https_port
     );
-    if !plan.web.internal_tls {
+    if plan.web.bare_ip && !plan.web.internal_tls {
+        out.push_str(
+            "# Caddy obtains and renews the address's certificate by itself (from Let's Encrypt by\n\
+             # default): the CA checks the address on port 80 or 443.\n",
+        );
+    } else if !plan.web.internal_tls {
         out.push_str(
             "# Caddy obtains and renews the certificates by itself (from Let's Encrypt by default)\n\
              # once the DNS records in dns.txt point at this server.\n",
@@ -91,6 +96,8 @@ fn global_options(plan: &Plan) -> Vec<(&'static str, String)> {
             "Devices get the root certificate by hand (see below); the container's own\n\t# trust store is of no use to them.",
             "skip_install_trust".to_string(),
         ));
+    }
+    if plan.web.bare_ip {
         // Every site of an IP deployment is that one address.
         if let Some(site) = http_sites(plan).first() {
             options.push((
@@ -104,7 +111,7 @@ fn global_options(plan: &Plan) -> Vec<(&'static str, String)> {
 
 fn site_block(plan: &Plan, site: &Site<'_>, out: &mut String) {
     let url = public_url(plan, "https", site.host, None);
-    let address = if plan.web.internal_tls {
+    let address = if plan.web.bare_ip {
         // A bare IP gets HTTPS only when the scheme says so.
         url.clone()
     } else if plan.web.https_port != 443 {
@@ -125,9 +132,20 @@ fn site_block(plan: &Plan, site: &Site<'_>, out: &mut String) {
              # iOS: install it as a CA certificate, and on iOS also enable full trust for it).\n",
         );
     }
+    if let (Some(profile), true) = (&plan.web.acme_profile, plan.web.bare_ip) {
+        out.push_str(&format!(
+            "# A public CA issues certificates for an IP address under its `{profile}` ACME profile:\n\
+             # six days, renewed by Caddy on its own well before they end, and trusted by every\n\
+             # device as it is. The CA checks the address over HTTP on port 80 or TLS on 443.\n"
+        ));
+    }
     out.push_str(&format!("{address} {{\n"));
     if plan.web.internal_tls {
         out.push_str("\ttls internal\n");
+    } else if let (Some(profile), true) = (&plan.web.acme_profile, plan.web.bare_ip) {
+        out.push_str(&format!(
+            "\ttls {{\n\t\tissuer acme {{\n\t\t\tprofile {profile}\n\t\t}}\n\t}}\n"
+        ));
     }
     match site.routes.as_slice() {
         [only] if only.path.is_none() => {
@@ -139,7 +157,7 @@ fn site_block(plan: &Plan, site: &Site<'_>, out: &mut String) {
         }
         routes => {
             for (i, route) in routes.iter().enumerate() {
-                if i > 0 || plan.web.internal_tls {
+                if i > 0 || plan.web.internal_tls || plan.web.acme_profile.is_some() {
                     out.push('\n');
                 }
                 route_block(plan, route, out);

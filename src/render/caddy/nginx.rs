@@ -50,7 +50,7 @@ fn redirect_server(plan: &Plan, sites: &[Site<'_>], out: &mut String) {
     let names: Vec<&str> = sites.iter().map(|s| s.host).collect();
     let port = plan.web.port_suffix();
     // Only a domain has certbot challenges to answer.
-    let (title, challenges) = if plan.web.internal_tls {
+    let (title, challenges) = if plan.web.bare_ip {
         ("a redirect to HTTPS", String::new())
     } else {
         (
@@ -73,7 +73,7 @@ fn redirect_server(plan: &Plan, sites: &[Site<'_>], out: &mut String) {
 fn https_server(plan: &Plan, site: &Site<'_>, out: &mut String) {
     let port = plan.web.https_port;
     let name = bare_host(site.host);
-    let (cert_dir, cert_note) = if plan.web.internal_tls {
+    let (cert_dir, cert_note) = if plan.web.bare_ip {
         (
             format!("/etc/ssl/selkie/{name}"),
             format!(

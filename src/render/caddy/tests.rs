@@ -28,8 +28,26 @@ fn reflector_strips_the_livekit_prefix_and_keeps_the_others() {
 }
 
 #[test]
-fn an_ip_site_uses_the_internal_ca_and_says_how_to_trust_it() {
+fn an_ip_site_orders_a_short_lived_certificate_from_the_acme_ca() {
     let plan = plan_for("livekit", ProxyMode::Caddy, "203.0.113.7");
+    let file = caddyfile(&plan);
+    assert!(
+        file.contains(
+            "\nhttps://203.0.113.7 {\n\ttls {\n\t\tissuer acme {\n\t\t\tprofile shortlived\n"
+        ),
+        "{file}"
+    );
+    assert!(file.contains("default_sni 203.0.113.7\n"));
+    assert!(!file.contains("tls internal") && !file.contains("skip_install_trust"));
+    assert!(file.contains("\treverse_proxy 127.0.0.1:7880\n"));
+}
+
+#[test]
+fn an_ip_site_uses_the_internal_ca_when_chosen_and_says_how_to_trust_it() {
+    let preset = preset::find("livekit").unwrap();
+    let mut answers = crate::testing::answers(&preset, ProxyMode::Caddy, "203.0.113.7");
+    answers.ip_cert = Some(crate::answers::IpCert::Internal);
+    let plan = plan::build(&answers, &preset, &HostFacts::default()).unwrap();
     let file = caddyfile(&plan);
     assert!(
         file.contains("\nhttps://203.0.113.7 {\n\ttls internal\n"),
@@ -37,7 +55,7 @@ fn an_ip_site_uses_the_internal_ca_and_says_how_to_trust_it() {
     );
     assert!(file.contains("default_sni 203.0.113.7\n"));
     assert!(file.contains("/data/caddy/pki/authorities/local/root.crt"));
-    assert!(file.contains("\treverse_proxy 127.0.0.1:7880\n"));
+    assert!(!file.contains("profile shortlived"));
 }
 
 #[test]

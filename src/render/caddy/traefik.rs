@@ -124,7 +124,7 @@ fn header(plan: &Plan) -> String {
         .custom_port()
         .map(|port| format!(" (selkie's URLs expect it on port {port})"))
         .unwrap_or_default();
-    let certs = if plan.web.internal_tls {
+    let certs = if plan.web.bare_ip {
         "# Certificates are yours to provide: `tls: {}` serves the certificate Traefik holds for the\n\
          # address (a tls.certificates entry in a file of the file provider), signed by a CA your\n\
          # devices trust.\n"
