@@ -74,7 +74,7 @@ pub fn next_steps(plan: &Plan, consent: &HostChanges) -> Vec<String> {
                 steps.push(format!(
                     "Open {}'s cloud firewall (selkie applied the host firewall, not this one): run \
                      {} with the provider's CLI signed in, or open the same ports in its console.",
-                    plan.firewall.provider,
+                    plan.firewall.provider.title(),
                     cloud_firewall_path(plan.firewall.provider)
                 ));
             }
