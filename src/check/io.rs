@@ -17,6 +17,7 @@ use webrtc_util::Conn;
 
 use super::targets::TurnUrl;
 use livekit_protocol::IceServer;
+use rustls::RootCertStore;
 
 /// What the readers hand to the loop.
 pub enum Incoming {
@@ -127,28 +128,42 @@ pub fn tcp(server: IpAddr) -> Result<(Io, Candidate, mpsc::Receiver<Incoming>), 
     ))
 }
 
-/// A relayed candidate: an allocation on LiveKit's TURN server over UDP, with the credentials
-/// from the join response.
-pub async fn turn_udp(
+/// A relayed candidate: an allocation on LiveKit's TURN server, with the credentials from the
+/// join response; over UDP, or (`tls`) over TLS to the `turns:` server, its certificate verified
+/// against `roots` as the signalling's was. The relay itself is UDP either way.
+pub async fn turn(
     servers: &[IceServer],
+    tls: bool,
+    roots: &Arc<RootCertStore>,
 ) -> Result<(Io, Candidate, mpsc::Receiver<Incoming>), String> {
     let (url, server) = servers
         .iter()
         .flat_map(|s| s.urls.iter().map(move |u| (u, s)))
         .find_map(|(u, s)| {
             TurnUrl::parse(u)
-                .filter(|t| !t.tls && t.udp)
+                .filter(|t| if tls { t.tls } else { !t.tls && t.udp })
                 .map(|t| (t, s))
         })
-        .ok_or("LiveKit's join response lists no TURN server over UDP")?;
+        .ok_or(if tls {
+            "LiveKit's join response lists no TURN server over TLS"
+        } else {
+            "LiveKit's join response lists no TURN server over UDP"
+        })?;
     let addr = tokio::net::lookup_host((url.host.as_str(), url.port))
         .await
         .map_err(|e| format!("{}: {e}", url.host))?
         .next()
         .ok_or_else(|| format!("{} has no address", url.host))?;
-    let ip = local_ip_towards(addr.ip())?;
-    let socket = UdpSocket::bind((ip, 0)).await.map_err(|e| e.to_string())?;
-    let local = socket.local_addr().map_err(|e| e.to_string())?;
+    let (conn, local): (Arc<dyn Conn + Send + Sync>, SocketAddr) = if tls {
+        let conn = super::turn_tls::TlsConn::connect(addr, &url.host, roots).await?;
+        let local = conn.local_addr().map_err(|e| e.to_string())?;
+        (Arc::new(conn), local)
+    } else {
+        let ip = local_ip_towards(addr.ip())?;
+        let socket = UdpSocket::bind((ip, 0)).await.map_err(|e| e.to_string())?;
+        let local = socket.local_addr().map_err(|e| e.to_string())?;
+        (Arc::new(socket), local)
+    };
     let config = turn::client::ClientConfig {
         stun_serv_addr: String::new(),
         turn_serv_addr: addr.to_string(),
@@ -157,7 +172,7 @@ pub async fn turn_udp(
         realm: String::new(),
         software: String::new(),
         rto_in_ms: 0,
-        conn: Arc::new(socket),
+        conn,
         vnet: None,
     };
     let client = turn::client::Client::new(config)

@@ -19,9 +19,6 @@ use super::io::{self, Incoming, Io};
 use super::join::{self, Joined};
 use super::{Outcome, Planned, Transport, PATH_TIMEOUT};
 
-/// Why TURN over TLS is not tried.
-pub const TURN_TLS_NOT_CHECKED: &str = "no TURN client over TLS in the WebRTC crates used (str0m, turn); check it with LiveKit's connection test (`selkie token` prints the link)";
-
 /// After the channel opens, how long to wait for ICE's round-trip time to be reported.
 const RTT_GRACE: Duration = Duration::from_millis(600);
 
@@ -32,11 +29,6 @@ pub async fn check(
     roots: &Arc<RootCertStore>,
     planned: &Planned,
 ) -> Outcome {
-    if planned.transport == Transport::TurnTls {
-        return Outcome::NotChecked {
-            reason: TURN_TLS_NOT_CHECKED.into(),
-        };
-    }
     let mut joined = match join::join(url, token, roots).await {
         Ok(j) => j,
         Err(e) => {
@@ -47,8 +39,11 @@ pub async fn check(
     };
     let deadline = tokio::time::Instant::now() + PATH_TIMEOUT;
     let servers = joined.response.ice_servers.clone();
-    let opened =
-        tokio::time::timeout_at(deadline, open(planned.transport, joined.peer, &servers)).await;
+    let opened = tokio::time::timeout_at(
+        deadline,
+        open(planned.transport, joined.peer, &servers, roots),
+    )
+    .await;
     let outcome = match opened {
         Err(_) => Outcome::Failed {
             reason: format!(
@@ -83,19 +78,21 @@ async fn open(
     transport: Transport,
     peer: IpAddr,
     servers: &[IceServer],
+    roots: &Arc<RootCertStore>,
 ) -> Result<(Io, Candidate, mpsc::Receiver<Incoming>), NotOpened> {
     match transport {
         Transport::Udp => io::udp(peer).await.map_err(NotOpened::Failed),
         Transport::Tcp => io::tcp(peer).map_err(NotOpened::Failed),
-        Transport::TurnUdp => {
+        Transport::TurnUdp | Transport::TurnTls => {
             if servers.is_empty() {
                 return Err(NotOpened::NotOffered(
                     "LiveKit's join response lists no TURN server".into(),
                 ));
             }
-            io::turn_udp(servers).await.map_err(NotOpened::Failed)
+            io::turn(servers, transport == Transport::TurnTls, roots)
+                .await
+                .map_err(NotOpened::Failed)
         }
-        Transport::TurnTls => Err(NotOpened::NotOffered(TURN_TLS_NOT_CHECKED.into())),
     }
 }
 
