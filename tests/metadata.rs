@@ -216,7 +216,8 @@ fn plan_in(ns: &Ns, dmi_dir: &Path) -> (Option<String>, bool, Duration) {
 
 #[test]
 fn each_clouds_metadata_service_gives_livekit_its_public_address() {
-    let flavours: &[(&str, &[(&str, &str)], &str)] = &[
+    type Dmi<'a> = &'a [(&'a str, &'a str)];
+    let flavours: &[(&str, Dmi, &str)] = &[
         ("aws", &[("sys_vendor", "Amazon EC2")], "198.51.100.11"),
         (
             "gcp",
