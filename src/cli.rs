@@ -2,6 +2,7 @@
 //! and `selkie.toml` use, so every rejection carries the same message and hint.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
@@ -30,6 +31,16 @@ pub fn usage_hint(e: &clap::Error) -> String {
         }
         ErrorKind::InvalidSubcommand | ErrorKind::MissingSubcommand => {
             "run one of: selkie setup, plan, firewall, down, status (`selkie --help` describes each)".into()
+        }
+        ErrorKind::ValueValidation => {
+            let arg = given(ContextKind::InvalidArg);
+            if arg.starts_with("--interval") || arg.starts_with("--timeout") {
+                "give seconds from 0.1 to 3600 (default 2)".into()
+            } else if arg.starts_with("--ttl") {
+                "give a duration such as 15m, 90s or 2h".into()
+            } else {
+                "`selkie <command> --help` lists every flag and the values it takes".into()
+            }
         }
         ErrorKind::MissingRequiredArgument | ErrorKind::InvalidValue | ErrorKind::NoEquals => {
             "give the flag its value, e.g. --participants 50; `selkie <command> --help` lists every flag and its values".into()
@@ -90,8 +101,8 @@ pub struct TokenArgs {
     #[command(flatten)]
     pub dir: DirArg,
     /// How long the token is valid: 15m, 90s, 2h (1m to 24h).
-    #[arg(long, value_name = "DURATION", default_value = "15m")]
-    pub ttl: String,
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = crate::check::token::parse_ttl)]
+    pub ttl: Duration,
     /// Print the token alone.
     #[arg(long)]
     pub raw: bool,
@@ -239,11 +250,21 @@ pub struct StatusArgs {
     #[arg(long)]
     pub json: bool,
     /// Seconds between refreshes of the dashboard.
-    #[arg(long, value_name = "SECS", default_value = "2")]
-    pub interval: String,
+    #[arg(long, value_name = "SECS", default_value = "2", value_parser = status_seconds)]
+    pub interval: Duration,
     /// Seconds each probe may take.
-    #[arg(long, value_name = "SECS", default_value = "2")]
-    pub timeout: String,
+    #[arg(long, value_name = "SECS", default_value = "2", value_parser = status_seconds)]
+    pub timeout: Duration,
+}
+
+/// Seconds for `selkie status`: 0.1 to 3600, fractions allowed.
+fn status_seconds(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| (0.1..=3600.0).contains(s))
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("`{text}` is not a number of seconds from 0.1 to 3600"))
 }
 
 #[derive(Debug, Args)]

@@ -169,6 +169,57 @@ fn usage_errors_exit_2_and_help_exits_0() {
 }
 
 #[test]
+fn bad_durations_are_refused_by_the_parser_with_the_flag_s_hint() {
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["status", "--interval", "0"],
+            "`0` is not a number of seconds",
+            "give seconds from 0.1 to 3600",
+        ),
+        (
+            &["status", "--timeout", "abc"],
+            "`abc` is not a number of seconds",
+            "give seconds from 0.1 to 3600",
+        ),
+        (
+            &["status", "--timeout", "NaN"],
+            "`NaN` is not a number of seconds",
+            "give seconds from 0.1 to 3600",
+        ),
+        (
+            &["token", "--ttl", "2d"],
+            "unknown unit",
+            "give a duration such as 15m",
+        ),
+        (
+            &["token", "--ttl", "30s"],
+            "outside 1m to 24h",
+            "give a duration such as 15m",
+        ),
+    ];
+    for (args, problem, hint) in cases {
+        // The directory does not exist: only the parser can be the one refusing.
+        let mut all = args.to_vec();
+        all.extend(["--dir", "/nonexistent/selkie"]);
+        let out = selkie(&all);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(problem),
+            "{args:?}: wanted {problem:?} in:\n{err}"
+        );
+        assert!(
+            err.contains(&format!("hint: {hint}")),
+            "{args:?}: wanted {hint:?} in:\n{err}"
+        );
+        assert!(
+            !err.contains("Deployment directory"),
+            "{args:?}: not the parser:\n{err}"
+        );
+    }
+}
+
+#[test]
 fn setup_without_non_interactive_and_without_a_terminal_points_at_the_flags() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_selkie"))

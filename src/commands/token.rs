@@ -8,12 +8,7 @@ use crate::state::Deployment;
 
 /// Run `selkie token`.
 pub fn run(args: &TokenArgs) -> Result<()> {
-    let ttl = token::parse_ttl(&args.ttl).map_err(|e| {
-        Error::invalid(
-            format!("--ttl: {e}"),
-            "give a duration such as 15m, 90s or 2h",
-        )
-    })?;
+    let ttl = args.ttl;
     let dir = super::resolve_dir(&args.dir);
     let answers = super::saved_answers(&dir)?;
     let plan = super::plan_for(&answers, &super::detect_host())?;
@@ -45,7 +40,7 @@ pub fn run(args: &TokenArgs) -> Result<()> {
     println!(
         "       join-only, room {}, valid {}",
         token::TEST_ROOM,
-        args.ttl.trim()
+        show_ttl(ttl)
     );
     println!(
         "Connection test: {}",
@@ -53,4 +48,26 @@ pub fn run(args: &TokenArgs) -> Result<()> {
     );
     println!("From another machine: selkie check --url {url} --token {jwt}");
     Ok(())
+}
+
+/// A validity as it was likely typed: whole hours, else whole minutes, else seconds.
+fn show_ttl(d: std::time::Duration) -> String {
+    match d.as_secs() {
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::show_ttl;
+    use std::time::Duration;
+
+    #[test]
+    fn validity_reads_in_the_largest_whole_unit() {
+        assert_eq!(show_ttl(Duration::from_secs(900)), "15m");
+        assert_eq!(show_ttl(Duration::from_secs(90)), "90s");
+        assert_eq!(show_ttl(Duration::from_secs(7200)), "2h");
+    }
 }
