@@ -30,7 +30,7 @@ pub fn usage_hint(e: &clap::Error) -> String {
             "check the flag's spelling; `selkie <command> --help` lists every flag".into()
         }
         ErrorKind::InvalidSubcommand | ErrorKind::MissingSubcommand => {
-            "run one of: selkie setup, plan, firewall, down, status (`selkie --help` describes each)".into()
+            "run one of: selkie setup, plan, status, check, token, firewall, confirm, down, cloud-init, completions, man (`selkie --help` describes each)".into()
         }
         ErrorKind::ValueValidation => {
             let arg = given(ContextKind::InvalidArg);
@@ -38,15 +38,29 @@ pub fn usage_hint(e: &clap::Error) -> String {
                 "give seconds from 0.1 to 3600 (default 2)".into()
             } else if arg.starts_with("--ttl") {
                 "give a duration such as 15m, 90s or 2h".into()
+            } else if arg.starts_with("--health-timeout") {
+                "give the seconds each service may take to become healthy, from 1 to 3600 (default 120)".into()
             } else {
                 "`selkie <command> --help` lists every flag and the values it takes".into()
             }
+        }
+        ErrorKind::InvalidValue if given(ContextKind::InvalidArg).starts_with("--pull") => {
+            "choose --pull missing (the default) or --pull always".into()
         }
         ErrorKind::MissingRequiredArgument | ErrorKind::InvalidValue | ErrorKind::NoEquals => {
             "give the flag its value, e.g. --participants 50; `selkie <command> --help` lists every flag and its values".into()
         }
         _ => "`selkie <command> --help` lists every flag and the values it takes".into(),
     }
+}
+
+/// When `selkie setup` pulls images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pull {
+    /// Only images not present yet.
+    Missing,
+    /// Every image, to pick up a moved tag.
+    Always,
 }
 
 /// selkie: a self-hosted LiveKit deployment on one Linux server, set up and watched.
@@ -74,6 +88,13 @@ pub enum Command {
     /// Keep the firewall setup applied: run it from a NEW ssh connection before the deadline,
     /// or the rules from before come back by themselves.
     Confirm(ConfirmArgs),
+    /// Print user-data (cloud-init) that installs selkie on a new server and runs the
+    /// non-interactive setup with the given flags on its first boot.
+    CloudInit(CloudInitArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print selkie's manual page (roff): `selkie man > /usr/local/share/man/man1/selkie.1`.
+    Man,
     /// Join the deployment as a browser would and try each media path on its own (UDP, ICE/TCP,
     /// TURN): will people on other networks get through?
     Check(CheckArgs),
@@ -137,14 +158,19 @@ pub struct SetupArgs {
     #[arg(long)]
     pub no_start: bool,
     /// Pull images: missing (only those not present) or always (to pick up moved tags).
-    #[arg(long, value_name = "WHEN", default_value = "missing")]
-    pub pull: String,
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = Pull::Missing)]
+    pub pull: Pull,
     /// Install Docker from the distribution's packages if it is missing (consent for scripts).
     #[arg(long)]
     pub install_docker: bool,
-    /// Seconds each service may take to become healthy.
-    #[arg(long, value_name = "SECS", default_value = "120")]
-    pub health_timeout: String,
+    /// Seconds each service may take to become healthy (1 to 3600).
+    #[arg(long, value_name = "SECS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub health_timeout: u64,
+    /// Skip the media check at the end (`selkie check` runs one at any time). A run that
+    /// changed nothing skips it anyway.
+    #[arg(long)]
+    pub no_check: bool,
     /// Stack to deploy: livekit, reflector, xr-hub, hearth, private.
     #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     pub preset: Option<String>,
@@ -292,4 +318,28 @@ pub struct FirewallArgs {
     /// Print the egress rules a client network needs to reach this deployment instead.
     #[arg(long)]
     pub clients: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CloudInitArgs {
+    /// The https:// address of the selkie binary the new server downloads (its architecture's).
+    #[arg(long, value_name = "URL")]
+    pub selkie_url: String,
+    /// That binary's SHA-256 (`sha256sum selkie`): the server runs no other file.
+    #[arg(long, value_name = "HEX")]
+    pub selkie_sha256: String,
+    /// Also install a systemd timer that runs `selkie status --once` every five minutes.
+    #[arg(long)]
+    pub status_timer: bool,
+    /// The flags for `selkie setup` on the server, after `--`: e.g. `-- --domain meet.example.com`.
+    /// --non-interactive and --install-docker are added; --dir defaults to /opt/selkie.
+    #[arg(last = true, value_name = "SETUP FLAGS")]
+    pub setup: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

@@ -29,6 +29,9 @@ fn main() -> ExitCode {
         Command::Down(args) => commands::down::run(args),
         Command::Status(args) => commands::status::run(args),
         Command::Confirm(args) => commands::confirm::run(args),
+        Command::CloudInit(args) => commands::cloud_init::run(args),
+        Command::Completions(args) => commands::completions::completions(args),
+        Command::Man => commands::completions::man(),
         Command::Check(args) => commands::check::run(args),
         Command::Token(args) => commands::token::run(args),
     };

@@ -389,6 +389,20 @@ fn layer4_every_path_and_turn_tls_alone_through_an_https_only_network() {
     );
 }
 
+/// `external`: Debian's real nginx runs selkie's snippet in front of LiveKit; every planned
+/// path connects through it.
+#[test]
+fn external_nginx_paths() {
+    let _one = one_lab();
+    let mut lab = Lab::new();
+    lab.start_docker(&[LIVEKIT]);
+    let dir = deployment(&lab, "check-external");
+    setup(&lab, &dir, &["--ip", SERVER_IP, "--proxy", "external"]);
+    let ca = nginx_with_snippet(&lab, &dir);
+    assert_all_ok(&lab, &dir, Some(&ca), &["udp", "tcp", "turn_udp"]);
+    stop_nginx(&lab);
+}
+
 /// No proxy: signalling on ws:// at 7880, media as planned; setup itself ends with the check.
 #[test]
 fn no_proxy_plain_websocket() {

@@ -298,6 +298,7 @@ fn layer4_json_routes_every_host_by_sni_and_caddy_accepts_it() {
             }
             if route.tcp {
                 saw_turn = true;
+                // No host facts in these cases: the plan falls back to loopback.
                 assert_eq!(route.upstream, "127.0.0.1:5349", "{}", case.name);
                 assert_eq!(
                     plan.livekit.turn.as_ref().and_then(|t| t.tls_port),

@@ -154,16 +154,7 @@ pub async fn turn(
         .map_err(|e| format!("{}: {e}", url.host))?
         .next()
         .ok_or_else(|| format!("{} has no address", url.host))?;
-    let (conn, local): (Arc<dyn Conn + Send + Sync>, SocketAddr) = if tls {
-        let conn = super::turn_tls::TlsConn::connect(addr, &url.host, roots).await?;
-        let local = conn.local_addr().map_err(|e| e.to_string())?;
-        (Arc::new(conn), local)
-    } else {
-        let ip = local_ip_towards(addr.ip())?;
-        let socket = UdpSocket::bind((ip, 0)).await.map_err(|e| e.to_string())?;
-        let local = socket.local_addr().map_err(|e| e.to_string())?;
-        (Arc::new(socket), local)
-    };
+    let (conn, local) = turn_conn(addr, tls.then_some(url.host.as_str()), roots).await?;
     let config = turn::client::ClientConfig {
         stun_serv_addr: String::new(),
         turn_serv_addr: addr.to_string(),
@@ -214,6 +205,24 @@ pub async fn turn(
         tasks: vec![reader],
     };
     Ok((io, candidate, rx))
+}
+
+/// The client's connection to the TURN server at `addr`: a UDP socket, or (`tls_name`) a TLS
+/// stream verified for that name.
+async fn turn_conn(
+    addr: SocketAddr,
+    tls_name: Option<&str>,
+    roots: &Arc<RootCertStore>,
+) -> Result<(Arc<dyn Conn + Send + Sync>, SocketAddr), String> {
+    if let Some(name) = tls_name {
+        let conn = super::turn_tls::TlsConn::connect(addr, name, roots).await?;
+        let local = conn.local_addr().map_err(|e| e.to_string())?;
+        return Ok((Arc::new(conn), local));
+    }
+    let ip = local_ip_towards(addr.ip())?;
+    let socket = UdpSocket::bind((ip, 0)).await.map_err(|e| e.to_string())?;
+    let local = socket.local_addr().map_err(|e| e.to_string())?;
+    Ok((Arc::new(socket), local))
 }
 
 impl Io {

@@ -36,8 +36,8 @@ mod path;
 mod report;
 pub mod server;
 mod targets;
-mod turn_tls;
 pub mod token;
+mod turn_tls;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -2,6 +2,8 @@
 //! The work lives below: `setup/`, `report/`, `dashboard/`, `docker/`.
 
 pub mod check;
+pub mod cloud_init;
+pub mod completions;
 pub mod confirm;
 pub mod down;
 pub mod firewall;

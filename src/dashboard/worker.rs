@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, Notify};
 
 use super::{Command, Event};
 use crate::docker::live::{self, try_connect};
-use crate::docker::{health as docker_health, Docker};
+use crate::docker::{wait as docker_wait, Docker};
 use crate::error::{Error, Result};
 use crate::health::{self, DockerState};
 use crate::plan::{Plan, PROJECT};
@@ -111,7 +111,7 @@ async fn handle_commands(
         let event = match command {
             Command::FetchLogs(service) => {
                 let lines = match try_connect(Duration::from_secs(2)).await {
-                    Some(d) => docker_health::tail_logs(&d, &container(&service), 200).await,
+                    Some(d) => docker_wait::tail_logs(&d, &container(&service), 200).await,
                     None => vec!["Docker is unreachable: no logs right now".to_string()],
                 };
                 Event::Logs { service, lines }

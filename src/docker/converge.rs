@@ -14,10 +14,10 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use indicatif::MultiProgress;
 
-use super::health::{self, Failure};
 pub use super::reconcile::Change;
 use super::reconcile::{reconcile, Actual, Step};
 use super::spec::{self, Desired, LABEL_HASH, LABEL_PROJECT, LABEL_SERVICE};
+use super::wait::{self, Failure};
 use super::{pull, PullPolicy};
 use crate::error::Error;
 use crate::plan::{Plan, PROJECT};
@@ -261,7 +261,7 @@ pub async fn converge(
     let waits = steps.iter().filter_map(|step| {
         let index = step.index()?;
         let fresh = step.change() != Change::Unchanged;
-        Some(health::wait(docker, &desired[index], fresh, timeout))
+        Some(wait::wait(docker, &desired[index], fresh, timeout))
     });
     for result in futures_util::future::join_all(waits).await {
         if let Err(failure) = result {

@@ -6,13 +6,13 @@
 
 pub mod connect;
 pub mod converge;
-pub mod health;
 pub mod install;
 pub mod live;
 pub mod pull;
 mod ready;
 pub mod reconcile;
 pub mod spec;
+pub mod wait;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -36,6 +36,9 @@ pub struct HostFacts {
     pub public_ip: Option<IpAddr>,
     /// The cloud whose metadata service gave `public_ip` (no interface holds it then: 1:1 NAT).
     pub public_ip_metadata: Option<Provider>,
+    /// A non-loopback IPv4 address on this host's interfaces, the internet one first: where a
+    /// proxy on this host reaches LiveKit's TURN listener without it seeing a loopback client.
+    pub local_ipv4: Option<IpAddr>,
 }
 
 impl Default for HostFacts {
@@ -49,6 +52,7 @@ impl Default for HostFacts {
             ephemeral: (32768, 60999),
             public_ip: None,
             public_ip_metadata: None,
+            local_ipv4: None,
         }
     }
 }
@@ -99,6 +103,7 @@ pub fn detect(src: &Sources) -> HostFacts {
         ephemeral,
         public_ip: public_address(&src.proc_dir),
         public_ip_metadata: None,
+        local_ipv4: net::local_address(&src.proc_dir),
     }
 }
 

@@ -23,8 +23,9 @@ impl RecordKind {
 }
 
 impl std::fmt::Display for RecordKind {
+    /// Honours width and alignment (`{:<5}`), as the DNS table's columns need.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -85,7 +85,7 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
     let web = web::front_door(answers, preset, &addr)?;
     let urls = web::urls(answers, preset, &addr, &hosts, &web);
     let livekit = web::livekit(answers, preset, &addr, &hosts, host);
-    let routes = web::routes(answers, preset, &hosts);
+    let routes = web::routes(answers, preset, &hosts, web::turn_dial(&livekit, host));
 
     let port_table = ports::table(answers, preset, host, &media, &livekit, &web, admin_source)?;
     let services = services::all(answers, preset, &urls, &port_table)?;

@@ -275,3 +275,36 @@ fn external_mode_opens_the_operators_own_proxy() {
         Exposure::Proxied
     );
 }
+
+#[test]
+fn the_layer4_proxy_dials_turn_on_an_address_of_the_host_never_loopback_when_it_has_one() {
+    let preset = preset::find("livekit").unwrap();
+    let a = answers(&preset, ProxyMode::CaddyL4, "meet.example.com");
+    let turn_route = |host: &HostFacts| {
+        let plan = build(&a, &preset, host).unwrap();
+        plan.routes
+            .iter()
+            .find(|r| r.tcp)
+            .map(|r| r.upstream.clone())
+            .unwrap()
+    };
+    // The internet address on an interface (also LiveKit's node_ip).
+    let public = HostFacts {
+        public_ip: Some("203.0.113.7".parse().unwrap()),
+        local_ipv4: Some("203.0.113.7".parse().unwrap()),
+        ..HostFacts::default()
+    };
+    assert_eq!(turn_route(&public), "203.0.113.7:5349");
+    // Behind a 1:1 NAT: the private address on the interface.
+    let nat = HostFacts {
+        local_ipv4: Some("10.0.0.4".parse().unwrap()),
+        ..HostFacts::default()
+    };
+    assert_eq!(turn_route(&nat), "10.0.0.4:5349");
+    // LiveKit asks STUN from that address and gathers on it alone.
+    let plan = build(&a, &preset, &nat).unwrap();
+    assert!(plan.livekit.use_external_ip);
+    assert_eq!(plan.livekit.gather_on, Some("10.0.0.4".parse().unwrap()));
+    // Nothing known (a plan made away from the host): loopback, as before.
+    assert_eq!(turn_route(&HostFacts::default()), "127.0.0.1:5349");
+}

@@ -244,9 +244,10 @@ pub struct Livekit {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node_ip: Option<IpAddr>,
     pub use_external_ip: bool,
-    /// The one host address LiveKit gathers ICE candidates on (`rtc.ips.includes`), when
-    /// node_ip is an address of this host: otherwise every media connection takes a UDP port on
-    /// each of the host's addresses (docker0, bridges, IPv6 …).
+    /// The one host address LiveKit gathers ICE candidates on (`rtc.ips.includes`): node_ip when
+    /// it is an address of this host, or behind a 1:1 NAT the private address the provider maps.
+    /// Otherwise every media connection takes a UDP port on each of the host's addresses
+    /// (docker0, bridges, IPv6 …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gather_on: Option<IpAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -4,6 +4,7 @@ use std::net::IpAddr;
 
 use crate::answers::{Address, Answers, Hostname, ProxyMode};
 use crate::error::Error;
+use crate::host::HostFacts;
 use crate::preset::{Expose, Preset};
 use crate::role::Role;
 
@@ -187,7 +188,7 @@ pub(crate) fn livekit(
     preset: &Preset,
     addr: &Address,
     hosts: &Hosts,
-    host: &crate::host::HostFacts,
+    host: &HostFacts,
 ) -> Livekit {
     let public_ip = host.public_ip;
     // A public address the metadata service told is on no interface (1:1 NAT).
@@ -223,7 +224,14 @@ pub(crate) fn livekit(
         loopback_only: behind_proxy(answers.proxy) || signal_via_app(preset),
         node_ip,
         use_external_ip,
-        gather_on: node_ip.filter(|ip| Some(*ip) == on_interface),
+        gather_on: match node_ip {
+            Some(ip) if Some(ip) == on_interface || Some(ip) == host.local_ipv4 => Some(ip),
+            // No internet address on any interface: behind a 1:1 NAT, the private address the
+            // provider maps to the public one (LiveKit asks STUN from it, or rewrites its
+            // candidates to node_ip).
+            _ if on_interface.is_none() => host.local_ipv4,
+            _ => None,
+        },
         tcp_port: preset.livekit.tcp_fallback.then_some(TCP_FALLBACK_PORT),
         turn,
         room: preset.livekit.room.clone(),
@@ -254,7 +262,23 @@ pub(crate) fn restricted(ip: IpAddr) -> bool {
     }
 }
 
-pub(crate) fn routes(answers: &Answers, preset: &Preset, hosts: &Hosts) -> Vec<Route> {
+/// Where the proxy dials LiveKit's TURN/TLS listener (which binds every address): an address of
+/// this host's own, not loopback. A TLS-terminating layer-4 proxy connects from the address it
+/// dials, TURN reports that address back to the client as its mapped address, and browsers such
+/// as Firefox abandon an allocation whose mapped address is loopback.
+pub(crate) fn turn_dial(livekit: &Livekit, host: &HostFacts) -> IpAddr {
+    livekit
+        .gather_on
+        .or(host.local_ipv4)
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
+}
+
+pub(crate) fn routes(
+    answers: &Answers,
+    preset: &Preset,
+    hosts: &Hosts,
+    turn_dial: IpAddr,
+) -> Vec<Route> {
     if !behind_proxy(answers.proxy) {
         return Vec::new();
     }
@@ -264,7 +288,7 @@ pub(crate) fn routes(answers: &Answers, preset: &Preset, hosts: &Hosts) -> Vec<R
             host: turn.to_string(),
             path: None,
             strip_prefix: false,
-            upstream: format!("127.0.0.1:{TURN_TLS_PORT}"),
+            upstream: std::net::SocketAddr::new(turn_dial, TURN_TLS_PORT).to_string(),
             service: Role::Livekit,
             tcp: true,
         });

@@ -2,6 +2,7 @@
 //! secrets) and returns text; writing is the state module's job.
 
 pub mod caddy;
+pub mod cloud_init;
 pub mod compose;
 pub mod firewall;
 pub mod livekit;

@@ -1,10 +1,9 @@
 //! Flags merged into answers: a fresh deployment fills what the flags leave open from the host and
 //! the preset; `--resume` changes only what the flags name, and an empty value clears a saved one.
 
-use crate::answers::IpCert;
 use crate::answers::{
     AcmeCa, Answers, Cidr, Email, ExtraHosts, HostChanges, HostFirewall, Hostname, ImageRef,
-    Participants, Provider, ProxyMode, PublicAddress, SshAccess, UdpMode, UdpStart,
+    IpCert, Participants, Provider, ProxyMode, PublicAddress, SshAccess, UdpMode, UdpStart,
 };
 use crate::error::{Error, Result};
 use crate::host::HostFacts;

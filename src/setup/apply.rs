@@ -11,13 +11,22 @@ use crate::error::{Error, Result};
 use crate::host::{installed_host_firewall, HostFacts};
 
 /// Bring the written deployment up; installs Docker first when it is missing and allowed.
+/// What starting the stack did, once every service is healthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Converged {
+    /// A container was created, recreated, started or removed.
+    Changed,
+    /// Every container already ran as planned.
+    Unchanged,
+}
+
 pub fn apply(
     outcome: &Outcome,
     dir: &Path,
     install_docker: bool,
     policy: PullPolicy,
     timeout: Duration,
-) -> Result<()> {
+) -> Result<Converged> {
     super::runtime()?.block_on(async {
         let docker = match connect::connect().await {
             Ok(d) => d,
@@ -38,7 +47,15 @@ pub fn apply(
                 outcome.plan.services.len(),
                 outcome.plan.urls.livekit
             );
-            return Ok(());
+            let changed = result
+                .changes
+                .iter()
+                .any(|(_, c)| *c != crate::docker::reconcile::Change::Unchanged);
+            return Ok(if changed {
+                Converged::Changed
+            } else {
+                Converged::Unchanged
+            });
         }
         for failure in &result.failures {
             eprintln!("\n{}", failure.report());

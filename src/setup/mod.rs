@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub use answers::Flags;
-pub use apply::{apply, host_changes};
+pub use apply::{apply, host_changes, Converged};
 pub use commit::{commit, Outcome};
 pub use prepare::{prepare, Prepared};
 

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::acme;
-use super::net::Lab;
+use super::net::{self, Lab, SERVER_IP};
 
 pub const LIVEKIT: &str = "livekit/livekit-server:v1.13.5";
 pub const CADDY: &str = "caddy:2.10.2";
@@ -199,4 +199,82 @@ pub fn plan_json(lab: &Lab, dir: &Path) -> serde_json::Value {
     let out = selkie(lab, &["plan", "--json", "--dir", dir.to_str().unwrap()]);
     assert!(out.status.success(), "selkie plan --json failed");
     serde_json::from_slice(&out.stdout).expect("plan JSON")
+}
+
+/// Starts nginx in the server namespace with the deployment's snippet, serving a certificate for
+/// the server's address from a lab CA; returns that CA.
+pub fn nginx_with_snippet(lab: &Lab, dir: &Path) -> PathBuf {
+    assert!(
+        Path::new("/usr/sbin/nginx").exists(),
+        "the external-proxy scenario needs nginx: apt-get install nginx"
+    );
+    let run = lab.run.join("nginx");
+    std::fs::create_dir_all(run.join("tmp")).unwrap();
+    let r = run.display();
+    net::ok(
+        "bash",
+        &[
+            "-c",
+            &format!(
+                "set -e; cd {r}
+                 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+                   -subj /CN=selkie-lab-nginx-ca -keyout ca.key -out ca.pem 2>/dev/null
+                 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=server \
+                   -keyout privkey.pem -out req.csr 2>/dev/null
+                 printf 'subjectAltName=IP:{SERVER_IP}\\n' > ext.cnf
+                 openssl x509 -req -in req.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+                   -extfile ext.cnf -out fullchain.pem 2>/dev/null"
+            ),
+        ],
+    );
+    let snippet = std::fs::read_to_string(dir.join("proxy/nginx.conf"))
+        .unwrap()
+        .replace(&format!("/etc/ssl/selkie/{SERVER_IP}/"), &format!("{r}/"));
+    std::fs::write(run.join("selkie.conf"), snippet).unwrap();
+    std::fs::write(
+        run.join("nginx.conf"),
+        format!(
+            "# selkie-lab-nginx\nworker_processes 1;\npid {r}/nginx.pid;\nerror_log {r}/error.log;\n\
+             events {{}}\nhttp {{\n  access_log off;\n  client_body_temp_path {r}/tmp;\n  \
+             proxy_temp_path {r}/tmp;\n  fastcgi_temp_path {r}/tmp;\n  uwsgi_temp_path {r}/tmp;\n  \
+             scgi_temp_path {r}/tmp;\n  include {r}/selkie.conf;\n}}\n"
+        ),
+    )
+    .unwrap();
+    let conf = run.join("nginx.conf");
+    let test = lab
+        .on_server("/usr/sbin/nginx")
+        .args(["-t", "-c"])
+        .arg(&conf)
+        .output()
+        .unwrap();
+    assert!(
+        test.status.success(),
+        "nginx -t refuses selkie's snippet: {}",
+        String::from_utf8_lossy(&test.stderr)
+    );
+    let started = lab
+        .on_server("/usr/sbin/nginx")
+        .arg("-c")
+        .arg(&conf)
+        .status()
+        .unwrap();
+    assert!(
+        started.success(),
+        "nginx did not start: {}",
+        net::tail(&run.join("error.log"), 20)
+    );
+    run.join("ca.pem")
+}
+
+/// Stops the nginx [`nginx_with_snippet`] started.
+pub fn stop_nginx(lab: &Lab) {
+    let conf = lab.run.join("nginx/nginx.conf");
+    let stopped = lab
+        .on_server("/usr/sbin/nginx")
+        .args(["-s", "stop", "-c"])
+        .arg(&conf)
+        .status()
+        .unwrap();
+    assert!(stopped.success(), "nginx -s stop");
 }

@@ -1,12 +1,12 @@
 //! `selkie setup`: parse the flags, run the setup pipeline (by the wizard on a terminal), report.
 
-mod flags;
+pub(crate) mod flags;
 
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::SetupArgs;
+use crate::cli::{Pull, SetupArgs};
 use crate::docker::PullPolicy;
 use crate::error::{Error, Result};
 use crate::plan::Plan;
@@ -65,7 +65,22 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
             options.pull,
             options.health_timeout,
         )
-        .and_then(|()| super::check::after_setup(&outcome.plan, dir))
+        .and_then(|converged| {
+            // A run that changed nothing (no file, no container) has nothing new to prove:
+            // the media check, which can take one ICE timeout, is left to `selkie check`.
+            let nothing_changed = converged == setup::Converged::Unchanged
+                && outcome.report.changed().next().is_none();
+            if args.no_check {
+                Ok(())
+            } else if nothing_changed {
+                report::wrap::say(
+                    "\nNothing changed, so no media check ran: `selkie check` runs one.",
+                );
+                Ok(())
+            } else {
+                super::check::after_setup(&outcome.plan, dir)
+            }
+        })
         .and_then(|()| show_health(&outcome.plan, dir))
     };
     if let Some(log) = log {
@@ -79,29 +94,11 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
 
 /// The run's options from the flags that are not answers.
 fn options(args: &SetupArgs) -> Result<Options> {
-    let pull = match args.pull.as_str() {
-        "missing" => PullPolicy::Missing,
-        "always" => PullPolicy::Always,
-        other => {
-            return Err(Error::invalid(
-                format!("`--pull {other}` is not a pull policy"),
-                "choose --pull missing (the default) or --pull always",
-            ))
-        }
+    let pull = match args.pull {
+        Pull::Missing => PullPolicy::Missing,
+        Pull::Always => PullPolicy::Always,
     };
-    let health_timeout = args
-        .health_timeout
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .filter(|s| (1..=3600).contains(s))
-        .map(Duration::from_secs)
-        .ok_or_else(|| {
-            Error::invalid(
-                format!("`--health-timeout {}` is not a number of seconds", args.health_timeout),
-                "give the seconds each service may take to become healthy, from 1 to 3600 (default 120)",
-            )
-        })?;
+    let health_timeout = Duration::from_secs(args.health_timeout);
     Ok(Options {
         resume: args.resume,
         force: args.force,
