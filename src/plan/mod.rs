@@ -17,6 +17,7 @@ use crate::host::HostFacts;
 use crate::preset::Preset;
 use crate::role::Role;
 
+pub use cert::caddy_signs_itself;
 pub use media::{range_size, Media, DEFAULT_MUX_PORT, HEADROOM_PERCENT, PORTS_PER_PARTICIPANT};
 pub use services::CADDY_CONFIG_DIR;
 pub use types::{

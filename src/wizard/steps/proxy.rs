@@ -6,11 +6,17 @@ use crate::answers::{Address, Hostname, ProxyMode};
 use crate::wizard::prompt::{self, choice, Asked, Stop};
 use crate::wizard::Wizard;
 
-/// One line on what a mode does for this kind of address.
-pub fn explain(mode: ProxyMode, domain: bool) -> &'static str {
+/// One line on what a mode does for this kind of address (`own_ca`: for an IP address, Caddy
+/// signs its certificate itself rather than getting a six-day one from a public CA).
+pub fn explain(mode: ProxyMode, domain: bool, own_ca: bool) -> &'static str {
     match (mode, domain) {
         (ProxyMode::Caddy, true) => "Caddy serves HTTPS with automatic certificates (recommended)",
-        (ProxyMode::Caddy, false) => "Caddy serves HTTPS with its own certificate (tls internal)",
+        (ProxyMode::Caddy, false) if own_ca => {
+            "Caddy serves HTTPS with its own certificate (tls internal)"
+        }
+        (ProxyMode::Caddy, false) => {
+            "Caddy serves HTTPS with a six-day public certificate for the address (recommended)"
+        }
         (ProxyMode::CaddyL4, _) => "Caddy routes TLS by name on 443: site, LiveKit, TURN/TLS",
         (ProxyMode::External, _) => "your own nginx/Traefik in front; configs for both written",
         (ProxyMode::None, _) => "no proxy: services reached directly (trusted networks only)",
@@ -32,11 +38,19 @@ pub fn ask(w: &mut Wizard) -> Asked<()> {
         ));
         return Ok(());
     }
+    let own_ca = match w.answers.address() {
+        Ok(addr) => crate::plan::caddy_signs_itself(&w.answers, &w.preset, &addr),
+        Err(_) => true,
+    };
     let choices = modes
         .iter()
         .map(|m| {
             choice(
-                format!("{:<9}  {}", m.as_str(), explain(*m, domain.is_some())),
+                format!(
+                    "{:<9}  {}",
+                    m.as_str(),
+                    explain(*m, domain.is_some(), own_ca)
+                ),
                 *m,
             )
         })
