@@ -80,6 +80,15 @@ fn unreachable_by_ca(reach: Reach, preset: &Preset) -> Option<&'static str> {
     None
 }
 
+/// Whether selkie's Caddy would sign `addr`'s certificate with its own CA (`tls internal`), as
+/// the wizard explains the proxy modes before one is chosen: false for a domain, and for an IP
+/// address a public CA can check unless the operator chose otherwise.
+pub fn caddy_signs_itself(answers: &Answers, preset: &Preset, addr: &Address) -> bool {
+    let mut behind_caddy = answers.clone();
+    behind_caddy.proxy = ProxyMode::Caddy;
+    front_cert(&behind_caddy, preset, addr).map_or(true, |c| c.internal_tls)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,13 +151,4 @@ mod tests {
         let cert = front_cert(&answers, &preset, &addr).unwrap();
         assert!(!cert.bare_ip && !cert.internal_tls && cert.certificate.is_none());
     }
-}
-
-/// Whether selkie's Caddy would sign `addr`'s certificate with its own CA (`tls internal`), as
-/// the wizard explains the proxy modes before one is chosen: false for a domain, and for an IP
-/// address a public CA can check unless the operator chose otherwise.
-pub fn caddy_signs_itself(answers: &Answers, preset: &Preset, addr: &Address) -> bool {
-    let mut behind_caddy = answers.clone();
-    behind_caddy.proxy = ProxyMode::Caddy;
-    front_cert(&behind_caddy, preset, addr).map_or(true, |c| c.internal_tls)
 }
