@@ -403,7 +403,8 @@ fn external_nginx_paths() {
     stop_nginx(&lab);
 }
 
-/// No proxy: signalling on ws:// at 7880, media as planned; setup itself ends with the check.
+/// No proxy: signalling on ws:// at 7880, media as planned; setup itself ends with the check
+/// after a change, and runs none when nothing changed.
 #[test]
 fn no_proxy_plain_websocket() {
     let _one = one_lab();
@@ -413,9 +414,8 @@ fn no_proxy_plain_websocket() {
     setup(&lab, &dir, &["--ip", SERVER_IP, "--proxy", "none"]);
     assert_all_ok(&lab, &dir, None, &["udp", "tcp", "turn_udp"]);
     let d = dir.to_str().unwrap();
-    let out = selkie(
-        &lab,
-        &[
+    let resume = |extra: &[&str]| {
+        let mut args = vec![
             "setup",
             "--resume",
             "--non-interactive",
@@ -423,14 +423,26 @@ fn no_proxy_plain_websocket() {
             d,
             "--health-timeout",
             "90",
-        ],
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
+        ];
+        args.extend_from_slice(extra);
+        let out = selkie(&lab, &args);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "{stdout}");
+        stdout
+    };
+    // A change (LiveKit recreated for a larger range): setup ends with the check.
+    let stdout = resume(&["--participants", "60"]);
     assert!(
         stdout.contains("Media paths, joined as a browser would")
             && stdout.contains("every required path works"),
         "setup ends with the check: {stdout}"
+    );
+    // Nothing changed: no check, and it says how to run one.
+    let stdout = resume(&[]);
+    assert!(
+        !stdout.contains("Media paths, joined as a browser would")
+            && stdout.contains("Nothing changed, so no media check ran"),
+        "a no-op runs no check: {stdout}"
     );
 }
 
