@@ -384,6 +384,12 @@ impl Drop for Lab {
             let _ = run_quiet("ip", &["netns", "delete", ns]);
             let _ = fs::remove_dir_all(PathBuf::from("/etc/netns").join(ns));
         }
+        // dockerd bind-mounts its view of the host's network namespace under its exec root and
+        // leaves it mounted when it is killed: unmount it, or the run directory stays behind.
+        let netns_mount = self.run.join("exec/netns/default");
+        if netns_mount.exists() {
+            let _ = run_quiet("umount", &["-l", &netns_mount.display().to_string()]);
+        }
         let _ = fs::remove_dir_all(&self.run);
     }
 }
