@@ -57,34 +57,51 @@ impl Joined {
 /// Joins `url` with two participants (one publishes audio and video, one subscribes), trusting
 /// `ca` (PEM) for TLS; `relay` allows only TURN candidates.
 pub fn join(lab: &Lab, deployment: &Path, url: &str, ca: Option<&Path>, relay: bool) -> Joined {
+    let mut args = vec!["--url", url, "--seconds", "6"];
+    if relay {
+        args.push("--relay");
+    }
+    Joined {
+        json: client_script(lab, deployment, "client.py", &args, ca),
+    }
+}
+
+/// `tests/lab/SCRIPT ARGS` with the lab's Python in the client namespace, the deployment's keys
+/// in its environment (never in argv) and `ca` as SSL_CERT_FILE (none: the system's roots);
+/// the last JSON object it printed.
+fn client_script(
+    lab: &Lab,
+    deployment: &Path,
+    script: &str,
+    args: &[&str],
+    ca: Option<&Path>,
+) -> Value {
     let (key, secret) = keys(deployment);
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lab/client.py");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/lab")
+        .join(script);
     let mut cmd = lab.on_client(built("SELKIE_LAB_PYTHON").to_str().unwrap());
-    cmd.arg(&script)
-        .args(["--url", url, "--seconds", "6"])
+    cmd.arg(&path)
+        .args(args)
         .env("LAB_API_KEY", key)
         .env("LAB_API_SECRET", secret);
-    if relay {
-        cmd.arg("--relay");
-    }
     match ca {
         Some(ca) => cmd.env("SSL_CERT_FILE", ca),
         None => cmd.env_remove("SSL_CERT_FILE"),
     };
-    let out = cmd.output().expect("run the lab client");
+    let out = cmd.output().unwrap_or_else(|e| panic!("run {script}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let json = stdout
+    stdout
         .lines()
         .rev()
         .find_map(|l| serde_json::from_str::<Value>(l).ok())
         .unwrap_or_else(|| {
             panic!(
-                "the lab client printed no JSON ({}):\n{stdout}\n{}",
+                "{script} printed no JSON ({}):\n{stdout}\n{}",
                 out.status,
                 String::from_utf8_lossy(&out.stderr)
             )
-        });
-    Joined { json }
+        })
 }
 
 /// The deployment's LiveKit key and secret, from its secrets.toml.
@@ -108,28 +125,13 @@ pub fn remote(pair: &Value) -> (String, u64, String) {
 /// Runs turn_tls.py in the client namespace against `url` (LiveKit's signalling URL), relaying
 /// to `peer`; returns what it printed.
 pub fn turn_tls(lab: &Lab, deployment: &Path, url: &str, ca: &Path, peer: &str) -> Value {
-    let (key, secret) = keys(deployment);
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lab/turn_tls.py");
-    let out = lab
-        .on_client(built("SELKIE_LAB_PYTHON").to_str().unwrap())
-        .arg(&script)
-        .args(["--url", url, "--peer", peer])
-        .env("LAB_API_KEY", key)
-        .env("LAB_API_SECRET", secret)
-        .env("SSL_CERT_FILE", ca)
-        .output()
-        .expect("run the TURN/TLS probe");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    stdout
-        .lines()
-        .rev()
-        .find_map(|l| serde_json::from_str::<Value>(l).ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "the TURN/TLS probe printed no JSON:\n{stdout}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
+    client_script(
+        lab,
+        deployment,
+        "turn_tls.py",
+        &["--url", url, "--peer", peer],
+        Some(ca),
+    )
 }
 
 /// One participant publishing audio and video from the server's own namespace (LiveKit at
@@ -185,26 +187,11 @@ impl Drop for ServerPublisher {
 /// Runs relay_subscriber.py (aiortc, relay candidates over `turns:` only) in the client
 /// namespace, subscribed to room `load`; returns what it printed.
 pub fn relay_subscriber(lab: &Lab, deployment: &Path, url: &str, ca: &Path) -> Value {
-    let (key, secret) = keys(deployment);
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lab/relay_subscriber.py");
-    let out = lab
-        .on_client(built("SELKIE_LAB_PYTHON").to_str().unwrap())
-        .arg(&script)
-        .args(["--url", url, "--room", "load", "--seconds", "12"])
-        .env("LAB_API_KEY", key)
-        .env("LAB_API_SECRET", secret)
-        .env("SSL_CERT_FILE", ca)
-        .output()
-        .expect("run the relay subscriber");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    stdout
-        .lines()
-        .rev()
-        .find_map(|l| serde_json::from_str::<Value>(l).ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "the relay subscriber printed no JSON:\n{stdout}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
+    client_script(
+        lab,
+        deployment,
+        "relay_subscriber.py",
+        &["--url", url, "--room", "load", "--seconds", "12"],
+        Some(ca),
+    )
 }
