@@ -95,15 +95,16 @@ pub fn detect(src: &Sources) -> HostFacts {
     ssh_ports.sort_unstable();
     ssh_ports.dedup();
     let ephemeral = net::ephemeral_range(&src.proc_dir).unwrap_or(defaults.ephemeral);
+    let public_ip = public_address(&src.proc_dir);
     HostFacts {
         provider: detect_provider(&src.dmi_dir, &src.proc_dir),
         ssh_ports,
         ssh_guessed,
         ssh_client,
         ephemeral,
-        public_ip: public_address(&src.proc_dir),
+        public_ip,
         public_ip_metadata: None,
-        local_ipv4: net::local_address(&src.proc_dir),
+        local_ipv4: net::local_address(&src.proc_dir, public_ip),
     }
 }
 

@@ -29,10 +29,13 @@ pub fn public_address(proc_dir: &Path) -> Option<IpAddr> {
         .find(|ip| PublicAddress::from(*ip).reach() == Reach::Internet)
 }
 
-/// A non-loopback IPv4 address of this host's own: the internet one when there is one, else the
-/// one on the interface of the default route (behind a provider's 1:1 NAT, the private address
-/// the provider maps), else any.
-pub(super) fn local_address(proc_dir: &Path) -> Option<IpAddr> {
+/// A non-loopback IPv4 address of this host's own: `public` (the host's [`public_address`]) when
+/// it is one, else the one on the interface of the default route (behind a provider's 1:1 NAT,
+/// the private address the provider maps), else any.
+pub(super) fn local_address(proc_dir: &Path, public: Option<IpAddr>) -> Option<IpAddr> {
+    if let Some(ip) = public.filter(IpAddr::is_ipv4) {
+        return Some(ip);
+    }
     let all: Vec<IpAddr> = local_ipv4(proc_dir)
         .into_iter()
         .filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
@@ -44,11 +47,7 @@ pub(super) fn local_address(proc_dir: &Path) -> Option<IpAddr> {
             .any(|(net, mask)| u32::from(*v4) & mask == *net),
         IpAddr::V6(_) => false,
     };
-    all.iter()
-        .find(|ip| PublicAddress::from(**ip).reach() == Reach::Internet)
-        .or_else(|| all.iter().find(on_default))
-        .or_else(|| all.first())
-        .copied()
+    all.iter().find(on_default).or_else(|| all.first()).copied()
 }
 
 /// The IPv4 subnets (network, mask) routed directly on the default route's interface, from
@@ -168,7 +167,7 @@ mod tests {
             Some("203.0.113.7".parse().unwrap())
         );
         assert_eq!(
-            local_address(proc_dir.path()),
+            local_address(proc_dir.path(), public_address(proc_dir.path())),
             Some("203.0.113.7".parse().unwrap())
         );
         std::fs::write(
@@ -178,7 +177,7 @@ mod tests {
         .unwrap();
         // Behind a 1:1 NAT: only a private address, never loopback.
         assert_eq!(
-            local_address(proc_dir.path()),
+            local_address(proc_dir.path(), public_address(proc_dir.path())),
             Some("10.0.0.5".parse().unwrap())
         );
         // The default route's interface wins over docker0, whatever their order.
@@ -194,7 +193,7 @@ mod tests {
             eth0\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
         std::fs::write(proc_dir.path().join("net/route"), route).unwrap();
         assert_eq!(
-            local_address(proc_dir.path()),
+            local_address(proc_dir.path(), public_address(proc_dir.path())),
             Some("192.168.1.20".parse().unwrap())
         );
         let v6 = "fe800000000000000000000000000001 02 40 20 80 eth0\n20010db8000000000000000000000007 02 40 00 80 eth0\n";
