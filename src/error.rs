@@ -26,6 +26,14 @@ pub enum Error {
     #[error("{} changed by hand since selkie wrote {}: {}", if files.len() == 1 { "a file was" } else { "files were" }, if files.len() == 1 { "it" } else { "them" }, files.join(", "))]
     HandEdited { files: Vec<String> },
 
+    /// The deployment directory refused something (src/state).
+    #[error(transparent)]
+    StateDir(#[from] crate::state::StateError),
+
+    /// A secret could not be made or found (src/secrets.rs).
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::SecretsError),
+
     /// Anything else, already phrased for the operator.
     #[error("{message}")]
     Other {
@@ -81,6 +89,8 @@ impl Error {
                  or run again with --force to take selkie's version (your edited files are backed up first under backups/)"
                     .into(),
             ),
+            Error::StateDir(e) => e.hint(),
+            Error::Secrets(e) => e.hint(),
             Error::Other { hint, .. } => hint.clone(),
         }
     }

@@ -4,8 +4,8 @@
 //! containers, `health` -> a snapshot for `dashboard` and `report`. `commands` (per subcommand)
 //! and `wizard` drive the one `setup` pipeline; `answers`, `preset`, `plan` and `render` are pure,
 //! and only the edges (`host`, `state`, `docker`, `health`, `wizard`, `dashboard`) touch the world.
-//! `role` (who owns a port, route, rule or container) and `error` are leaves every module may
-//! use. `tests/architecture.rs` checks these arrows.
+//! `role` (who owns a port, route, rule or container), `digest` (SHA-256 as hex) and `error` are
+//! leaves every module may use. `tests/architecture.rs` checks these arrows.
 
 pub mod answers;
 pub mod apply;
@@ -13,6 +13,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod dashboard;
+pub mod digest;
 pub mod docker;
 pub mod error;
 pub mod health;

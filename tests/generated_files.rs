@@ -213,3 +213,16 @@ fn the_sysctl_drop_in_always_raises_udp_buffers() {
         }
     }
 }
+
+#[test]
+fn keys_yaml_holds_the_key_and_nothing_else() {
+    // Every value that passes the secrets check is a plain YAML scalar: one key, one value.
+    for _ in 0..50 {
+        let s = selkie::secrets::Secrets::generate(&[]).unwrap();
+        let text = render::livekit::keys(&s);
+        let map: std::collections::BTreeMap<String, String> =
+            serde_saphyr::from_str(&text).unwrap();
+        assert_eq!(map.len(), 1);
+        assert_eq!(map[&s.livekit_api_key], s.livekit_api_secret);
+    }
+}

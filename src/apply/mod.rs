@@ -123,7 +123,7 @@ fn ready(req: &Request) -> Result<(std::path::PathBuf, String)> {
         message: format!("{} is missing", file.display()),
         hint: Some("run `selkie setup --resume` to write it again".into()),
     })?;
-    Ok((file, state::sha256(&bytes)))
+    Ok((file, crate::digest::sha256(&bytes)))
 }
 
 /// What an earlier apply settles: the same rules confirmed (nothing to do), or a change still

@@ -9,13 +9,13 @@ use bollard::models::{
     NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
 };
 
+use crate::digest::sha256;
 use crate::error::Error;
 use crate::plan::{self, MountSource, Service, PROJECT, SIGNAL_PORT};
 use crate::preset::NetworkKind;
 use crate::render::compose::NETWORK;
 use crate::role::Role;
 use crate::secrets::Secrets;
-use crate::state::sha256;
 
 /// Label naming the project every selkie object belongs to.
 pub const LABEL_PROJECT: &str = "io.selkie.project";

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::dirfd::{Dir, Missing};
+use super::error::StateError;
 use crate::error::{Error, Result};
 use crate::render::RenderedFile;
 
@@ -24,9 +25,8 @@ fn split(path: &Path) -> Result<(&Path, String)> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| Error::Other {
-            message: format!("{} names no file", path.display()),
-            hint: None,
+        .ok_or_else(|| StateError::NoFileName {
+            path: path.to_path_buf(),
         })?;
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -37,10 +37,10 @@ fn split(path: &Path) -> Result<(&Path, String)> {
 
 fn parent_and_name(path: &Path) -> Result<(Dir, String)> {
     let (parent, name) = split(path)?;
-    let dir = Dir::open(parent, Missing::Create(0o755))?.ok_or_else(|| Error::Other {
-        message: format!("cannot create {}", parent.display()),
-        hint: None,
-    })?;
+    let dir =
+        Dir::open(parent, Missing::Create(0o755))?.ok_or_else(|| StateError::CannotCreate {
+            what: parent.display().to_string(),
+        })?;
     Ok((dir, name))
 }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
 
 use super::dirfd::{Dir, Missing};
+use super::error::StateError;
 use super::txn;
 use crate::error::{Error, Result};
 
@@ -30,9 +31,8 @@ static HELD: Mutex<Vec<Weak<Held>>> = Mutex::new(Vec::new());
 /// Take the deployment's lock, creating the directory if needed, so two selkie runs never work
 /// on one directory at once; then finish what a killed run left.
 pub fn lock(dir: &Path) -> Result<Lock> {
-    let root = Dir::open(dir, Missing::Create(0o755))?.ok_or_else(|| Error::Other {
-        message: format!("cannot create {}", dir.display()),
-        hint: None,
+    let root = Dir::open(dir, Missing::Create(0o755))?.ok_or_else(|| StateError::CannotCreate {
+        what: dir.display().to_string(),
     })?;
     take(&root)
 }
@@ -71,13 +71,10 @@ pub(super) fn take(root: &Dir) -> Result<Lock> {
     match file.try_lock() {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => {
-            return Err(Error::Other {
-                message: format!("another selkie run is working on {}", root.path().display()),
-                hint: Some(
-                    "wait for it to finish and run again (the lock is freed when that run ends)"
-                        .into(),
-                ),
-            })
+            return Err(StateError::Locked {
+                path: root.path().to_path_buf(),
+            }
+            .into())
         }
         Err(fs::TryLockError::Error(e)) => {
             return Err(Error::io("cannot lock", root.path().join(LOCK_FILE), e))
@@ -101,7 +98,36 @@ pub(super) fn take(root: &Dir) -> Result<Lock> {
 pub(super) fn try_take(root: &Dir) -> Result<Option<Lock>> {
     match take(root) {
         Ok(l) => Ok(Some(l)),
-        Err(Error::Other { message, .. }) if message.starts_with("another selkie run") => Ok(None),
+        Err(Error::StateDir(StateError::Locked { .. })) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readers_go_on_while_another_run_holds_the_lock() {
+        let t = tempfile::tempdir().unwrap();
+        let root = Dir::open(t.path(), Missing::Fail).unwrap().unwrap();
+        // Another run: its own open file description of the lock file, locked.
+        let other = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(t.path().join(LOCK_FILE))
+            .unwrap();
+        other.try_lock().unwrap();
+        let e = take(&root).unwrap_err();
+        assert!(
+            matches!(e, Error::StateDir(StateError::Locked { .. })),
+            "{e:?}"
+        );
+        assert!(e
+            .to_string()
+            .starts_with("another selkie run is working on"));
+        assert!(try_take(&root).unwrap().is_none());
+        drop(other);
+        assert!(try_take(&root).unwrap().is_some());
     }
 }

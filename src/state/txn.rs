@@ -10,7 +10,9 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use super::dirfd::{is_tmp_name, Dir, Kind, Missing, TMP_PREFIX};
-use super::{paths, sha256, timestamp};
+use super::error::StateError;
+use super::{paths, timestamp};
+use crate::digest::sha256;
 use crate::error::{Error, Result};
 
 /// The intent of a commit in progress.
@@ -82,11 +84,11 @@ pub fn commit(
     let result = (|| {
         for w in writes {
             let (dir, name) = split(&w.path)?;
-            let parent =
-                open_parent(root, dir, Missing::Create(0o755))?.ok_or_else(|| Error::Other {
-                    message: format!("cannot create {dir}"),
-                    hint: None,
-                })?;
+            let parent = open_parent(root, dir, Missing::Create(0o755))?.ok_or_else(|| {
+                StateError::CannotCreate {
+                    what: dir.to_string(),
+                }
+            })?;
             let tmp = parent.stage(&w.bytes, w.mode)?;
             journal.rename.push(Rename {
                 path: w.path.clone(),
@@ -145,9 +147,9 @@ pub fn commit(
 }
 
 fn write_journal(root: &Dir, journal: &Journal) -> Result<()> {
-    let text = toml::to_string(journal).map_err(|e| Error::Other {
-        message: format!("cannot encode the commit record: {e}"),
-        hint: None,
+    let text = toml::to_string(journal).map_err(|source| StateError::Encode {
+        what: "the commit record",
+        source,
     })?;
     let tmp = root.stage(text.as_bytes(), 0o600)?;
     root.rename(&tmp, JOURNAL)?;
@@ -257,19 +259,18 @@ fn backup(root: &Dir, paths: &[&str]) -> Result<Option<std::path::PathBuf>> {
     // backups/ is 0700: it holds copies of secret files.
     let backups = root
         .sub(BACKUPS_DIR, Missing::Create(0o700))?
-        .ok_or_else(|| Error::Other {
-            message: "cannot create backups/".into(),
-            hint: None,
+        .ok_or_else(|| StateError::CannotCreate {
+            what: "backups/".into(),
         })?;
     backups.chmod_self(0o700)?;
     let partial = backups.stage_dir(0o700)?;
     let result = (|| {
-        let folder = backups
-            .sub(&partial, Missing::Fail)?
-            .ok_or_else(|| Error::Other {
-                message: "cannot create a backup folder".into(),
-                hint: None,
-            })?;
+        let folder =
+            backups
+                .sub(&partial, Missing::Fail)?
+                .ok_or_else(|| StateError::CannotCreate {
+                    what: "a backup folder".into(),
+                })?;
         for rel in paths {
             let (dir, name) = split(rel)?;
             let Some(source_dir) = open_parent(root, dir, Missing::Fail)? else {
@@ -284,9 +285,8 @@ fn backup(root: &Dir, paths: &[&str]) -> Result<Option<std::path::PathBuf>> {
                 .unwrap_or(0o600);
             let target = folder
                 .descend(dir, Missing::Create(0o700))?
-                .ok_or_else(|| Error::Other {
-                    message: format!("cannot create backups/{dir}"),
-                    hint: None,
+                .ok_or_else(|| StateError::CannotCreate {
+                    what: format!("backups/{dir}"),
                 })?;
             let tmp = target.stage(&bytes, mode)?;
             target.rename(&tmp, name)?;
