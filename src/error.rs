@@ -1,4 +1,6 @@
 //! One error type for the whole tool; each variant knows its exit code and what to tell the operator.
+//! An area's own error enum (`state::StateError`, `secrets::SecretsError`, ...) is one transparent
+//! variant here, and its `hint()` says what to do.
 
 use std::path::PathBuf;
 

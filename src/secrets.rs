@@ -1,4 +1,6 @@
 //! Secrets: made once with the OS random source, kept across `--resume`, stored 0600, never printed.
+//! Every value is checked when read; templates take them through `fill` (`{{secret.NAME}}` and the
+//! SHA-256 hex forms), and a secret a template names but `secrets.toml` lacks is a `SecretsError`.
 
 use std::collections::BTreeMap;
 use std::fmt;
