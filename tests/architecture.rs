@@ -40,7 +40,7 @@ const LONG_FN_ALLOW: &[&str] = &[
     "src/plan/services.rs::all",
     "src/plan/services.rs::app_service",
     "src/preset/check.rs::check",
-    "src/render/caddy/layer4.rs::render",
+    "src/render/proxy/layer4.rs::render",
     "src/render/firewall/clients.rs::rows",
     "src/render/firewall/cloud/aws.rs::script",
     "src/render/firewall/cloud/gcp.rs::script",

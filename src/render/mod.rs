@@ -1,11 +1,11 @@
 //! Plan -> files. Pure: every function here takes the plan (and, for the few secret files, the
 //! secrets) and returns text; writing is the state module's job.
 
-pub mod caddy;
 pub mod cloud_init;
 pub mod compose;
 pub mod firewall;
 pub mod livekit;
+pub mod proxy;
 mod text;
 
 use crate::answers::{HostFirewall, Provider, ProxyMode};
@@ -65,17 +65,17 @@ pub fn public_files(plan: &Plan) -> Vec<RenderedFile> {
     match plan.proxy {
         ProxyMode::Caddy => files.push(RenderedFile::public(
             "caddy/Caddyfile",
-            caddy::caddyfile(plan),
+            proxy::caddyfile(plan),
         )),
         ProxyMode::CaddyL4 => files.push(RenderedFile::public(
             "caddy/caddy.json",
-            caddy::layer4_json(plan),
+            proxy::layer4_json(plan),
         )),
         ProxyMode::External => {
-            files.push(RenderedFile::public("proxy/nginx.conf", caddy::nginx(plan)));
+            files.push(RenderedFile::public("proxy/nginx.conf", proxy::nginx(plan)));
             files.push(RenderedFile::public(
                 "proxy/traefik.yml",
-                caddy::traefik(plan),
+                proxy::traefik(plan),
             ));
         }
         ProxyMode::None => {}
