@@ -36,6 +36,14 @@ pub enum Error {
     #[error(transparent)]
     Secrets(#[from] crate::secrets::SecretsError),
 
+    /// The live dashboard could not run (src/dashboard).
+    #[error(transparent)]
+    Dashboard(#[from] crate::dashboard::DashboardError),
+
+    /// `selkie check` could not start (src/check).
+    #[error(transparent)]
+    Check(#[from] crate::check::CheckError),
+
     /// Anything else, already phrased for the operator.
     #[error("{message}")]
     Other {
@@ -93,6 +101,8 @@ impl Error {
             ),
             Error::StateDir(e) => e.hint(),
             Error::Secrets(e) => e.hint(),
+            Error::Dashboard(e) => e.hint(),
+            Error::Check(e) => e.hint(),
             Error::Other { hint, .. } => hint.clone(),
         }
     }

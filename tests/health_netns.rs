@@ -242,32 +242,32 @@ fn a_public_port_on_loopback_only_is_down_and_one_on_every_address_is_healthy() 
         })
     });
     assert_eq!(snapshot.judged_from.addresses, vec![IpAddr::V4(SERVER)]);
-    let outcome = |label: &str| {
+    let verdict = |label: &str| {
         snapshot
             .checks
             .iter()
             .find(|c| c.check.label == label)
             .unwrap_or_else(|| panic!("no {label} in {:#?}", snapshot.checks))
-            .outcome
+            .verdict
             .clone()
     };
-    let http = outcome("80/tcp");
+    let http = verdict("80/tcp");
     assert_eq!(http.status, Status::Healthy, "{http:?}");
-    let tcp = outcome("7881/tcp");
+    let tcp = verdict("7881/tcp");
     assert_eq!(tcp.status, Status::Down, "{tcp:?}");
     assert_eq!(
         tcp.message,
         "listens on 127.0.0.1 only; clients cannot reach it: make livekit listen on 0.0.0.0 \
          (or 10.77.0.2)"
     );
-    let turn = outcome("3478/udp");
+    let turn = verdict("3478/udp");
     assert_eq!(turn.status, Status::Down, "{turn:?}");
     assert!(
         turn.message.starts_with("listens on 127.0.0.1 only"),
         "{turn:?}"
     );
     // The plan's address is not this namespace's, so LiveKit's node_ip is what the plan says.
-    let node_ip = outcome("node_ip");
+    let node_ip = verdict("node_ip");
     assert_eq!(node_ip.status, Status::Healthy, "{node_ip:?}");
     assert_eq!(snapshot.overall(), Status::Down);
 }

@@ -2,16 +2,19 @@
 //! starts, plus coturn, caddy and `openssl s_server` as child processes. Nothing here leaves
 //! 127.0.0.0/8, and every test fails (never skips) when a tool it needs is missing.
 
+#[path = "health/blackhole.rs"]
+mod blackhole;
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use blackhole::Blackhole;
 use selkie::health::probes::{self, Context};
-use selkie::health::{Check, Outcome, ProbeKind, Status, Target, Vantage};
+use selkie::health::{Check, ProbeKind, Status, Target, Vantage, Verdict};
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -81,18 +84,18 @@ fn dns(name: &str, expect: Option<IpAddr>) -> Check {
 }
 
 /// Run one probe and time it.
-async fn timed(check: &Check, ctx: &Context) -> (Outcome, Duration) {
+async fn timed(check: &Check, ctx: &Context) -> (Verdict, Duration) {
     let started = Instant::now();
-    let outcome = probes::run(check, ctx).await;
-    (outcome, started.elapsed())
+    let verdict = probes::run(check, ctx).await;
+    (verdict, started.elapsed())
 }
 
-fn assert_outcome(outcome: &Outcome, status: Status, needle: &str) {
-    assert_eq!(outcome.status, status, "{outcome:?}");
+fn assert_verdict(verdict: &Verdict, status: Status, needle: &str) {
+    assert_eq!(verdict.status, status, "{verdict:?}");
     assert!(
-        outcome.message.contains(needle),
+        verdict.message.contains(needle),
         "expected {needle:?} in {:?}",
-        outcome.message
+        verdict.message
     );
 }
 
@@ -118,39 +121,6 @@ fn free_udp_port() -> u16 {
     socket.local_addr().unwrap().port()
 }
 
-/// A loopback port where connecting hangs: a listener with backlog 1 whose accept queue is full
-/// of connections it never accepts, so Linux drops further SYNs instead of answering them.
-struct Blackhole {
-    port: u16,
-    _listener: tokio::net::TcpListener,
-    _queued: Vec<TcpStream>,
-}
-
-impl Blackhole {
-    fn new() -> Blackhole {
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.bind((LOCALHOST, 0).into()).unwrap();
-        let listener = socket.listen(1).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut queued = Vec::new();
-        // Fill the queue until a connect hangs: that proves the port really blackholes.
-        for _ in 0..16 {
-            match TcpStream::connect_timeout(&addr, Duration::from_millis(250)) {
-                Ok(s) => queued.push(s),
-                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                    return Blackhole {
-                        port: addr.port(),
-                        _listener: listener,
-                        _queued: queued,
-                    }
-                }
-                Err(e) => panic!("filling the accept queue: {e}"),
-            }
-        }
-        panic!("{addr} kept accepting connections: no blackhole on this kernel");
-    }
-}
-
 /// A child process killed (and reaped) when the test ends, however it ends.
 struct Killed(Child);
 
@@ -166,20 +136,20 @@ async fn wait_for(
     check: &Check,
     ctx: &Context,
     server: &mut Killed,
-    done: impl Fn(&Outcome) -> bool,
-) -> Outcome {
+    done: impl Fn(&Verdict) -> bool,
+) -> Verdict {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let outcome = probes::run(check, ctx).await;
-        if done(&outcome) {
-            return outcome;
+        let verdict = probes::run(check, ctx).await;
+        if done(&verdict) {
+            return verdict;
         }
         if let Some(status) = server.0.try_wait().unwrap() {
-            panic!("the server exited with {status} (last probe: {outcome:?})");
+            panic!("the server exited with {status} (last probe: {verdict:?})");
         }
         assert!(
             Instant::now() < deadline,
-            "never came up; last probe: {outcome:?}"
+            "never came up; last probe: {verdict:?}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -191,23 +161,23 @@ async fn wait_for(
 async fn tcp_listener_is_healthy() {
     let listener = TcpListener::bind((LOCALHOST, 0)).unwrap();
     let port = listener.local_addr().unwrap().port();
-    let (outcome, _) = timed(&tcp(port), &ctx(Duration::from_secs(2))).await;
-    assert_eq!(outcome.status, Status::Healthy, "{outcome:?}");
-    assert!(outcome.latency.is_some());
+    let (verdict, _) = timed(&tcp(port), &ctx(Duration::from_secs(2))).await;
+    assert_eq!(verdict.status, Status::Healthy, "{verdict:?}");
+    assert!(verdict.latency.is_some());
 }
 
 #[tokio::test]
 async fn tcp_closed_port_is_refused_at_once() {
-    let (outcome, took) = timed(&tcp(closed_tcp_port()), &ctx(Duration::from_secs(2))).await;
-    assert_outcome(&outcome, Status::Down, "connection refused");
+    let (verdict, took) = timed(&tcp(closed_tcp_port()), &ctx(Duration::from_secs(2))).await;
+    assert_verdict(&verdict, Status::Down, "connection refused");
     assert!(took < Duration::from_millis(500), "took {took:?}");
 }
 
 #[tokio::test]
 async fn tcp_blackholed_port_costs_one_timeout() {
     let hole = Blackhole::new();
-    let (outcome, took) = timed(&tcp(hole.port), &ctx(Duration::from_secs(1))).await;
-    assert_outcome(&outcome, Status::Down, "timed out after 1s");
+    let (verdict, took) = timed(&tcp(hole.port), &ctx(Duration::from_secs(1))).await;
+    assert_verdict(&verdict, Status::Down, "timed out after 1s");
     assert!(
         took >= Duration::from_millis(900) && took < Duration::from_millis(1500),
         "took {took:?}"
@@ -223,12 +193,12 @@ async fn tcp_container_target_uses_the_containers_address() {
         port,
     };
     let mut ctx = ctx(Duration::from_secs(1));
-    let (outcome, _) = timed(&check(ProbeKind::Tcp, target.clone()), &ctx).await;
-    assert_outcome(&outcome, Status::Down, "container not running");
+    let (verdict, _) = timed(&check(ProbeKind::Tcp, target.clone()), &ctx).await;
+    assert_verdict(&verdict, Status::Down, "container not running");
     // The test's "bridge address" is loopback: nothing here may aim anywhere else.
     ctx.container_ips.insert("postgres".into(), LOCALHOST);
-    let (outcome, _) = timed(&check(ProbeKind::Tcp, target), &ctx).await;
-    assert_eq!(outcome.status, Status::Healthy, "{outcome:?}");
+    let (verdict, _) = timed(&check(ProbeKind::Tcp, target), &ctx).await;
+    assert_eq!(verdict.status, Status::Healthy, "{verdict:?}");
 }
 
 /// A stand-in public address that needs no network of its own: 127.0.0.2 is this host too,
@@ -250,9 +220,9 @@ async fn tcp_public_port_bound_to_loopback_only_is_down_with_the_fix() {
     let loopback_only = TcpListener::bind((LOCALHOST, 0)).unwrap();
     let port = loopback_only.local_addr().unwrap().port();
     let public = |port| check(ProbeKind::Tcp, Target::Public { port });
-    let (outcome, took) = timed(&public(port), &ctx).await;
-    assert_outcome(
-        &outcome,
+    let (verdict, took) = timed(&public(port), &ctx).await;
+    assert_verdict(
+        &verdict,
         Status::Down,
         "listens on 127.0.0.1 only; clients cannot reach it: make test listen on 0.0.0.0",
     );
@@ -260,11 +230,11 @@ async fn tcp_public_port_bound_to_loopback_only_is_down_with_the_fix() {
 
     let everywhere = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)).unwrap();
     let port = everywhere.local_addr().unwrap().port();
-    let (outcome, _) = timed(&public(port), &ctx).await;
-    assert_outcome(&outcome, Status::Healthy, "accepting connections");
+    let (verdict, _) = timed(&public(port), &ctx).await;
+    assert_verdict(&verdict, Status::Healthy, "accepting connections");
 
-    let (outcome, _) = timed(&public(closed_tcp_port()), &ctx).await;
-    assert_outcome(&outcome, Status::Down, "connection refused");
+    let (verdict, _) = timed(&public(closed_tcp_port()), &ctx).await;
+    assert_verdict(&verdict, Status::Down, "connection refused");
 
     // No public address at all: what 127.0.0.1 shows, never better than degraded.
     let nowhere = Context {
@@ -274,8 +244,8 @@ async fn tcp_public_port_bound_to_loopback_only_is_down_with_the_fix() {
         },
         ..ctx.clone()
     };
-    let (outcome, _) = timed(&public(port), &nowhere).await;
-    assert_outcome(&outcome, Status::Degraded, "no default route");
+    let (verdict, _) = timed(&public(port), &nowhere).await;
+    assert_verdict(&verdict, Status::Degraded, "no default route");
 }
 
 // --------------------------------------------------------------------------------------- HTTP
@@ -330,9 +300,9 @@ async fn http_status_codes_map_to_health() {
         (Status::Degraded, "Not Ready")
     );
     let (broken, _) = timed(&http(port, "/broken"), &ctx).await;
-    assert_outcome(&broken, Status::Down, "HTTP 500");
+    assert_verdict(&broken, Status::Down, "HTTP 500");
     let (closed, _) = timed(&http(closed_tcp_port(), "/"), &ctx).await;
-    assert_outcome(&closed, Status::Down, "connection refused");
+    assert_verdict(&closed, Status::Down, "connection refused");
 }
 
 #[tokio::test]
@@ -340,8 +310,8 @@ async fn http_silent_server_costs_one_timeout() {
     // Accepts (through the kernel's queue) but never answers.
     let listener = TcpListener::bind((LOCALHOST, 0)).unwrap();
     let port = listener.local_addr().unwrap().port();
-    let (outcome, took) = timed(&http(port, "/"), &ctx(Duration::from_secs(1))).await;
-    assert_outcome(&outcome, Status::Down, "timed out after 1s");
+    let (verdict, took) = timed(&http(port, "/"), &ctx(Duration::from_secs(1))).await;
+    assert_verdict(&verdict, Status::Down, "timed out after 1s");
     assert!(took < Duration::from_millis(1500), "took {took:?}");
 }
 
@@ -376,12 +346,12 @@ async fn stun_real_coturn_answers_a_binding() {
             .unwrap(),
     );
     let ctx = ctx(Duration::from_secs(1));
-    let outcome = wait_for(&stun(port), &ctx, &mut coturn, |o| {
+    let verdict = wait_for(&stun(port), &ctx, &mut coturn, |o| {
         o.status == Status::Healthy
     })
     .await;
-    assert_outcome(&outcome, Status::Healthy, "mapped address 127.0.0.1:");
-    assert!(outcome.latency.is_some());
+    assert_verdict(&verdict, Status::Healthy, "mapped address 127.0.0.1:");
+    assert!(verdict.latency.is_some());
 
     // Judged as public at another address of this host, coturn (bound to 127.0.0.1 only)
     // does not answer, and the socket table says why.
@@ -390,16 +360,16 @@ async fn stun_real_coturn_answers_a_binding() {
         ..ctx.clone()
     };
     let check = check(ProbeKind::Stun, Target::Public { port });
-    let (outcome, _) = timed(&check, &public).await;
-    assert_outcome(&outcome, Status::Down, "listens on 127.0.0.1 only");
+    let (verdict, _) = timed(&check, &public).await;
+    assert_verdict(&verdict, Status::Down, "listens on 127.0.0.1 only");
 }
 
 #[tokio::test]
 async fn stun_silent_socket_costs_one_timeout() {
     let silent = UdpSocket::bind((LOCALHOST, 0)).unwrap();
     let port = silent.local_addr().unwrap().port();
-    let (outcome, took) = timed(&stun(port), &ctx(Duration::from_secs(1))).await;
-    assert_outcome(&outcome, Status::Down, "no STUN answer");
+    let (verdict, took) = timed(&stun(port), &ctx(Duration::from_secs(1))).await;
+    assert_verdict(&verdict, Status::Down, "no STUN answer");
     assert!(
         took >= Duration::from_millis(900) && took < Duration::from_millis(1500),
         "took {took:?}"
@@ -408,8 +378,8 @@ async fn stun_silent_socket_costs_one_timeout() {
 
 #[tokio::test]
 async fn stun_closed_port_is_refused_at_once() {
-    let (outcome, took) = timed(&stun(free_udp_port()), &ctx(Duration::from_secs(2))).await;
-    assert_outcome(&outcome, Status::Down, "no STUN answer");
+    let (verdict, took) = timed(&stun(free_udp_port()), &ctx(Duration::from_secs(2))).await;
+    assert_verdict(&verdict, Status::Down, "no STUN answer");
     assert!(took < Duration::from_millis(1500), "took {took:?}");
 }
 
@@ -434,8 +404,8 @@ async fn stun_retries_once_when_the_first_request_is_lost() {
         answer.extend(from.ip().octets().iter().zip(cookie).map(|(a, c)| a ^ c));
         socket.send_to(&answer, from).unwrap();
     });
-    let (outcome, took) = timed(&stun(port), &ctx(Duration::from_secs(1))).await;
-    assert_outcome(&outcome, Status::Healthy, "mapped address 127.0.0.1:");
+    let (verdict, took) = timed(&stun(port), &ctx(Duration::from_secs(1))).await;
+    assert_verdict(&verdict, Status::Healthy, "mapped address 127.0.0.1:");
     assert!(
         took >= Duration::from_millis(450),
         "answered before any retry: {took:?}"
@@ -499,25 +469,25 @@ async fn tls_real_caddy_internal_certificates_are_trusted_as_the_deployments_own
     ctx.own_ca = Some(SocketAddr::new(LOCALHOST, admin_port));
 
     let site = tls(name_port, Some("localhost"));
-    let outcome = wait_for(&site, &ctx, &mut server, |o| o.status == Status::Healthy).await;
-    assert_outcome(&outcome, Status::Healthy, "Caddy Local Authority");
+    let verdict = wait_for(&site, &ctx, &mut server, |o| o.status == Status::Healthy).await;
+    assert_verdict(&verdict, Status::Healthy, "Caddy Local Authority");
     assert!(
-        outcome.message.contains("this deployment's own CA"),
-        "{outcome:?}"
+        verdict.message.contains("this deployment's own CA"),
+        "{verdict:?}"
     );
-    assert!(outcome.message.contains("for localhost"), "{outcome:?}");
+    assert!(verdict.message.contains("for localhost"), "{verdict:?}");
     // `tls internal` leaves live 12 hours, and are healthy for most of it: short-lived
     // certificates are judged against their own lifetime, not the 14 days of a 90-day one.
-    assert!(outcome.message.contains("hours left"), "{outcome:?}");
-    assert!(outcome.latency.is_some());
+    assert!(verdict.message.contains("hours left"), "{verdict:?}");
+    assert!(verdict.latency.is_some());
 
     // No SNI, as a browser sends for an IP site: Caddy picks the certificate by local address.
     let ip_site = tls(ip_port, None);
-    let outcome = wait_for(&ip_site, &ctx, &mut server, |o| o.status != Status::Down).await;
-    assert_outcome(&outcome, Status::Healthy, "for 127.0.0.1");
+    let verdict = wait_for(&ip_site, &ctx, &mut server, |o| o.status != Status::Down).await;
+    assert_verdict(&verdict, Status::Healthy, "for 127.0.0.1");
 
     // Without the deployment's CA, what a browser that never installed it sees.
-    let (outcome, _) = timed(
+    let (verdict, _) = timed(
         &site,
         &Context {
             own_ca: None,
@@ -525,10 +495,10 @@ async fn tls_real_caddy_internal_certificates_are_trusted_as_the_deployments_own
         },
     )
     .await;
-    assert_outcome(&outcome, Status::Down, "which browsers do not trust");
+    assert_verdict(&verdict, Status::Down, "which browsers do not trust");
     assert!(
-        outcome.message.contains("Caddy Local Authority"),
-        "{outcome:?}"
+        verdict.message.contains("Caddy Local Authority"),
+        "{verdict:?}"
     );
 
     // The admin API gone: the certificate is untrusted, and the message says where the CA
@@ -537,14 +507,14 @@ async fn tls_real_caddy_internal_certificates_are_trusted_as_the_deployments_own
         own_ca: Some(SocketAddr::new(LOCALHOST, closed_tcp_port())),
         ..ctx.clone()
     };
-    let (outcome, _) = timed(&site, &gone).await;
-    assert_outcome(&outcome, Status::Down, "own CA could not be read");
+    let (verdict, _) = timed(&site, &gone).await;
+    assert_verdict(&verdict, Status::Down, "own CA could not be read");
 
     // A name Caddy does not serve: it aborts the handshake rather than show another site's
     // certificate.
-    let (outcome, _) = timed(&tls(name_port, Some("wrong.localhost")), &ctx).await;
-    assert_outcome(
-        &outcome,
+    let (verdict, _) = timed(&tls(name_port, Some("wrong.localhost")), &ctx).await;
+    assert_verdict(
+        &verdict,
         Status::Down,
         "no certificate for wrong.localhost yet",
     );
@@ -646,11 +616,11 @@ async fn tls_certificate_expiring_soon_is_degraded() {
     // Untrusted first: a self-signed certificate is what no browser accepts.
     let untrusted = ctx(Duration::from_secs(2));
     let check = tls(port, Some("localhost"));
-    let outcome = wait_for(&check, &untrusted, &mut server, |o| {
+    let verdict = wait_for(&check, &untrusted, &mut server, |o| {
         o.message.contains("issued by")
     })
     .await;
-    assert_outcome(&outcome, Status::Down, "which browsers do not trust");
+    assert_verdict(&verdict, Status::Down, "which browsers do not trust");
     // Then with the certificate as a trusted root, as a lab CA given through SSL_CERT_FILE is.
     let mut roots = rustls::RootCertStore::empty();
     let pem = std::fs::read(&cert).unwrap();
@@ -660,20 +630,20 @@ async fn tls_certificate_expiring_soon_is_degraded() {
         roots: std::sync::Arc::new(roots),
         ..ctx(Duration::from_secs(2))
     };
-    let (outcome, _) = timed(&check, &ctx).await;
-    assert_eq!(outcome.status, Status::Degraded, "{outcome:?}");
+    let (verdict, _) = timed(&check, &ctx).await;
+    assert_eq!(verdict.status, Status::Degraded, "{verdict:?}");
     // Three days from now, minus the moments since: 2 whole days (3 if the second ticks over).
     assert!(
-        outcome.message.contains("expires in 2 days")
-            || outcome.message.contains("expires in 3 days"),
-        "{outcome:?}"
+        verdict.message.contains("expires in 2 days")
+            || verdict.message.contains("expires in 3 days"),
+        "{verdict:?}"
     );
-    assert!(outcome.message.contains("Selkie Test"), "{outcome:?}");
+    assert!(verdict.message.contains("Selkie Test"), "{verdict:?}");
 
     // The same certificate asked for a name it lacks: served, but not for this site, which a
     // browser refuses.
-    let (outcome, _) = timed(&tls(port, Some("lk.localhost")), &ctx).await;
-    assert_outcome(&outcome, Status::Down, "does not cover lk.localhost");
+    let (verdict, _) = timed(&tls(port, Some("lk.localhost")), &ctx).await;
+    assert_verdict(&verdict, Status::Down, "does not cover lk.localhost");
 }
 
 #[tokio::test]
@@ -690,15 +660,15 @@ async fn tls_on_a_plain_tcp_port_is_a_handshake_failure() {
         }
     });
     let ctx = ctx(Duration::from_secs(2));
-    let (outcome, _) = timed(&tls(port, Some("localhost")), &ctx).await;
-    assert_outcome(&outcome, Status::Down, "does not speak TLS");
+    let (verdict, _) = timed(&tls(port, Some("localhost")), &ctx).await;
+    assert_verdict(&verdict, Status::Down, "does not speak TLS");
 
-    let (outcome, _) = timed(&tls(closed_tcp_port(), Some("localhost")), &ctx).await;
-    assert_outcome(&outcome, Status::Down, "connection refused");
+    let (verdict, _) = timed(&tls(closed_tcp_port(), Some("localhost")), &ctx).await;
+    assert_verdict(&verdict, Status::Down, "connection refused");
 
     let hole = Blackhole::new();
-    let (outcome, took) = timed(&tls(hole.port, Some("localhost")), &ctx).await;
-    assert_outcome(&outcome, Status::Down, "timed out after 2s");
+    let (verdict, took) = timed(&tls(hole.port, Some("localhost")), &ctx).await;
+    assert_verdict(&verdict, Status::Down, "timed out after 2s");
     assert!(took < Duration::from_millis(2500), "took {took:?}");
 }
 
@@ -738,22 +708,22 @@ async fn udp_bound_reads_the_socket_tables() {
     // 3478 bound; 50001 connected (an outgoing client, not a service); 50005 bound.
     let proc = fake_proc(&[(3478, "07"), (50001, "01"), (50005, "07")]);
     let ctx = proc_ctx(proc.path());
-    let (outcome, _) = timed(&udp_range(3478, 3478), &ctx).await;
-    assert_eq!(outcome.status, Status::Healthy, "{outcome:?}");
-    let (outcome, _) = timed(&udp_range(7881, 7881), &ctx).await;
-    assert_outcome(&outcome, Status::Down, "nothing is bound on 7881/udp");
-    let (outcome, _) = timed(&udp_range(50000, 50099), &ctx).await;
-    assert_outcome(&outcome, Status::Healthy, "1 of 100 ports in use");
-    let (outcome, _) = timed(&udp_range(60000, 60099), &ctx).await;
-    assert_outcome(
-        &outcome,
+    let (verdict, _) = timed(&udp_range(3478, 3478), &ctx).await;
+    assert_eq!(verdict.status, Status::Healthy, "{verdict:?}");
+    let (verdict, _) = timed(&udp_range(7881, 7881), &ctx).await;
+    assert_verdict(&verdict, Status::Down, "nothing is bound on 7881/udp");
+    let (verdict, _) = timed(&udp_range(50000, 50099), &ctx).await;
+    assert_verdict(&verdict, Status::Healthy, "1 of 100 ports in use");
+    let (verdict, _) = timed(&udp_range(60000, 60099), &ctx).await;
+    assert_verdict(
+        &verdict,
         Status::Unknown,
         "idle: LiveKit binds these per connection",
     );
 
     let empty = tempfile::tempdir().unwrap();
-    let (outcome, _) = timed(&udp_range(3478, 3478), &proc_ctx(empty.path())).await;
-    assert_outcome(&outcome, Status::Unknown, "cannot read");
+    let (verdict, _) = timed(&udp_range(3478, 3478), &proc_ctx(empty.path())).await;
+    assert_verdict(&verdict, Status::Unknown, "cannot read");
 }
 
 #[tokio::test]
@@ -789,34 +759,34 @@ async fn udp_public_ports_bound_to_loopback_only_are_down() {
             },
         )
     };
-    let (outcome, _) = timed(&public(3479, 3479), &ctx).await;
-    assert_outcome(
-        &outcome,
+    let (verdict, _) = timed(&public(3479, 3479), &ctx).await;
+    assert_verdict(
+        &verdict,
         Status::Down,
         "bound on 127.0.0.1 only; clients cannot reach it: make test bind 0.0.0.0 (or 203.0.113.7)",
     );
-    let (outcome, _) = timed(&public(50000, 50009), &ctx).await;
-    assert_outcome(
-        &outcome,
+    let (verdict, _) = timed(&public(50000, 50009), &ctx).await;
+    assert_verdict(
+        &verdict,
         Status::Down,
         "1 of 10 ports bound on 127.0.0.1 only",
     );
-    let (outcome, _) = timed(&public(50000, 50019), &ctx).await;
-    assert_outcome(&outcome, Status::Healthy, "1 of 20 ports in use");
+    let (verdict, _) = timed(&public(50000, 50019), &ctx).await;
+    assert_verdict(&verdict, Status::Healthy, "1 of 20 ports in use");
     // On loopback exposure the same socket is exactly what was planned.
-    let (outcome, _) = timed(&udp_range(3479, 3479), &ctx).await;
-    assert_outcome(&outcome, Status::Healthy, "bound");
+    let (verdict, _) = timed(&udp_range(3479, 3479), &ctx).await;
+    assert_verdict(&verdict, Status::Healthy, "bound");
 }
 
 #[tokio::test]
 async fn udp_bound_sees_a_real_socket_in_proc() {
     let socket = UdpSocket::bind((LOCALHOST, 0)).unwrap();
     let port = socket.local_addr().unwrap().port();
-    let (outcome, _) = timed(&udp_range(port, port), &ctx(Duration::from_secs(1))).await;
-    assert_eq!(outcome.status, Status::Healthy, "{outcome:?}");
+    let (verdict, _) = timed(&udp_range(port, port), &ctx(Duration::from_secs(1))).await;
+    assert_eq!(verdict.status, Status::Healthy, "{verdict:?}");
     drop(socket);
-    let (outcome, _) = timed(&udp_range(port, port), &ctx(Duration::from_secs(1))).await;
-    assert_outcome(&outcome, Status::Down, "nothing is bound");
+    let (verdict, _) = timed(&udp_range(port, port), &ctx(Duration::from_secs(1))).await;
+    assert_verdict(&verdict, Status::Down, "nothing is bound");
 }
 
 // ---------------------------------------------------------------------------------------- DNS
@@ -824,18 +794,18 @@ async fn udp_bound_sees_a_real_socket_in_proc() {
 #[tokio::test]
 async fn dns_resolves_local_names_only() {
     let ctx = ctx(Duration::from_secs(3));
-    let (outcome, _) = timed(&dns("localhost", None), &ctx).await;
-    assert_outcome(&outcome, Status::Healthy, "127.0.0.1");
-    let (outcome, _) = timed(&dns("localhost", Some(LOCALHOST)), &ctx).await;
-    assert_outcome(&outcome, Status::Healthy, "resolves to");
+    let (verdict, _) = timed(&dns("localhost", None), &ctx).await;
+    assert_verdict(&verdict, Status::Healthy, "127.0.0.1");
+    let (verdict, _) = timed(&dns("localhost", Some(LOCALHOST)), &ctx).await;
+    assert_verdict(&verdict, Status::Healthy, "resolves to");
     // A documentation address (RFC 5737): only compared with, never contacted.
     let elsewhere: IpAddr = "192.0.2.1".parse().unwrap();
-    let (outcome, _) = timed(&dns("localhost", Some(elsewhere)), &ctx).await;
-    assert_outcome(&outcome, Status::Degraded, "not 192.0.2.1");
-    assert!(outcome.message.contains("127.0.0.1"), "{outcome:?}");
+    let (verdict, _) = timed(&dns("localhost", Some(elsewhere)), &ctx).await;
+    assert_verdict(&verdict, Status::Degraded, "not 192.0.2.1");
+    assert!(verdict.message.contains("127.0.0.1"), "{verdict:?}");
     // `.invalid` never resolves (RFC 2606); offline, the answer may also be a timeout.
-    let (outcome, _) = timed(&dns("nothing.invalid", None), &ctx).await;
-    assert_outcome(&outcome, Status::Down, "certificates will fail until it");
+    let (verdict, _) = timed(&dns("nothing.invalid", None), &ctx).await;
+    assert_verdict(&verdict, Status::Down, "certificates will fail until it");
 }
 
 // ------------------------------------------------------------------------------------ run_all
@@ -850,7 +820,7 @@ async fn run_all_probes_concurrently() {
     let results = probes::run_all(&checks, &ctx(Duration::from_secs(1))).await;
     let took = started.elapsed();
     println!("run_all: 3 blackholed + 1 live TCP check, timeout 1s, took {took:?}");
-    let statuses: Vec<Status> = results.iter().map(|r| r.outcome.status).collect();
+    let statuses: Vec<Status> = results.iter().map(|r| r.verdict.status).collect();
     assert_eq!(
         statuses,
         [Status::Down, Status::Down, Status::Down, Status::Healthy]

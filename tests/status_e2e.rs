@@ -7,6 +7,8 @@
 //! These tests fail, never skip, when Docker, tmux or coturn is missing.
 
 mod common;
+#[path = "health/tmux.rs"]
+mod tmux;
 
 use std::net::TcpListener;
 use std::process::{Command, Output};
@@ -16,6 +18,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::docker as d;
+use tmux::Tmux;
 
 const LIVEKIT: &str = "selkie-livekit";
 
@@ -473,112 +476,6 @@ fn in_mux_mode_the_one_media_port_is_bound() {
         !checks.iter().any(|c| c.get("CHECK").contains('-')),
         "no port range in mux mode:\n{t}"
     );
-}
-
-/// A tmux server of its own (its socket in a temporary directory, so tests never share one and
-/// leave nothing behind), with one 80x24 session running a command; killed on drop.
-struct Tmux {
-    dir: tempfile::TempDir,
-}
-
-/// Polls happen this often.
-const POLL: Duration = Duration::from_millis(100);
-
-impl Tmux {
-    /// Starts `command` (run by /bin/sh) in a detached 80x24 session.
-    fn start(command: &str) -> Tmux {
-        common::require_tool("tmux", "tmux");
-        let dir = tempfile::tempdir().unwrap();
-        // A known setup whatever ~/.tmux.conf says: sh in every pane, tmux's own terminal type.
-        std::fs::write(
-            dir.path().join("tmux.conf"),
-            "set -g default-shell /bin/sh\n\
-             set -g default-terminal screen-256color\n\
-             set -g status off\n",
-        )
-        .unwrap();
-        let tmux = Tmux { dir };
-        let out = tmux.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            command,
-        ]);
-        assert!(out.status.success(), "tmux new-session: {}", text(&out));
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(self.dir.path().join("socket"))
-            .arg("-f")
-            .arg(self.dir.path().join("tmux.conf"))
-            .args(args)
-            // The server inherits this environment: UTF-8, so it stores and captures what the
-            // pane draws as it is (a non-UTF-8 client would see `_` for wide characters).
-            .env("LANG", "C.UTF-8")
-            .env_remove("LC_ALL")
-            .env_remove("LC_CTYPE")
-            .env_remove("TMUX")
-            .env("SHELL", "/bin/sh")
-            .output()
-            .expect("tmux runs")
-    }
-
-    /// The visible screen as text.
-    fn screen(&self) -> String {
-        let out = self.run(&["capture-pane", "-p", "-t", "t"]);
-        assert!(out.status.success(), "capture-pane: {}", text(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// The visible screen with its attributes as escape sequences (`capture-pane -e`), raw.
-    fn screen_escapes(&self) -> Vec<u8> {
-        let out = self.run(&["capture-pane", "-p", "-e", "-t", "t"]);
-        assert!(out.status.success(), "capture-pane -e: {}", text(&out));
-        out.stdout
-    }
-
-    /// A tmux format about the pane (`#{alternate_on}`).
-    fn format(&self, format: &str) -> String {
-        let out = self.run(&["display-message", "-p", "-t", "t", format]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            let out = self.run(&["send-keys", "-t", "t", key]);
-            assert!(out.status.success(), "send-keys {key}: {}", text(&out));
-        }
-    }
-
-    /// Polls the screen until `ok` holds; returns it and how long it took; panics with the last
-    /// screen after `timeout`.
-    fn wait(&self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> (String, Duration) {
-        let started = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return (screen, started.elapsed());
-            }
-            if started.elapsed() > timeout {
-                panic!("the screen did not show {what} within {timeout:?}; it shows:\n{screen}");
-            }
-            std::thread::sleep(POLL);
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
 }
 
 /// The shell command a tmux session runs: `selkie status` with `env`, then `DONE-<exit code>`,

@@ -30,6 +30,7 @@
 //! (`turn_tls`: the stream cut back into the client's STUN and ChannelData frames by their own
 //! length fields); the certificate is verified as the signalling's is.
 
+mod error;
 mod io;
 mod join;
 mod path;
@@ -45,6 +46,7 @@ use std::time::{Duration, Instant};
 use rustls::RootCertStore;
 use serde::Serialize;
 
+pub use error::CheckError;
 pub use join::SignalError;
 pub use report::{render, to_json};
 pub use targets::{planned, Planned};
@@ -82,7 +84,7 @@ impl Transport {
 /// What happened on one path.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
-pub enum Outcome {
+pub enum PathOutcome {
     /// Connected: ICE, DTLS and a data channel opened both ways.
     Ok {
         /// ICE's round-trip time on the selected pair, in milliseconds.
@@ -106,7 +108,7 @@ pub struct PathResult {
     pub target: String,
     pub required: bool,
     #[serde(flatten)]
-    pub outcome: Outcome,
+    pub outcome: PathOutcome,
     /// What to do when it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
@@ -114,7 +116,7 @@ pub struct PathResult {
 
 /// The whole check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Report {
+pub struct CheckReport {
     pub url: String,
     /// Run on the server itself (a cloud firewall cannot be seen from there).
     pub from_server: bool,
@@ -137,7 +139,7 @@ pub struct SignalFailure {
     pub fix: String,
 }
 
-impl Report {
+impl CheckReport {
     /// Signalling worked and no required path failed. A path that could not be checked is
     /// listed as such and neither passes nor fails the check.
     pub fn passed(&self) -> bool {
@@ -145,7 +147,7 @@ impl Report {
             && !self
                 .paths
                 .iter()
-                .any(|p| p.required && matches!(p.outcome, Outcome::Failed { .. }))
+                .any(|p| p.required && matches!(p.outcome, PathOutcome::Failed { .. }))
     }
 }
 
@@ -191,9 +193,9 @@ pub struct Target {
 }
 
 /// Run the check: join once for signalling, then every path.
-pub async fn run(target: &Target) -> Report {
+pub async fn run(target: &Target) -> CheckReport {
     let started = Instant::now();
-    let mut report = Report {
+    let mut report = CheckReport {
         url: target.url.clone(),
         from_server: target.from_server,
         signalling_error: None,
@@ -235,7 +237,7 @@ async fn run_paths(target: &Target, planned: &[Planned]) -> Vec<PathResult> {
         async move {
             let outcome = match target.tokens.for_path(p.transport_name()) {
                 Ok(token) => path::check(&target.url, &token, &target.roots, &p).await,
-                Err(e) => Outcome::NotChecked { reason: e },
+                Err(e) => PathOutcome::NotChecked { reason: e },
             };
             p.result(outcome)
         }

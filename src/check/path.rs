@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use super::io::{self, Incoming, Io};
 use super::join::{self, Joined};
-use super::{Outcome, Planned, Transport, PATH_TIMEOUT};
+use super::{PathOutcome, Planned, Transport, PATH_TIMEOUT};
 
 /// After the channel opens, how long to wait for ICE's round-trip time to be reported.
 const RTT_GRACE: Duration = Duration::from_millis(600);
@@ -28,11 +28,11 @@ pub async fn check(
     token: &str,
     roots: &Arc<RootCertStore>,
     planned: &Planned,
-) -> Outcome {
+) -> PathOutcome {
     let mut joined = match join::join(url, token, roots).await {
         Ok(j) => j,
         Err(e) => {
-            return Outcome::Failed {
+            return PathOutcome::Failed {
                 reason: format!("signalling: {e}"),
             }
         }
@@ -45,7 +45,7 @@ pub async fn check(
     )
     .await;
     let outcome = match opened {
-        Err(_) => Outcome::Failed {
+        Err(_) => PathOutcome::Failed {
             reason: format!(
                 "{} did not answer within {} s",
                 planned.transport.label(),
@@ -53,10 +53,10 @@ pub async fn check(
             ),
         },
         Ok(Err(NotOpened::NotOffered(reason))) if !planned.from_plan => {
-            Outcome::NotChecked { reason }
+            PathOutcome::NotChecked { reason }
         }
-        Ok(Err(NotOpened::NotOffered(reason))) => Outcome::Failed { reason },
-        Ok(Err(NotOpened::Failed(reason))) => Outcome::Failed { reason },
+        Ok(Err(NotOpened::NotOffered(reason))) => PathOutcome::Failed { reason },
+        Ok(Err(NotOpened::Failed(reason))) => PathOutcome::Failed { reason },
         Ok(Ok((io, candidate, rx))) => {
             let mut peer = Peer::new(io, rx, planned);
             let result = peer.connect(&mut joined, candidate, deadline).await;
@@ -139,7 +139,7 @@ impl Peer {
         joined: &mut Joined,
         candidate: Candidate,
         deadline: tokio::time::Instant,
-    ) -> Outcome {
+    ) -> PathOutcome {
         let mut rtc = Rtc::builder()
             .set_stats_interval(Some(Duration::from_millis(100)))
             .build(Instant::now());
@@ -147,7 +147,7 @@ impl Peer {
         let mut api = rtc.sdp_api();
         api.add_channel("_reliable".to_string());
         let Some((offer, pending)) = api.apply() else {
-            return Outcome::Failed {
+            return PathOutcome::Failed {
                 reason: "no offer to make".into(),
             };
         };
@@ -157,18 +157,18 @@ impl Peer {
             ..Default::default()
         };
         if let Err(e) = join::send(&mut joined.ws, signal_request::Message::Offer(offer)).await {
-            return Outcome::Failed { reason: e };
+            return PathOutcome::Failed { reason: e };
         }
         let mut pending = Some(pending);
         loop {
             let wake = match self.drain(&mut rtc).await {
                 Ok(t) => t,
-                Err(reason) => return Outcome::Failed { reason },
+                Err(reason) => return PathOutcome::Failed { reason },
             };
             if let Some(at) = self.opened_at {
                 if self.rtt.is_some() || at.elapsed() > RTT_GRACE {
                     rtc.disconnect();
-                    return Outcome::Ok {
+                    return PathOutcome::Ok {
                         rtt_ms: self
                             .rtt
                             .map(|d| (d.as_secs_f64() * 10_000.0).round() / 10.0),
@@ -181,7 +181,7 @@ impl Peer {
             tokio::select! {
                 msg = join::next(&mut joined.ws) => {
                     if let Err(reason) = self.signal(&mut rtc, &mut pending, msg) {
-                        return Outcome::Failed { reason };
+                        return PathOutcome::Failed { reason };
                     }
                 }
                 incoming = self.rx.recv() => match incoming {
@@ -191,7 +191,7 @@ impl Peer {
                         }
                     }
                     Some(Incoming::Note(n)) => self.notes.push(n),
-                    None => return Outcome::Failed { reason: "the transport closed".into() },
+                    None => return PathOutcome::Failed { reason: "the transport closed".into() },
                 },
                 _ = tokio::time::sleep_until(wake) => {
                     let _ = rtc.handle_input(Input::Timeout(Instant::now()));
@@ -284,13 +284,13 @@ impl Peer {
         }
     }
 
-    fn timed_out(&self) -> Outcome {
+    fn timed_out(&self) -> PathOutcome {
         if self.remote.is_empty() && !self.from_plan {
-            return Outcome::NotChecked {
+            return PathOutcome::NotChecked {
                 reason: format!("LiveKit offered no {} candidate", self.protocol()),
             };
         }
-        Outcome::Failed {
+        PathOutcome::Failed {
             reason: self.timeout_reason(),
         }
     }

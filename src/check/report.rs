@@ -2,13 +2,13 @@
 
 use std::fmt::Write as _;
 
-use super::{Outcome, Report};
+use super::{CheckReport, PathOutcome};
 
 /// What a check from the server cannot see, said every time it runs there.
 pub const FROM_SERVER_NOTE: &str = "Run from the server: traffic to its own public address stays inside, so a cloud firewall in front of it cannot be seen from here.";
 
 /// The report as lines for a terminal.
-pub fn render(report: &Report) -> String {
+pub fn render(report: &CheckReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "selkie check {}", report.url);
     if let Some(e) = &report.signalling_error {
@@ -30,19 +30,19 @@ pub fn render(report: &Report) -> String {
         let label = format!("{} {}", p.transport.label(), p.target);
         let optional = if p.required { "" } else { " (optional)" };
         match &p.outcome {
-            Outcome::Ok { rtt_ms, remote, .. } => {
+            PathOutcome::Ok { rtt_ms, remote, .. } => {
                 let rtt = rtt_ms
                     .map(|r| format!("{r} ms"))
                     .unwrap_or_else(|| "rtt n/a".into());
                 let _ = writeln!(out, "  ✓ {label:<28} {rtt}, data both ways via {remote}");
             }
-            Outcome::Failed { reason } => {
+            PathOutcome::Failed { reason } => {
                 let _ = writeln!(out, "  ✗ {label:<28} {reason}{optional}");
                 if let Some(fix) = &p.fix {
                     let _ = writeln!(out, "    fix: {fix}");
                 }
             }
-            Outcome::NotChecked { reason } => {
+            PathOutcome::NotChecked { reason } => {
                 let _ = writeln!(out, "  – {label:<28} not checked: {reason}");
             }
         }
@@ -67,7 +67,7 @@ pub fn render(report: &Report) -> String {
 }
 
 /// The report as JSON, with the verdict.
-pub fn to_json(report: &Report) -> serde_json::Value {
+pub fn to_json(report: &CheckReport) -> serde_json::Value {
     let mut value = serde_json::to_value(report).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
         map.insert("passed".into(), report.passed().into());
@@ -83,8 +83,8 @@ mod tests {
     use super::super::{PathResult, SignalFailure, Transport};
     use super::*;
 
-    fn report(paths: Vec<PathResult>) -> Report {
-        Report {
+    fn report(paths: Vec<PathResult>) -> CheckReport {
+        CheckReport {
             url: "wss://meet.example.org".into(),
             from_server: true,
             signalling_error: None,
@@ -95,9 +95,9 @@ mod tests {
         }
     }
 
-    fn path(transport: Transport, required: bool, outcome: Outcome) -> PathResult {
-        let fix =
-            matches!(outcome, Outcome::Failed { .. }).then(|| "open 50000-50119/udp".to_string());
+    fn path(transport: Transport, required: bool, outcome: PathOutcome) -> PathResult {
+        let fix = matches!(outcome, PathOutcome::Failed { .. })
+            .then(|| "open 50000-50119/udp".to_string());
         PathResult {
             transport,
             target: "50000-50119/udp".into(),
@@ -109,12 +109,12 @@ mod tests {
 
     #[test]
     fn a_failed_required_path_fails_the_check_and_names_the_fix() {
-        let ok = Outcome::Ok {
+        let ok = PathOutcome::Ok {
             rtt_ms: Some(0.4),
             local: "10.0.0.2:40000".into(),
             remote: "10.0.0.1:50003/udp".into(),
         };
-        let bad = Outcome::Failed {
+        let bad = PathOutcome::Failed {
             reason: "no answer".into(),
         };
         let r = report(vec![
@@ -142,7 +142,7 @@ mod tests {
             path(
                 Transport::TurnTls,
                 true,
-                Outcome::NotChecked {
+                PathOutcome::NotChecked {
                     reason: "why".into(),
                 },
             ),
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn without_signalling_nothing_passes() {
-        let r = Report {
+        let r = CheckReport {
             signalling_error: Some(SignalFailure {
                 error: "the token was rejected".into(),
                 fix: "selkie token".into(),

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use rustls::RootCertStore;
 
-use super::{token, Target, Tokens};
-use crate::error::{Error, Result};
+use super::{token, CheckError, Target, Tokens};
+use crate::error::Result;
 use crate::health::probes;
 use crate::plan::Plan;
 use crate::state::Deployment;
@@ -16,9 +16,8 @@ use crate::state::Deployment;
 pub fn target(dir: &Path, plan: &Plan) -> Result<Target> {
     let secrets = Deployment::new(dir)
         .load_secrets()?
-        .ok_or_else(|| Error::Other {
-            message: format!("no secrets.toml in {}", dir.display()),
-            hint: Some("run `selkie setup` first".into()),
+        .ok_or_else(|| CheckError::NoSecrets {
+            dir: dir.to_path_buf(),
         })?;
     let url = plan.urls.livekit.clone();
     Ok(Target {
@@ -57,7 +56,7 @@ pub async fn with_own_ca(mut target: Target, plan: &Plan) -> Target {
 }
 
 /// The whole check from the server.
-pub async fn check(dir: &Path, plan: &Plan) -> Result<super::Report> {
+pub async fn check(dir: &Path, plan: &Plan) -> Result<super::CheckReport> {
     let target = with_own_ca(target(dir, plan)?, plan).await;
     Ok(super::run(&target).await)
 }

@@ -4,7 +4,7 @@
 use livekit_protocol::JoinResponse;
 use serde::Serialize;
 
-use super::{Outcome, PathResult, Transport};
+use super::{PathOutcome, PathResult, Transport};
 use crate::answers::{Provider, UdpMode};
 use crate::plan::Plan;
 
@@ -34,8 +34,8 @@ impl Planned {
     }
 
     /// This path's result, with the fix when it failed.
-    pub fn result(&self, outcome: Outcome) -> PathResult {
-        let fix = matches!(outcome, Outcome::Failed { .. }).then(|| self.fix.clone());
+    pub fn result(&self, outcome: PathOutcome) -> PathResult {
+        let fix = matches!(outcome, PathOutcome::Failed { .. }).then(|| self.fix.clone());
         PathResult {
             transport: self.transport,
             target: self.target.clone(),

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::check::{self, Report, Target, Tokens};
+use crate::check::{self, CheckReport, Target, Tokens};
 use crate::cli::CheckArgs;
 use crate::error::{Error, Result};
 use crate::health::probes;
@@ -40,13 +40,13 @@ pub fn run(args: &CheckArgs) -> Result<()> {
 }
 
 /// The check from the server, with the deployment's plan, keys and CA.
-pub fn on_server(dir: &Path) -> Result<Report> {
+pub fn on_server(dir: &Path) -> Result<CheckReport> {
     let answers = super::saved_answers(dir)?;
     let plan = super::plan_for(&answers, &super::detect_host())?;
     super::runtime()?.block_on(check::server::check(dir, &plan))
 }
 
-fn print(report: &Report, json: bool) -> Result<()> {
+fn print(report: &CheckReport, json: bool) -> Result<()> {
     if json {
         let text =
             serde_json::to_string_pretty(&check::to_json(report)).map_err(|e| Error::Other {
@@ -60,7 +60,7 @@ fn print(report: &Report, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn verdict(report: &Report) -> Result<()> {
+fn verdict(report: &CheckReport) -> Result<()> {
     if report.passed() {
         return Ok(());
     }
@@ -70,7 +70,7 @@ fn verdict(report: &Report) -> Result<()> {
             let failed: Vec<String> = report
                 .paths
                 .iter()
-                .filter(|p| p.required && matches!(p.outcome, check::Outcome::Failed { .. }))
+                .filter(|p| p.required && matches!(p.outcome, check::PathOutcome::Failed { .. }))
                 .map(|p| format!("{} {}", p.transport.label(), p.target))
                 .collect();
             format!("not every path works: {}", failed.join(", "))

@@ -81,7 +81,7 @@ fn verdict(snapshot: &Snapshot) -> Result<()> {
                         .iter()
                         .filter(|c| {
                             c.check.required
-                                && matches!(c.outcome.status, Status::Down | Status::Degraded)
+                                && matches!(c.verdict.status, Status::Down | Status::Degraded)
                         })
                         .map(|c| c.check.label.clone()),
                 )

@@ -26,7 +26,7 @@ pub enum Event {
         lines: Vec<String>,
     },
     /// A media check asked for with `Command::Check` finished.
-    Checked(Box<Result<crate::check::Report, String>>),
+    Checked(Box<Result<crate::check::CheckReport, String>>),
     /// A restart asked for with `Command::Restart` finished.
     Restarted {
         /// The service that was restarted.

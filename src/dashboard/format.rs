@@ -24,10 +24,10 @@ pub fn uptime(d: Duration) -> String {
     }
 }
 
-/// "312MiB", "1.2GiB", "640KiB": the one byte formatter (`report::status::bytes`), without
+/// "312MiB", "1.2GiB", "640KiB": the one byte formatter (`report::units::bytes`), without
 /// the space, for narrow columns.
 pub fn bytes(b: u64) -> String {
-    crate::report::status::bytes(b).replace(' ', "")
+    crate::report::units::bytes(b).replace(' ', "")
 }
 
 /// "0.4ms", "38ms", "1.2s".

@@ -5,25 +5,26 @@
 //!
 //! # How it is wired
 //!
-//! The screen does no slow work. The workers in `worker.rs` ([`run_live`]: probing, Docker events,
-//! logs, restarts) send [`Event`]s into one channel and carry out the [`Command`]s the dashboard
-//! sends back:
+//! The screen does no slow work. [`run_live`] (`worker.rs`) starts the workers and the screen:
+//! the workers (a probe round every interval and on every Docker event, log tails, restarts,
+//! `selkie check`) send [`Event`]s into one channel and carry out the [`Command`]s the screen
+//! sends back (`event.rs` holds both; `error.rs` what can stop it). On the screen's side:
 //!
-//! ```ignore
-//! let (events_tx, events_rx) = tokio::sync::mpsc::channel(64);
-//! let (commands_tx, commands_rx) = tokio::sync::mpsc::channel(16);
-//! // Workers: send Event::Snapshot after every probe round, Event::DockerChanged on Docker events,
-//! // and answer Command::FetchLogs with Event::Logs, Command::Restart with Event::Restarted;
-//! // Command::Refresh means "probe now"; Command::Quit (or commands_rx closing) means stop.
-//! spawn_workers(events_tx.clone(), commands_rx);
-//! dashboard::run_terminal(deployment_name, events_rx, events_tx, commands_tx).await?;
-//! ```
+//! - `app/`: the state and how each event changes it ([`App::handle`] does no I/O and returns
+//!   the commands to carry out, so every key and worker result is testable without a terminal);
+//! - `ui/`: drawing, one pure function per panel; `theme.rs` colours and symbols, `format.rs`
+//!   numbers and ages, `keys.rs` the bindings the footer and help are made from;
+//! - `tui.rs`: the terminal (raw mode, alternate screen), the key, resize and tick feeders, and
+//!   the loop that applies events and redraws ([`run_terminal`] ties them together);
+//! - `tests/`: the state machine, every panel on `TestBackend` (insta snapshots) and the loop,
+//!   over fixtures of a deployment in a few named states; built for tests only.
 //!
 //! While it runs the terminal belongs to the dashboard: nothing else may write to stdout or
-//! stderr (send a message as an event instead). The terminal is restored when `run_terminal`
-//! returns, on Ctrl-C, and before a panic message is printed.
+//! stderr (a worker logs to `logs/status.log` in the deployment, or sends an event). The terminal
+//! is restored when `run_terminal` returns, on Ctrl-C, and before a panic message is printed.
 
 mod app;
+mod error;
 mod event;
 mod format;
 mod keys;
@@ -33,8 +34,6 @@ mod ui;
 mod worker;
 
 #[cfg(test)]
-mod fixtures;
-#[cfg(test)]
 mod tests;
 
 use std::time::{Duration, Instant};
@@ -42,6 +41,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{Receiver, Sender};
 
 pub use app::{App, Overlay, Panel, ServiceRows};
+pub use error::DashboardError;
 pub use event::{Command, Event};
 pub use keys::{Action, BINDINGS};
 pub use theme::{Symbols, Theme};

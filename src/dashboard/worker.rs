@@ -9,10 +9,10 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, Notify};
 
-use super::{Command, Event};
+use super::{Command, DashboardError, Event};
 use crate::docker::live::{self, try_connect};
 use crate::docker::{wait as docker_wait, Docker};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::health::{self, DockerState};
 use crate::plan::{Plan, PROJECT};
 
@@ -183,12 +183,6 @@ pub fn run(plan: Plan, dir: &Path, interval: Duration, timeout: Duration) -> Res
         ));
         super::run_terminal(title, events_rx, events_tx, commands_tx)
             .await
-            .map_err(|e| Error::Other {
-                message: format!("the terminal failed: {e}"),
-                hint: Some(
-                    "use `selkie status --once` where the terminal cannot show the dashboard"
-                        .into(),
-                ),
-            })
+            .map_err(|source| DashboardError::Terminal { source }.into())
     })
 }

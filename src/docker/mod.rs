@@ -6,6 +6,7 @@
 
 pub mod connect;
 pub mod converge;
+pub mod inspect;
 pub mod install;
 pub mod live;
 pub mod pull;

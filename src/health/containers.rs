@@ -1,17 +1,14 @@
-//! The containers of the plan as Docker reports them: state, health, restarts, uptime, CPU, memory.
+//! The containers of the plan as Docker reports them (`docker::inspect`), judged: state, health,
+//! restarts, uptime, CPU, memory.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use bollard::models::ContainerStatsResponse;
-use bollard::query_parameters::StatsOptionsBuilder;
-use bollard::Docker;
-use futures_util::StreamExt;
+use std::time::{Duration, SystemTime};
 
 use super::{ServiceState, Status};
+use crate::docker::inspect::{self, CpuCounters, Sample};
+use crate::docker::Docker;
 use crate::plan::Plan;
-use crate::render::compose::NETWORK;
 
 /// What Docker said about one container, before stats.
 pub struct Inspected {
@@ -20,56 +17,12 @@ pub struct Inspected {
     ip: Option<IpAddr>,
 }
 
-/// Seconds since the epoch of an RFC 3339 UTC time such as `2026-11-21T23:37:30.264547110Z`.
-pub fn parse_rfc3339(text: &str) -> Option<u64> {
-    let (date, time) = text.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>());
-    let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
-    let time = time.trim_end_matches('Z');
-    let time = time.split(['.', '+']).next()?;
-    let mut t = time.split(':').map(|p| p.parse::<i64>());
-    let (hh, mm, ss) = (t.next()?.ok()?, t.next()?.ok()?, t.next()?.ok()?);
-    // Days from civil date (Howard Hinnant's algorithm), the inverse of state::timestamp.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
-}
-
-fn cpu_percent(stats: &ContainerStatsResponse) -> Option<f64> {
-    let now = stats.cpu_stats.as_ref()?;
-    let before = stats.precpu_stats.as_ref()?;
-    let used = now.cpu_usage.as_ref()?.total_usage? as f64
-        - before.cpu_usage.as_ref()?.total_usage? as f64;
-    let system = now.system_cpu_usage? as f64 - before.system_cpu_usage? as f64;
-    let cpus = f64::from(now.online_cpus.unwrap_or(1));
-    (system > 0.0 && used >= 0.0).then(|| used / system * cpus * 100.0)
-}
-
-fn memory_bytes(stats: &ContainerStatsResponse) -> Option<u64> {
-    let mem = stats.memory_stats.as_ref()?;
-    let usage = mem.usage?;
-    // Page cache counts as usage in the raw figure; `docker stats` subtracts it too.
-    let cache = mem
-        .stats
-        .as_ref()
-        .and_then(|s| {
-            s.get("inactive_file")
-                .or_else(|| s.get("total_inactive_file"))
-        })
-        .copied()
-        .unwrap_or(0);
-    Some(usage.saturating_sub(cache))
-}
-
-async fn inspect(docker: &Docker, service: &str, container: String) -> Inspected {
+/// How a container is doing: up when it runs and its healthcheck (if any) passes, degraded while
+/// the healthcheck is still starting.
+fn judge(service: &str, container: String, seen: Option<inspect::Container>) -> Inspected {
     let missing = ServiceState {
         service: service.into(),
-        container: container.clone(),
+        container,
         state: "missing".into(),
         health: None,
         restarts: 0,
@@ -78,56 +31,32 @@ async fn inspect(docker: &Docker, service: &str, container: String) -> Inspected
         memory_bytes: None,
         status: Status::Down,
     };
-    let Ok(info) = docker
-        .inspect_container(
-            &container,
-            None::<bollard::query_parameters::InspectContainerOptions>,
-        )
-        .await
-    else {
+    let Some(c) = seen else {
         return Inspected {
             state: missing,
             ip: None,
         };
     };
-    let state = info.state.clone().unwrap_or_default();
-    let status_word = state.status.map(|s| s.to_string()).unwrap_or_default();
-    let health = state
-        .health
-        .as_ref()
-        .and_then(|h| h.status)
-        .map(|h| h.to_string())
-        .filter(|h| !h.is_empty() && h != "none");
-    let running = state.running.unwrap_or(false) && !state.restarting.unwrap_or(false);
-    let status = match (running, health.as_deref()) {
+    let status = match (c.running, c.health.as_deref()) {
         (true, None | Some("healthy")) => Status::Healthy,
         (true, Some("starting")) => Status::Degraded,
         _ => Status::Down,
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let uptime = running
-        .then(|| state.started_at.as_deref().and_then(parse_rfc3339))
-        .flatten()
-        .map(|started| Duration::from_secs(now.saturating_sub(started)));
-    let ip = info
-        .network_settings
-        .and_then(|n| n.networks)
-        .and_then(|n| n.get(NETWORK).cloned())
-        .and_then(|e| e.ip_address)
-        .and_then(|ip| ip.parse().ok());
+    let now = SystemTime::now();
+    let uptime = c
+        .started
+        .filter(|_| c.running)
+        .map(|started| now.duration_since(started).unwrap_or(Duration::ZERO));
     Inspected {
         state: ServiceState {
-            state: status_word,
-            health,
-            restarts: info.restart_count.unwrap_or(0),
+            state: c.state,
+            health: c.health,
+            restarts: c.restarts,
             uptime,
             status,
             ..missing
         },
-        ip,
+        ip: c.ip,
     }
 }
 
@@ -137,11 +66,11 @@ pub async fn inspect_all(
     docker: &Docker,
     plan: &Plan,
 ) -> (Vec<Inspected>, HashMap<String, IpAddr>) {
-    let inspected = futures_util::future::join_all(
-        plan.services
-            .iter()
-            .map(|s| inspect(docker, s.name.as_str(), s.container_name())),
-    )
+    let inspected = futures_util::future::join_all(plan.services.iter().map(|s| async move {
+        let name = s.container_name();
+        let seen = inspect::container(docker, &name).await;
+        judge(s.name.as_str(), name, seen)
+    }))
     .await;
     let ips = inspected
         .iter()
@@ -150,14 +79,28 @@ pub async fn inspect_all(
     (inspected, ips)
 }
 
-/// Add CPU and memory to the running ones; takes about a second (Docker samples twice).
 /// CPU counters from the previous round, by container, so the dashboard can ask Docker for an
 /// instant sample instead of waiting for its two-sample reading every round.
-pub type CpuHistory = HashMap<String, (u64, u64)>;
+pub type CpuHistory = HashMap<String, CpuCounters>;
 
-fn counters(stats: &ContainerStatsResponse) -> Option<(u64, u64)> {
-    let cpu = stats.cpu_stats.as_ref()?;
-    Some((cpu.cpu_usage.as_ref()?.total_usage?, cpu.system_cpu_usage?))
+/// CPU use between two readings, in percent of one CPU (so up to `cpus` x 100).
+fn cpu_percent(before: CpuCounters, now: CpuCounters, cpus: u32) -> Option<f64> {
+    (now.system > before.system && now.container >= before.container).then(|| {
+        (now.container - before.container) as f64 / (now.system - before.system) as f64
+            * f64::from(cpus)
+            * 100.0
+    })
+}
+
+/// CPU from a sample: against the previous round's counters when there is a history (which
+/// then keeps this round's), else against Docker's own earlier reading.
+fn cpu_of(container: &str, sample: &Sample, history: Option<&mut CpuHistory>) -> Option<f64> {
+    let now = sample.cpu?;
+    let before = match history {
+        Some(h) => h.insert(container.to_string(), now)?,
+        None => sample.cpu_before?,
+    };
+    cpu_percent(before, now, sample.online_cpus)
 }
 
 /// Add CPU and memory to the running ones, within `timeout`. With a history (the dashboard),
@@ -169,70 +112,103 @@ pub async fn with_stats(
     timeout: Duration,
     mut history: Option<&mut CpuHistory>,
 ) -> Vec<ServiceState> {
-    let one_shot = history.is_some();
-    let stats = futures_util::future::join_all(inspected.iter().map(|i| async move {
+    let instant = history.is_some();
+    let samples = futures_util::future::join_all(inspected.iter().map(|i| async move {
         if i.state.status == Status::Down {
             return None;
         }
-        let options = StatsOptionsBuilder::default()
-            .stream(false)
-            .one_shot(one_shot)
-            .build();
-        let mut stream = docker.stats(&i.state.container, Some(options));
-        tokio::time::timeout(timeout, stream.next())
-            .await
-            .ok()
-            .flatten()
-            .and_then(Result::ok)
+        inspect::sample(docker, &i.state.container, instant, timeout).await
     }))
     .await;
     inspected
         .into_iter()
-        .zip(stats)
-        .map(|(i, s)| {
-            let cpu = match (history.as_deref_mut(), s.as_ref()) {
-                (Some(h), Some(stats)) => {
-                    let now = counters(stats);
-                    let before = h.get(&i.state.container).copied();
-                    if let Some(now) = now {
-                        h.insert(i.state.container.clone(), now);
-                    }
-                    match (before, now) {
-                        (Some((u0, s0)), Some((u1, s1))) if s1 > s0 && u1 >= u0 => {
-                            let cpus = stats
-                                .cpu_stats
-                                .as_ref()
-                                .and_then(|c| c.online_cpus)
-                                .unwrap_or(1);
-                            Some((u1 - u0) as f64 / (s1 - s0) as f64 * f64::from(cpus) * 100.0)
-                        }
-                        _ => None,
-                    }
-                }
-                (None, Some(stats)) => cpu_percent(stats),
-                _ => None,
-            };
-            ServiceState {
-                cpu_percent: cpu,
-                memory_bytes: s.as_ref().and_then(memory_bytes),
-                ..i.state
-            }
+        .zip(samples)
+        .map(|(i, sample)| ServiceState {
+            cpu_percent: sample
+                .as_ref()
+                .and_then(|s| cpu_of(&i.state.container, s, history.as_deref_mut())),
+            memory_bytes: sample.and_then(|s| s.memory_bytes),
+            ..i.state
         })
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_rfc3339;
+    use super::*;
+
+    fn counters(container: u64, system: u64) -> CpuCounters {
+        CpuCounters { container, system }
+    }
+
+    fn seen(running: bool, health: Option<&str>) -> inspect::Container {
+        inspect::Container {
+            state: if running { "running" } else { "exited" }.into(),
+            health: health.map(str::to_string),
+            running,
+            restarts: 2,
+            started: Some(SystemTime::now() - Duration::from_secs(90)),
+            ip: Some(IpAddr::from([172, 18, 0, 3])),
+        }
+    }
 
     #[test]
-    fn docker_times_parse() {
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+    fn a_container_is_judged_by_running_and_its_healthcheck() {
+        let status = |c| judge("livekit", "selkie-livekit".into(), c).state.status;
+        assert_eq!(status(Some(seen(true, None))), Status::Healthy);
+        assert_eq!(status(Some(seen(true, Some("healthy")))), Status::Healthy);
+        assert_eq!(status(Some(seen(true, Some("starting")))), Status::Degraded);
+        assert_eq!(status(Some(seen(true, Some("unhealthy")))), Status::Down);
+        assert_eq!(status(Some(seen(false, None))), Status::Down);
+        let missing = judge("livekit", "selkie-livekit".into(), None);
+        assert_eq!(missing.state.state, "missing");
+        assert_eq!(missing.state.status, Status::Down);
+        let up = judge("livekit", "selkie-livekit".into(), Some(seen(true, None)));
+        let uptime = up.state.uptime.unwrap().as_secs();
+        assert!((90..100).contains(&uptime), "{uptime}");
+        assert_eq!(up.state.restarts, 2);
+        assert_eq!(up.ip, Some(IpAddr::from([172, 18, 0, 3])));
+        let exited = judge("livekit", "selkie-livekit".into(), Some(seen(false, None)));
+        assert_eq!(exited.state.uptime, None, "no uptime when not running");
+    }
+
+    #[test]
+    fn cpu_is_the_containers_share_of_the_host_times_its_cpus() {
         assert_eq!(
-            parse_rfc3339("2026-11-21T23:01:02.264547110Z"),
-            Some(1_795_302_062)
+            cpu_percent(counters(100, 1000), counters(150, 2000), 2),
+            Some(10.0)
         );
-        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z"), Some(951_782_400));
-        assert_eq!(parse_rfc3339("yesterday"), None);
+        // Counters that went backwards (a restarted container) or a host that did not move.
+        assert_eq!(
+            cpu_percent(counters(150, 1000), counters(100, 2000), 2),
+            None
+        );
+        assert_eq!(
+            cpu_percent(counters(100, 1000), counters(150, 1000), 2),
+            None
+        );
+    }
+
+    #[test]
+    fn with_a_history_cpu_is_measured_from_the_previous_round() {
+        let sample = |now, before| Sample {
+            cpu: Some(now),
+            cpu_before: before,
+            online_cpus: 1,
+            memory_bytes: None,
+        };
+        let mut history = CpuHistory::new();
+        let first = sample(counters(100, 1000), None);
+        assert_eq!(
+            cpu_of("c", &first, Some(&mut history)),
+            None,
+            "no round before"
+        );
+        let second = sample(counters(300, 2000), None);
+        assert_eq!(cpu_of("c", &second, Some(&mut history)), Some(20.0));
+        assert_eq!(history["c"], counters(300, 2000));
+        // Without a history, Docker's earlier reading is the one before.
+        let sampled = sample(counters(300, 2000), Some(counters(200, 1000)));
+        assert_eq!(cpu_of("c", &sampled, None), Some(10.0));
     }
 }

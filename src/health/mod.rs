@@ -1,5 +1,7 @@
-//! Live health: what to probe (derived from the plan, pure), running the probes concurrently with
-//! their own timeouts, and the `Snapshot` that `selkie status`, `--once`, `--json` and the
+//! Live health: what to probe (`spec/`, derived from the plan, pure), running the probes
+//! concurrently with their own timeouts (`probes/`), where public ports are judged from
+//! (`vantage.rs`), the plan's containers as Docker reports them (`containers.rs`, over
+//! `docker::inspect`), and the `Snapshot` that `selkie status`, `--once`, `--json` and the
 //! dashboard all show.
 
 pub mod containers;
@@ -47,9 +49,9 @@ impl Status {
     }
 }
 
-/// The outcome of one probe.
+/// What one probe found: how the check is doing, why in a few words, and how long it took.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Outcome {
+pub struct Verdict {
     pub status: Status,
     /// What the probe saw, in a few words (`OK`, `connection refused`, `expires in 9 days` …).
     pub message: String,
@@ -58,10 +60,10 @@ pub struct Outcome {
     pub latency: Option<Duration>,
 }
 
-impl Outcome {
+impl Verdict {
     /// A result with no latency.
     pub fn new(status: Status, message: impl Into<String>) -> Self {
-        Outcome {
+        Verdict {
             status,
             message: message.into(),
             latency: None,
@@ -75,7 +77,7 @@ pub struct CheckResult {
     #[serde(flatten)]
     pub check: Check,
     #[serde(flatten)]
-    pub outcome: Outcome,
+    pub verdict: Verdict,
 }
 
 /// One container of the plan as Docker reports it.
@@ -131,7 +133,7 @@ impl Snapshot {
             });
         }
         for c in self.checks.iter().filter(|c| c.check.required) {
-            worst = worst.max(match c.outcome.status {
+            worst = worst.max(match c.verdict.status {
                 // An idle UDP range between calls is normal, not a failure.
                 Status::Unknown => Status::Healthy,
                 other => other,
@@ -191,11 +193,7 @@ pub async fn collect(
         roots: Arc::clone(&probes::system_roots()),
     };
     let version = match docker {
-        Some(d) => match tokio::time::timeout(timeout, d.version()).await {
-            Ok(Ok(v)) => Ok(v.version.unwrap_or_default()),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!("no answer within {}s", timeout.as_secs())),
-        },
+        Some(d) => crate::docker::inspect::version(d, timeout).await,
         None => Err("not connected".to_string()),
     };
     match (docker, version) {

@@ -5,7 +5,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::{Item, Mark};
-use crate::report::status::bytes;
+use crate::report::units::bytes;
 
 const GIB: u64 = 1024 * 1024 * 1024;
 

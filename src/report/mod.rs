@@ -1,4 +1,5 @@
-//! Text views shared by the commands and the wizard: the plan, a setup's summary, the status.
+//! Text views shared by the commands and the wizard: the plan, a setup's summary, the status,
+//! and the units they write sizes in.
 //! Each is a pure function from data to the text an operator reads; [`wrap`] fits it to the
 //! terminal.
 
@@ -6,4 +7,5 @@ pub mod plan;
 pub mod setup;
 pub mod status;
 mod table;
+pub mod units;
 pub mod wrap;

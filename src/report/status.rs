@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::table;
+use super::{table, units::bytes};
 use crate::health::{self, DockerState, Snapshot};
 use crate::plan::Plan;
 
@@ -14,18 +14,6 @@ pub fn age(d: Duration) -> String {
         60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
         3600..=86_399 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
         _ => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
-    }
-}
-
-/// `512 KiB`, `45 MiB`, `1.2 GiB`.
-pub fn bytes(b: u64) -> String {
-    let b = b as f64;
-    if b < 1024.0 * 1024.0 {
-        format!("{:.0} KiB", b / 1024.0)
-    } else if b < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.0} MiB", b / 1024.0 / 1024.0)
-    } else {
-        format!("{:.1} GiB", b / 1024.0 / 1024.0 / 1024.0)
     }
 }
 
@@ -82,12 +70,12 @@ pub fn describe(plan: &Plan, snapshot: &Snapshot) -> String {
                     .exposure
                     .map(|e| e.as_str().to_string())
                     .unwrap_or_else(dash),
-                c.outcome.status.as_str().into(),
-                c.outcome
+                c.verdict.status.as_str().into(),
+                c.verdict
                     .latency
                     .map(|l| format!("{:.1} ms", l.as_secs_f64() * 1000.0))
                     .unwrap_or_else(dash),
-                c.outcome.message.clone(),
+                c.verdict.message.clone(),
             ]
         })
         .collect();

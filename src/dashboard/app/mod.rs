@@ -242,7 +242,7 @@ impl App {
 
     fn apply(&mut self, snapshot: Snapshot) {
         for c in &snapshot.checks {
-            let status = c.outcome.status;
+            let status = c.verdict.status;
             match self.changes.get_mut(&c.check.label) {
                 Some(seen) if seen.status != status => {
                     *seen = Change {
@@ -288,8 +288,8 @@ impl App {
 const CHECK_RUNNING: &str = "media check running…";
 
 /// A check's result as one line per transport, and the verdict for the status line.
-fn check_line(result: &Result<crate::check::Report, String>) -> (String, String) {
-    use crate::check::Outcome;
+fn check_line(result: &Result<crate::check::CheckReport, String>) -> (String, String) {
+    use crate::check::PathOutcome;
     let report = match result {
         Ok(r) => r,
         Err(e) => return ("media check failed".into(), format!("media check: {e}")),
@@ -304,12 +304,12 @@ fn check_line(result: &Result<crate::check::Report, String>) -> (String, String)
         .paths
         .iter()
         .map(|p| match &p.outcome {
-            Outcome::Ok {
+            PathOutcome::Ok {
                 rtt_ms: Some(rtt), ..
             } => format!("{} ok {rtt} ms", p.transport.label()),
-            Outcome::Ok { .. } => format!("{} ok", p.transport.label()),
-            Outcome::Failed { .. } => format!("{} FAILED", p.transport.label()),
-            Outcome::NotChecked { .. } => format!("{} not checked", p.transport.label()),
+            PathOutcome::Ok { .. } => format!("{} ok", p.transport.label()),
+            PathOutcome::Failed { .. } => format!("{} FAILED", p.transport.label()),
+            PathOutcome::NotChecked { .. } => format!("{} not checked", p.transport.label()),
         })
         .collect();
     let verdict = if report.passed() {

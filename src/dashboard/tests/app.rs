@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::fixtures::*;
 use crate::dashboard::app::{App, Overlay, Panel};
 use crate::dashboard::event::{Command, Event};
-use crate::dashboard::fixtures::*;
 use crate::health::{ProbeKind, Status};
 
 fn at(app: &mut App, secs: u64, event: Event) -> Vec<Command> {
@@ -246,7 +246,7 @@ fn log_lines_are_cleaned_and_capped() {
 
 #[test]
 fn c_runs_one_media_check_and_keeps_its_result() {
-    use crate::check::{Outcome, PathResult, Report, Transport};
+    use crate::check::{CheckReport, PathOutcome, PathResult, Transport};
     let mut app = healthy();
     assert_eq!(at(&mut app, 1, char_key('c')), vec![Command::Check]);
     assert_eq!(app.media_check(), Some("media check running…"));
@@ -261,7 +261,7 @@ fn c_runs_one_media_check_and_keeps_its_result() {
         outcome,
         fix: None,
     };
-    let report = Report {
+    let report = CheckReport {
         url: "wss://meet.example.org".into(),
         from_server: true,
         signalling_error: None,
@@ -269,7 +269,7 @@ fn c_runs_one_media_check_and_keeps_its_result() {
         paths: vec![
             path(
                 Transport::Udp,
-                Outcome::Ok {
+                PathOutcome::Ok {
                     rtt_ms: Some(0.3),
                     local: "l".into(),
                     remote: "r".into(),
@@ -277,7 +277,7 @@ fn c_runs_one_media_check_and_keeps_its_result() {
             ),
             path(
                 Transport::Tcp,
-                Outcome::Failed {
+                PathOutcome::Failed {
                     reason: "no answer".into(),
                 },
             ),

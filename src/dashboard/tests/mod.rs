@@ -1,6 +1,8 @@
-//! Dashboard tests: the state machine, every panel rendered on `TestBackend`, and the run loop.
+//! Dashboard tests: the state machine, every panel rendered on `TestBackend`, and the run loop,
+//! over the fixtures (a deployment in a few named states).
 
 mod app;
+mod fixtures;
 mod keys;
 mod render;
 mod run;

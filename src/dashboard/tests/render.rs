@@ -5,9 +5,9 @@ use std::time::Duration;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
+use super::fixtures::{gen_logs, gen_state, t0};
 use super::{render, text};
 use crate::dashboard::event::Event;
-use crate::dashboard::fixtures::{gen_logs, gen_state, t0};
 use crate::dashboard::theme::Theme;
 
 const STATES: [&str; 8] = [

@@ -8,10 +8,10 @@ use ratatui::layout::{Position, Size};
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
+use super::fixtures::*;
 use super::text;
 use crate::dashboard::app::App;
 use crate::dashboard::event::{Command, Event};
-use crate::dashboard::fixtures::*;
 use crate::dashboard::theme::Theme;
 use crate::dashboard::tui;
 

@@ -159,7 +159,7 @@ fn service_lines<'a>(app: &App, s: &ServiceState, area: Rect, theme: &Theme) -> 
 
 fn check_lines<'a>(app: &App, c: &CheckResult, theme: &Theme) -> Vec<Line<'a>> {
     let sym = &theme.symbols;
-    let status = c.outcome.status;
+    let status = c.verdict.status;
     let need = if c.check.required {
         "required"
     } else {
@@ -170,7 +170,7 @@ fn check_lines<'a>(app: &App, c: &CheckResult, theme: &Theme) -> Vec<Line<'a>> {
         .exposure
         .map_or(String::new(), |e| format!(" {} {}", sym.sep, e.as_str()));
     let latency = c
-        .outcome
+        .verdict
         .latency
         .map_or(String::new(), |d| format!(" in {}", format::latency(d)));
     let changed = app
@@ -191,7 +191,7 @@ fn check_lines<'a>(app: &App, c: &CheckResult, theme: &Theme) -> Vec<Line<'a>> {
             ),
             Span::raw(format!(
                 ": {}{latency} {} {changed}",
-                format::clean(&c.outcome.message),
+                format::clean(&c.verdict.message),
                 sym.sep
             )),
         ]),

@@ -103,7 +103,7 @@ struct Columns {
 
 fn row<'a>(c: &CheckResult, changed: Option<String>, cols: Columns, theme: &Theme) -> Row<'a> {
     let dash = theme.symbols.dash;
-    let status = c.outcome.status;
+    let status = c.verdict.status;
     let style = theme.status(status);
     let mut cells = vec![
         Cell::from(theme.symbols.status(status)).style(style),
@@ -111,12 +111,12 @@ fn row<'a>(c: &CheckResult, changed: Option<String>, cols: Columns, theme: &Them
         Cell::from(c.check.kind.as_str()),
         Cell::from(c.check.exposure.map_or(dash, |e| e.as_str())),
         Cell::from(status.as_str()).style(style),
-        Cell::from(c.outcome.latency.map_or(dash.to_string(), format::latency)),
+        Cell::from(c.verdict.latency.map_or(dash.to_string(), format::latency)),
         Cell::from(changed.unwrap_or_else(|| dash.to_string())),
     ];
     if cols.message > 0 {
         cells.push(Cell::from(fit(
-            &c.outcome.message,
+            &c.verdict.message,
             cols.message.into(),
             theme,
         )));

@@ -4,15 +4,15 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::time::Instant;
 
-use crate::health::{Outcome, Status};
+use crate::health::{Status, Verdict};
 
 /// Resolve `name` with the system resolver (what ACME clients and browsers here would use).
-pub(super) async fn probe(name: &str, expect: Option<IpAddr>) -> Outcome {
+pub(super) async fn probe(name: &str, expect: Option<IpAddr>) -> Verdict {
     let started = Instant::now();
     let found: BTreeSet<IpAddr> = match tokio::net::lookup_host((name, 0)).await {
         Ok(addrs) => addrs.map(|a| a.ip()).collect(),
         Err(e) => {
-            return Outcome::new(
+            return Verdict::new(
                 Status::Down,
                 format!("does not resolve ({e}): certificates will fail until it does"),
             )
@@ -34,7 +34,7 @@ pub(super) async fn probe(name: &str, expect: Option<IpAddr>) -> Outcome {
         Some(ip) => (Status::Degraded, format!("resolves to {list}, not {ip}")),
         None => (Status::Healthy, format!("resolves to {list}")),
     };
-    Outcome {
+    Verdict {
         status,
         message,
         latency,

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use std::time::Duration;
 
-use crate::health::{Outcome, Status};
+use crate::health::{Status, Verdict};
 
 /// A health endpoint answers in a few bytes; anything past this is not read.
 const MAX_RESPONSE: usize = 16 * 1024;
@@ -16,11 +16,11 @@ const FETCH_LIMIT: Duration = Duration::from_secs(30);
 const MAX_SHOWN: usize = 60;
 
 /// Send `GET path` and judge the status code.
-pub(super) async fn probe(addr: SocketAddr, path: &str) -> Outcome {
+pub(super) async fn probe(addr: SocketAddr, path: &str) -> Verdict {
     let started = Instant::now();
     let (code, body) = match fetch(addr, path).await {
         Ok(r) => r,
-        Err(reason) => return Outcome::new(Status::Down, reason),
+        Err(reason) => return Verdict::new(Status::Down, reason),
     };
     let latency = Some(started.elapsed());
     let shown = shown_body(&body);
@@ -31,7 +31,7 @@ pub(super) async fn probe(addr: SocketAddr, path: &str) -> Outcome {
         _ if shown.is_empty() => (Status::Down, format!("HTTP {code}")),
         _ => (Status::Down, format!("HTTP {code}: {shown}")),
     };
-    Outcome {
+    Verdict {
         status,
         message,
         latency,

@@ -24,7 +24,7 @@ use std::time::Duration;
 use rustls::RootCertStore;
 
 use super::vantage::Vantage;
-use super::{Check, CheckResult, Outcome, ProbeKind, Status, Target};
+use super::{Check, CheckResult, ProbeKind, Status, Target, Verdict};
 
 pub use node_ip::outbound_stun;
 pub use own_ca::fetch as deployment_ca;
@@ -68,28 +68,28 @@ impl Context {
 }
 
 /// Run one check; it returns within `ctx.timeout` (plus scheduling noise) whatever the peer does.
-pub async fn run(check: &Check, ctx: &Context) -> Outcome {
+pub async fn run(check: &Check, ctx: &Context) -> Verdict {
     // The outer timeout is the guarantee; probes that need a deadline of their own (STUN's retry)
     // get it passed in, and the rest simply wait on the network.
     match tokio::time::timeout(ctx.timeout, dispatch(check, ctx)).await {
-        Ok(outcome) => outcome,
+        Ok(verdict) => verdict,
         Err(_) => timed_out(check.kind, ctx.timeout),
     }
 }
 
 /// Run every check concurrently; a round takes about as long as the slowest timeout.
 pub async fn run_all(checks: &[Check], ctx: &Context) -> Vec<CheckResult> {
-    let outcomes = futures_util::future::join_all(checks.iter().map(|c| run(c, ctx))).await;
+    let verdicts = futures_util::future::join_all(checks.iter().map(|c| run(c, ctx))).await;
     checks
         .iter()
         .cloned()
-        .zip(outcomes)
-        .map(|(check, outcome)| CheckResult { check, outcome })
+        .zip(verdicts)
+        .map(|(check, verdict)| CheckResult { check, verdict })
         .collect()
 }
 
 /// The probe for this kind of check aimed at this target.
-async fn dispatch(check: &Check, ctx: &Context) -> Outcome {
+async fn dispatch(check: &Check, ctx: &Context) -> Verdict {
     let path = check.path.as_deref().unwrap_or("/");
     match (check.kind, &check.target) {
         (ProbeKind::Tcp, Target::Loopback { port }) => tcp::probe(loopback(*port)).await,
@@ -100,7 +100,7 @@ async fn dispatch(check: &Check, ctx: &Context) -> Outcome {
             match ctx.container_ips.get(service) {
                 Some(ip) => tcp::probe(SocketAddr::new(*ip, *port)).await,
                 // No bridge address: Docker has no running container for the service.
-                None => Outcome::new(Status::Down, "container not running"),
+                None => Verdict::new(Status::Down, "container not running"),
             }
         }
         (ProbeKind::Http, Target::Loopback { port }) => http::probe(loopback(*port), path).await,
@@ -146,7 +146,7 @@ async fn dispatch(check: &Check, ctx: &Context) -> Outcome {
             },
         ) => node_ip::probe(*node_ip, stun_servers, ctx.timeout).await,
         // `probes_for` never pairs these; say so rather than guess what was meant.
-        (kind, target) => Outcome::new(
+        (kind, target) => Verdict::new(
             Status::Unknown,
             format!("a {} probe cannot aim at {target:?}", kind.as_str()),
         ),
@@ -158,9 +158,9 @@ fn loopback(port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
 }
 
-/// The outcome of a probe that ran out of time, worded like the probe's own failures so the
+/// The verdict of a probe that ran out of time, worded like the probe's own failures so the
 /// message does not depend on whether its inner wait or this outer one ended first.
-fn timed_out(kind: ProbeKind, timeout: Duration) -> Outcome {
+fn timed_out(kind: ProbeKind, timeout: Duration) -> Verdict {
     let after = show_duration(timeout);
     let message = match kind {
         ProbeKind::Stun => format!("no STUN answer within {after}"),
@@ -169,7 +169,7 @@ fn timed_out(kind: ProbeKind, timeout: Duration) -> Outcome {
         }
         _ => format!("timed out after {after}"),
     };
-    Outcome::new(Status::Down, message)
+    Verdict::new(Status::Down, message)
 }
 
 /// `2s`, `1.5s` or `300ms`: short enough for a table cell.
@@ -223,8 +223,8 @@ mod tests {
             path: None,
         };
         let ctx = Context::new(Duration::from_secs(1));
-        let outcome = run(&check, &ctx).await;
-        assert_eq!(outcome.status, Status::Down);
-        assert_eq!(outcome.message, "container not running");
+        let verdict = run(&check, &ctx).await;
+        assert_eq!(verdict.status, Status::Down);
+        assert_eq!(verdict.message, "container not running");
     }
 }

@@ -6,34 +6,34 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use super::{show_duration, stun};
-use crate::health::{Outcome, Status};
+use crate::health::{Status, Verdict};
 
 /// Judge how LiveKit learns its address: `node_ip` set, or the STUN servers answer.
 pub(super) async fn probe(
     node_ip: Option<IpAddr>,
     servers: &[String],
     timeout: Duration,
-) -> Outcome {
+) -> Verdict {
     if let Some(ip) = node_ip {
-        return Outcome::new(
+        return Verdict::new(
             Status::Healthy,
             format!("node_ip is set to {ip}: LiveKit asks no STUN server for it"),
         );
     }
     if servers.is_empty() {
-        return Outcome::new(Status::Unknown, "neither node_ip nor STUN servers are set");
+        return Verdict::new(Status::Unknown, "neither node_ip nor STUN servers are set");
     }
     // A quarter of the time is left so this, not the round's own timeout, says what to do.
-    let outcome = outbound_stun(servers, timeout - timeout / 4).await;
-    match outcome.status {
-        Status::Healthy => outcome,
-        _ => Outcome::new(
+    let verdict = outbound_stun(servers, timeout - timeout / 4).await;
+    match verdict.status {
+        Status::Healthy => verdict,
+        _ => Verdict::new(
             Status::Down,
             format!(
                 "{}: LiveKit (use_external_ip) cannot learn its public address and will not \
                  start; allow outbound UDP to them, or set rtc.node_ip in livekit.yaml to this \
                  server's public address",
-                outcome.message
+                verdict.message
             ),
         ),
     }
@@ -42,7 +42,7 @@ pub(super) async fn probe(
 /// A binding request to each of `servers` (`host:port`) at once, within `timeout`: healthy with
 /// the first answer (which carries this server's address as the internet sees it), down when
 /// none answers.
-pub async fn outbound_stun(servers: &[String], timeout: Duration) -> Outcome {
+pub async fn outbound_stun(servers: &[String], timeout: Duration) -> Verdict {
     let ask = |server: String| async move {
         let found = tokio::net::lookup_host(server.clone()).await;
         let addrs: Vec<SocketAddr> = match found {
@@ -58,8 +58,8 @@ pub async fn outbound_stun(servers: &[String], timeout: Duration) -> Outcome {
         else {
             return (server, None);
         };
-        let outcome = stun::probe(addr, timeout).await;
-        (server, Some(outcome))
+        let verdict = stun::probe(addr, timeout).await;
+        (server, Some(verdict))
     };
     let mut pending: futures_util::stream::FuturesUnordered<_> =
         servers.iter().cloned().map(ask).collect();
@@ -68,15 +68,15 @@ pub async fn outbound_stun(servers: &[String], timeout: Duration) -> Outcome {
     loop {
         use futures_util::StreamExt;
         match tokio::time::timeout_at(deadline, pending.next()).await {
-            Ok(Some((server, Some(outcome)))) if outcome.status == Status::Healthy => {
-                let mapped = outcome
+            Ok(Some((server, Some(verdict)))) if verdict.status == Status::Healthy => {
+                let mapped = verdict
                     .message
                     .strip_prefix("binding answered, mapped address ")
                     .map(|a| format!(": this server is {a}"))
                     .unwrap_or_default();
-                return Outcome {
+                return Verdict {
                     message: format!("outbound STUN works ({server} answered{mapped})"),
-                    ..outcome
+                    ..verdict
                 };
             }
             Ok(Some((server, None))) => unresolved.push(server),
@@ -93,5 +93,5 @@ pub async fn outbound_stun(servers: &[String], timeout: Duration) -> Outcome {
             show_duration(timeout)
         )
     };
-    Outcome::new(Status::Down, message)
+    Verdict::new(Status::Down, message)
 }

@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use tokio::net::TcpStream;
 
 use super::{io_reason, loopback, show_duration, stun, udp, Context};
-use crate::health::{Check, Outcome, Status};
+use crate::health::{Check, Status, Verdict};
 
 /// Why a public address did not take the connection.
 enum Unreached {
@@ -17,10 +17,10 @@ enum Unreached {
 }
 
 /// A TCP port (plain, HTTP or TLS): connect at each public address, then run `probe` there.
-pub(super) async fn tcp<F, Fut>(check: &Check, ctx: &Context, port: u16, probe: F) -> Outcome
+pub(super) async fn tcp<F, Fut>(check: &Check, ctx: &Context, port: u16, probe: F) -> Verdict
 where
     F: Fn(SocketAddr) -> Fut,
-    Fut: Future<Output = Outcome>,
+    Fut: Future<Output = Verdict>,
 {
     let addrs = &ctx.vantage.addresses;
     if addrs.is_empty() {
@@ -52,41 +52,41 @@ where
     } else {
         false
     };
-    let outcomes = addrs.iter().zip(reached).map(|(ip, r)| {
-        let outcome = match r {
-            Ok(outcome) => outcome,
+    let verdicts = addrs.iter().zip(reached).map(|(ip, r)| {
+        let verdict = match r {
+            Ok(verdict) => verdict,
             Err(_) if loopback_answers => loopback_only(check, *ip),
-            Err(Unreached::Refused(reason)) => Outcome::new(Status::Down, reason),
-            Err(Unreached::TimedOut) => Outcome::new(
+            Err(Unreached::Refused(reason)) => Verdict::new(Status::Down, reason),
+            Err(Unreached::TimedOut) => Verdict::new(
                 Status::Down,
                 format!("timed out after {}", show_duration(budget)),
             ),
         };
-        (*ip, outcome)
+        (*ip, verdict)
     });
-    combine(outcomes.collect())
+    combine(verdicts.collect())
 }
 
 /// STUN on a public UDP port: a binding request to each public address. When none answers and
 /// the port is bound to loopback only, that is why.
-pub(super) async fn stun(check: &Check, ctx: &Context, port: u16) -> Outcome {
+pub(super) async fn stun(check: &Check, ctx: &Context, port: u16) -> Verdict {
     let addrs = &ctx.vantage.addresses;
     if addrs.is_empty() {
         return nowhere(ctx, stun::probe(loopback(port), ctx.timeout).await);
     }
-    let outcomes = futures_util::future::join_all(
+    let verdicts = futures_util::future::join_all(
         addrs
             .iter()
             .map(|ip| stun::probe(SocketAddr::new(*ip, port), ctx.timeout)),
     )
     .await;
-    let failed = outcomes.iter().any(|o| o.status == Status::Down);
+    let failed = verdicts.iter().any(|o| o.status == Status::Down);
     let on_loopback_only =
         failed && udp::bound_on_loopback_only(&ctx.proc_dir, port).await == Some(true);
     combine(
         addrs
             .iter()
-            .zip(outcomes)
+            .zip(verdicts)
             .map(|(ip, o)| match o.status {
                 Status::Down if on_loopback_only => (*ip, loopback_only(check, *ip)),
                 _ => (*ip, o),
@@ -95,9 +95,9 @@ pub(super) async fn stun(check: &Check, ctx: &Context, port: u16) -> Outcome {
     )
 }
 
-/// The outcome of a public port that only 127.0.0.1 answers on, with the fix.
-fn loopback_only(check: &Check, public: IpAddr) -> Outcome {
-    Outcome::new(
+/// The verdict of a public port that only 127.0.0.1 answers on, with the fix.
+fn loopback_only(check: &Check, public: IpAddr) -> Verdict {
+    Verdict::new(
         Status::Down,
         format!(
             "listens on 127.0.0.1 only; clients cannot reach it: make {} listen on 0.0.0.0 \
@@ -108,9 +108,9 @@ fn loopback_only(check: &Check, public: IpAddr) -> Outcome {
 }
 
 /// Without a public address to stand at, what 127.0.0.1 shows, never better than degraded.
-fn nowhere(ctx: &Context, on_loopback: Outcome) -> Outcome {
+fn nowhere(ctx: &Context, on_loopback: Verdict) -> Verdict {
     match on_loopback.status {
-        Status::Healthy => Outcome {
+        Status::Healthy => Verdict {
             status: Status::Degraded,
             message: format!(
                 "answers on 127.0.0.1, but whether clients reach it cannot be told: {}",
@@ -122,23 +122,23 @@ fn nowhere(ctx: &Context, on_loopback: Outcome) -> Outcome {
     }
 }
 
-/// One outcome for every address: the worst, naming its address when there are several.
-fn combine(mut outcomes: Vec<(IpAddr, Outcome)>) -> Outcome {
-    let several = outcomes.len() > 1;
-    let Some(worst) = (0..outcomes.len()).max_by_key(|i| {
+/// One verdict for every address: the worst, naming its address when there are several.
+fn combine(mut verdicts: Vec<(IpAddr, Verdict)>) -> Verdict {
+    let several = verdicts.len() > 1;
+    let Some(worst) = (0..verdicts.len()).max_by_key(|i| {
         // The first of equals, so IPv4 speaks for a healthy pair.
-        (outcomes[*i].1.status, std::cmp::Reverse(*i))
+        (verdicts[*i].1.status, std::cmp::Reverse(*i))
     }) else {
-        return Outcome::new(Status::Unknown, "no address to probe");
+        return Verdict::new(Status::Unknown, "no address to probe");
     };
-    let (ip, outcome) = outcomes.swap_remove(worst);
-    if several && outcome.status != Status::Healthy {
-        Outcome {
-            message: format!("at {}: {}", show_ip(ip), outcome.message),
-            ..outcome
+    let (ip, verdict) = verdicts.swap_remove(worst);
+    if several && verdict.status != Status::Healthy {
+        Verdict {
+            message: format!("at {}: {}", show_ip(ip), verdict.message),
+            ..verdict
         }
     } else {
-        outcome
+        verdict
     }
 }
 
@@ -158,8 +158,8 @@ mod tests {
     fn the_worst_address_speaks_and_is_named_when_there_are_several() {
         let v4: IpAddr = "203.0.113.7".parse().unwrap();
         let v6: IpAddr = "2001:db8::7".parse().unwrap();
-        let ok = Outcome::new(Status::Healthy, "accepting connections");
-        let refused = Outcome::new(Status::Down, "connection refused");
+        let ok = Verdict::new(Status::Healthy, "accepting connections");
+        let refused = Verdict::new(Status::Down, "connection refused");
         let both = combine(vec![(v4, ok.clone()), (v6, refused.clone())]);
         assert_eq!(both.status, Status::Down);
         assert_eq!(both.message, "at [2001:db8::7]: connection refused");

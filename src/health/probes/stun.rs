@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
 use super::io_reason;
-use crate::health::{Outcome, Status};
+use crate::health::{Status, Verdict};
 
 const MAGIC_COOKIE: u32 = 0x2112_A442;
 const BINDING_REQUEST: u16 = 0x0001;
@@ -21,10 +21,10 @@ const XOR_MAPPED_ADDRESS: u16 = 0x0020;
 
 /// Send a binding request to `addr`, once more if the first goes unanswered, all within
 /// `timeout`.
-pub(super) async fn probe(addr: SocketAddr, timeout: Duration) -> Outcome {
+pub(super) async fn probe(addr: SocketAddr, timeout: Duration) -> Verdict {
     let mut id = [0u8; 12];
     if let Err(e) = getrandom::fill(&mut id) {
-        return Outcome::new(
+        return Verdict::new(
             Status::Unknown,
             format!("no randomness for a transaction id: {e}"),
         );
@@ -37,11 +37,11 @@ pub(super) async fn probe(addr: SocketAddr, timeout: Duration) -> Outcome {
     };
     let socket = match UdpSocket::bind((any, 0)).await {
         Ok(s) => s,
-        Err(e) => return Outcome::new(Status::Unknown, io_reason(&e)),
+        Err(e) => return Verdict::new(Status::Unknown, io_reason(&e)),
     };
     // Connected, so an ICMP port-unreachable comes back as `connection refused` on receive.
     if let Err(e) = socket.connect(addr).await {
-        return Outcome::new(Status::Down, io_reason(&e));
+        return Verdict::new(Status::Down, io_reason(&e));
     }
     let mut request = [0u8; 20];
     request[0..2].copy_from_slice(&BINDING_REQUEST.to_be_bytes());
@@ -52,7 +52,7 @@ pub(super) async fn probe(addr: SocketAddr, timeout: Duration) -> Outcome {
     // timeout would cut a longer wait anyway).
     for wait in [timeout / 2, timeout - timeout / 2] {
         if let Err(e) = socket.send(&request).await {
-            return Outcome::new(Status::Down, format!("no STUN answer: {}", io_reason(&e)));
+            return Verdict::new(Status::Down, format!("no STUN answer: {}", io_reason(&e)));
         }
         let deadline = tokio::time::Instant::now() + wait;
         let mut buf = [0u8; 1500];
@@ -61,23 +61,23 @@ pub(super) async fn probe(addr: SocketAddr, timeout: Duration) -> Outcome {
                 Err(_) => break,
                 Ok(Ok(n)) => n,
                 Ok(Err(e)) => {
-                    return Outcome::new(Status::Down, format!("no STUN answer: {}", io_reason(&e)))
+                    return Verdict::new(Status::Down, format!("no STUN answer: {}", io_reason(&e)))
                 }
             };
             // Anything else (stray or late datagrams) is skipped until the deadline.
-            if let Some(outcome) = read_answer(&buf[..n], &id) {
-                return Outcome {
+            if let Some(verdict) = read_answer(&buf[..n], &id) {
+                return Verdict {
                     latency: Some(started.elapsed()),
-                    ..outcome
+                    ..verdict
                 };
             }
         }
     }
-    Outcome::new(Status::Down, "no STUN answer")
+    Verdict::new(Status::Down, "no STUN answer")
 }
 
-/// The outcome an answer to transaction `id` means, or None when `msg` is not one.
-fn read_answer(msg: &[u8], id: &[u8; 12]) -> Option<Outcome> {
+/// The verdict an answer to transaction `id` means, or None when `msg` is not one.
+fn read_answer(msg: &[u8], id: &[u8; 12]) -> Option<Verdict> {
     let kind = u16::from_be_bytes([*msg.first()?, *msg.get(1)?]);
     if msg.len() < 20 || msg[4..8] != MAGIC_COOKIE.to_be_bytes() || msg[8..20] != id[..] {
         return None;
@@ -90,7 +90,7 @@ fn read_answer(msg: &[u8], id: &[u8; 12]) -> Option<Outcome> {
                 Some(a) => format!("binding answered, mapped address {a}"),
                 None => "binding answered".into(),
             };
-            Some(Outcome::new(Status::Healthy, message))
+            Some(Verdict::new(Status::Healthy, message))
         }
         // Alive and speaking STUN, but refusing plain bindings: worth a look, not down.
         BINDING_ERROR => {
@@ -99,7 +99,7 @@ fn read_answer(msg: &[u8], id: &[u8; 12]) -> Option<Outcome> {
                 let reason = String::from_utf8_lossy(v.get(4..)?).trim().to_string();
                 Some(format!("{} {reason}", class * 100 + u16::from(*v.get(3)?)))
             });
-            Some(Outcome::new(
+            Some(Verdict::new(
                 Status::Degraded,
                 format!(
                     "STUN error {}",
@@ -173,10 +173,10 @@ mod tests {
         msg.extend_from_slice(&[
             0x00, 0x20, 0x00, 0x08, 0x00, 0x01, 0xa1, 0x47, 0xe1, 0x12, 0xa6, 0x43,
         ]);
-        let outcome = read_answer(&msg, &id).unwrap();
-        assert_eq!(outcome.status, Status::Healthy);
+        let verdict = read_answer(&msg, &id).unwrap();
+        assert_eq!(verdict.status, Status::Healthy);
         assert_eq!(
-            outcome.message,
+            verdict.message,
             "binding answered, mapped address 192.0.2.1:32853"
         );
         assert!(

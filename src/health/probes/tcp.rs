@@ -6,17 +6,17 @@ use std::time::Instant;
 use tokio::net::TcpStream;
 
 use super::io_reason;
-use crate::health::{Outcome, Status};
+use crate::health::{Status, Verdict};
 
 /// Connect to `addr` and close at once; the caller bounds the wait.
-pub(super) async fn probe(addr: SocketAddr) -> Outcome {
+pub(super) async fn probe(addr: SocketAddr) -> Verdict {
     let started = Instant::now();
     match TcpStream::connect(addr).await {
-        Ok(_stream) => Outcome {
+        Ok(_stream) => Verdict {
             status: Status::Healthy,
             message: "accepting connections".into(),
             latency: Some(started.elapsed()),
         },
-        Err(e) => Outcome::new(Status::Down, io_reason(&e)),
+        Err(e) => Verdict::new(Status::Down, io_reason(&e)),
     }
 }

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 use super::io_reason;
-use crate::health::{Outcome, Status};
+use crate::health::{Status, Verdict};
 
 /// In /proc/net/udp, an unconnected socket waiting for datagrams shows as 07 (TCP_CLOSE).
 /// Connected client sockets (01) are left out: they are outgoing traffic on an ephemeral port
@@ -30,11 +30,11 @@ pub(super) async fn probe(
     end: u16,
     reach: Option<&[IpAddr]>,
     service: &str,
-) -> Outcome {
+) -> Verdict {
     let end = end.max(port);
     let (sockets, error) = read_tables(proc_dir).await;
     let Some(sockets) = sockets else {
-        return Outcome::new(
+        return Verdict::new(
             Status::Unknown,
             error.unwrap_or_else(|| "no socket table".into()),
         );
@@ -60,11 +60,11 @@ pub(super) async fn probe(
     };
     match (total, open) {
         (1, 0) if !loopback_only.is_empty() => {
-            Outcome::new(Status::Down, format!("bound on 127.0.0.1 only; {}", fix()))
+            Verdict::new(Status::Down, format!("bound on 127.0.0.1 only; {}", fix()))
         }
-        (1, 0) => Outcome::new(Status::Down, format!("nothing is bound on {port}/udp")),
-        (1, _) => Outcome::new(Status::Healthy, "bound"),
-        (_, 0) if !loopback_only.is_empty() => Outcome::new(
+        (1, 0) => Verdict::new(Status::Down, format!("nothing is bound on {port}/udp")),
+        (1, _) => Verdict::new(Status::Healthy, "bound"),
+        (_, 0) if !loopback_only.is_empty() => Verdict::new(
             Status::Down,
             format!(
                 "{} of {total} ports bound on 127.0.0.1 only; {}",
@@ -72,11 +72,11 @@ pub(super) async fn probe(
                 fix()
             ),
         ),
-        (_, 0) => Outcome::new(
+        (_, 0) => Verdict::new(
             Status::Unknown,
             "idle: LiveKit binds these per connection, none right now",
         ),
-        (_, n) => Outcome::new(Status::Healthy, format!("{n} of {total} ports in use")),
+        (_, n) => Verdict::new(Status::Healthy, format!("{n} of {total} ports in use")),
     }
 }
 

@@ -6,10 +6,9 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::App;
-use super::event::Event;
+use crate::dashboard::{App, Event};
 use crate::health::{
-    Check, CheckResult, DockerState, Outcome, ProbeKind, ServiceState, Snapshot, Status, Target,
+    Check, CheckResult, DockerState, ProbeKind, ServiceState, Snapshot, Status, Target, Verdict,
 };
 use crate::plan::Exposure;
 
@@ -37,7 +36,7 @@ pub fn gen_service(name: &str, up: bool) -> ServiceState {
     }
 }
 
-/// A check of the plan with its outcome.
+/// A check of the plan with its verdict.
 pub fn gen_check(
     label: &str,
     kind: ProbeKind,
@@ -50,11 +49,11 @@ pub fn gen_check(
         .next()
         .and_then(|p| p.parse().ok())
         .unwrap_or(443);
-    let mut outcome = Outcome::new(Status::Healthy, "OK");
+    let mut verdict = Verdict::new(Status::Healthy, "OK");
     let micros = if kind == ProbeKind::Tls { 4100 } else { 380 };
-    outcome.latency = Some(Duration::from_micros(micros));
+    verdict.latency = Some(Duration::from_micros(micros));
     if kind == ProbeKind::Tls {
-        outcome.message = "Let's Encrypt, expires in 74 days".into();
+        verdict.message = "Let's Encrypt, expires in 74 days".into();
     }
     CheckResult {
         check: Check {
@@ -69,21 +68,21 @@ pub fn gen_check(
             purpose: purpose.into(),
             path: None,
         },
-        outcome,
+        verdict,
     }
 }
 
-/// Sets a check's outcome.
+/// Sets a check's verdict.
 pub fn set(snapshot: &mut Snapshot, label: &str, status: Status, message: &str) {
     for c in snapshot
         .checks
         .iter_mut()
         .filter(|c| c.check.label == label)
     {
-        c.outcome.status = status;
-        c.outcome.message = message.into();
+        c.verdict.status = status;
+        c.verdict.message = message.into();
         if status == Status::Down {
-            c.outcome.latency = None;
+            c.verdict.latency = None;
         }
     }
 }
