@@ -44,6 +44,14 @@ pub enum Error {
     #[error(transparent)]
     Check(#[from] crate::check::CheckError),
 
+    /// The setup pipeline could not go on.
+    #[error(transparent)]
+    Setup(#[from] crate::setup::SetupError),
+
+    /// A subcommand could not finish, or its verdict is "not working".
+    #[error(transparent)]
+    Command(#[from] crate::commands::CommandError),
+
     /// Anything else, already phrased for the operator.
     #[error("{message}")]
     Other {
@@ -103,6 +111,9 @@ impl Error {
             Error::Secrets(e) => e.hint(),
             Error::Dashboard(e) => e.hint(),
             Error::Check(e) => e.hint(),
+
+            Error::Setup(e) => e.hint(),
+            Error::Command(e) => e.hint(),
             Error::Other { hint, .. } => hint.clone(),
         }
     }

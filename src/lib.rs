@@ -2,10 +2,11 @@
 //!
 //! Answers + Preset + HostFacts -> `plan::build` -> Plan -> `render` -> files, `docker` ->
 //! containers, `health` -> a snapshot for `dashboard` and `report`. `commands` (per subcommand)
-//! and `wizard` drive the one `setup` pipeline; `answers`, `preset`, `plan` and `render` are pure,
-//! and only the edges (`host`, `state`, `docker`, `health`, `wizard`, `dashboard`) touch the world.
-//! `role` (who owns a port, route, rule or container), `digest` (SHA-256 as hex) and `error` are
-//! leaves every module may use. `tests/architecture.rs` checks these arrows.
+//! and `wizard` drive the one `setup` pipeline; `answers`, `preset`, `plan`, `render` and
+//! `preflight` are pure, and only the edges (`host`, `state`, `docker`, `health`, `wizard`,
+//! `dashboard`) touch the world. `role` (who owns a port, route, rule or container), `digest`
+//! (SHA-256 as hex) and `error` are leaves every module may use. `tests/architecture.rs` checks
+//! these arrows.
 
 pub mod answers;
 pub mod apply;
@@ -28,6 +29,10 @@ pub mod role;
 pub mod secrets;
 pub mod setup;
 pub mod state;
+// The fixtures in testing.rs are shared with tests/common, so they name this crate as the
+// integration tests do.
+#[cfg(test)]
+extern crate self as selkie;
 #[cfg(test)]
 mod testing;
 pub mod wizard;

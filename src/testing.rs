@@ -1,7 +1,9 @@
-//! Fixtures for the crate's unit tests (integration tests have their own in tests/common).
+//! Fixtures for the crate's unit tests and, through tests/common, for the integration tests: one
+//! place for the answers every test plans from. Paths name the crate as `selkie`, which both
+//! kinds of test can.
 
-use crate::answers::{Answers, ExtraHosts, Provider, ProxyMode, SshAccess};
-use crate::preset::Preset;
+use selkie::answers::{Answers, ExtraHosts, Provider, ProxyMode, SshAccess};
+use selkie::preset::Preset;
 
 /// The answers a non-interactive setup would save: `address` is a domain or an IP address, the
 /// preset's defaults fill the rest, and services without a public image get a registry one.
@@ -31,7 +33,7 @@ pub fn answers(preset: &Preset, proxy: ProxyMode, address: &str) -> Answers {
             .iter()
             .filter(|s| s.image.is_none())
             .map(|s| {
-                let image = format!("registry.example.com/{}:1", s.name);
+                let image = format!("registry.example.com/{}:1.0.0", s.name);
                 (s.name.clone(), image.parse().unwrap())
             })
             .collect(),

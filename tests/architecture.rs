@@ -3,8 +3,8 @@
 //! - no import cycle between top-level modules;
 //! - `wizard/` imports nothing from `commands/`;
 //! - only `docker/` names bollard;
-//! - `plan/`, `render/`, `answers/`, `preset/` import no edge module (and from `host/` only plain
-//!   types such as `HostFacts`, never a detection function);
+//! - `plan/`, `render/`, `answers/`, `preset/`, `preflight/` import no edge module (and from
+//!   `host/` only plain types such as `HostFacts`, never a detection function);
 //! - no function over 80 lines except declared tables; no file over 400 lines.
 //!
 //! Each rule starts from an allow-list of what is known to break it. An entry that no longer
@@ -46,7 +46,6 @@ const LONG_FN_ALLOW: &[&str] = &[
     "src/render/firewall/host/firewalld.rs::script",
     "src/render/firewall/host/iptables.rs::script",
     "src/report/plan.rs::describe",
-    "src/setup/answers.rs::resume",
 ];
 
 /// Files over 400 lines still waiting to be split.
@@ -54,13 +53,12 @@ const LONG_FILE_ALLOW: &[&str] = &[
     "src/answers/values.rs",
     "src/plan/services.rs",
     "src/plan/web.rs",
-    "src/preflight/ports.rs",
     "src/render/firewall/clients.rs",
 ];
 
 const MAX_FN_LINES: usize = 80;
 const MAX_FILE_LINES: usize = 400;
-const PURE: &[&str] = &["plan", "render", "answers", "preset"];
+const PURE: &[&str] = &["plan", "render", "answers", "preset", "preflight"];
 const EDGES: &[&str] = &[
     "state",
     "docker",

@@ -1,12 +1,14 @@
 //! Preflight against real conditions made by the test: a port held by a listener the test opens,
-//! a Docker socket that does not exist, DMI directories with each provider's strings.
+//! a Docker socket that does not exist, DMI directories with each provider's strings. The facts
+//! are gathered for real (`host::detect`, `setup::survey`); the checklist judges them.
 
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 
 use selkie::host::{self, Sources};
-use selkie::preflight::{self, ports, Mark, Options};
+use selkie::preflight::{self, Item, Mark};
 use selkie::preset::Proto;
+use selkie::setup::{self, Survey};
 
 /// The command name the kernel shows for this test process.
 fn own_comm() -> String {
@@ -26,22 +28,27 @@ fn sources(dmi: &Path, scratch: &Path) -> Sources {
     }
 }
 
-/// Options that never reach a Docker daemon: the socket does not exist.
-fn without_docker(ports: Vec<(u16, Proto)>) -> Options {
-    Options {
+/// A survey that never reaches a Docker daemon (the socket does not exist) nor the network.
+fn offline(deploy_dir: &Path) -> Survey {
+    Survey {
+        deploy_dir: deploy_dir.to_path_buf(),
         docker_host: Some("unix:///nonexistent.sock".into()),
-        ports,
-        // Off the network: the outbound STUN line is tested in src/preflight/stun.rs.
+        // Off the network: outbound STUN is tested in src/setup/survey.rs.
         stun_servers: Vec::new(),
-        ..Options::default()
+        ..Survey::default()
     }
+}
+
+/// The port lines for `wanted` as this host's sockets show them right now.
+fn port_lines(wanted: &[(u16, Proto)], ours: &[u32], resume: bool) -> Vec<Item> {
+    preflight::ports::items(&host::listening(Path::new("/proc")), wanted, ours, resume)
 }
 
 #[test]
 fn a_tcp_port_held_by_this_test_names_this_process() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let items = ports::check(Path::new("/proc"), &[(port, Proto::Tcp)], &[], false);
+    let items = port_lines(&[(port, Proto::Tcp)], &[], false);
     assert_eq!(items.len(), 1, "{items:?}");
     let item = &items[0];
     assert_eq!(item.mark, Mark::Warn);
@@ -53,7 +60,7 @@ fn a_tcp_port_held_by_this_test_names_this_process() {
         "{item:?}"
     );
     drop(listener);
-    let items = ports::check(Path::new("/proc"), &[(port, Proto::Tcp)], &[], false);
+    let items = port_lines(&[(port, Proto::Tcp)], &[], false);
     assert_eq!(items[0].mark, Mark::Ok, "{items:?}");
     assert_eq!(items[0].detail, format!("{port}/tcp is free"));
 }
@@ -62,7 +69,7 @@ fn a_tcp_port_held_by_this_test_names_this_process() {
 fn a_udp_port_held_by_this_test_names_this_process() {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = socket.local_addr().unwrap().port();
-    let items = ports::check(Path::new("/proc"), &[(port, Proto::Udp)], &[], false);
+    let items = port_lines(&[(port, Proto::Udp)], &[], false);
     assert_eq!(items[0].mark, Mark::Warn, "{items:?}");
     assert!(
         items[0]
@@ -80,14 +87,14 @@ fn on_resume_a_port_held_inside_our_containers_is_not_a_conflict() {
     // Pretend this process's parent is the init of one of selkie's containers: the holder
     // (this process) descends from it.
     let parent = std::os::unix::process::parent_id();
-    let resumed = ports::check(Path::new("/proc"), &wanted, &[parent], true);
+    let resumed = port_lines(&wanted, &[parent], true);
     assert_eq!(resumed.len(), 1);
     assert_eq!(resumed[0].mark, Mark::Ok, "{resumed:?}");
     assert!(resumed[0]
         .detail
         .contains("held by selkie's own containers"));
     // A first run is told that a deployment already runs here.
-    let fresh = ports::check(Path::new("/proc"), &wanted, &[parent], false);
+    let fresh = port_lines(&wanted, &[parent], false);
     assert_eq!(fresh[0].mark, Mark::Warn);
     assert!(fresh[0].detail.contains("--resume"), "{fresh:?}");
     drop(listener);
@@ -97,14 +104,11 @@ fn on_resume_a_port_held_inside_our_containers_is_not_a_conflict() {
 async fn a_missing_docker_socket_blocks_setup_with_what_to_do() {
     let scratch = tempfile::tempdir().unwrap();
     let src = sources(&scratch.path().join("dmi"), scratch.path());
-    let facts = host::detect(&src);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let options = Options {
-        deploy_dir: scratch.path().join("selkie"),
-        ..without_docker(vec![(port, Proto::Tcp)])
-    };
-    let report = preflight::run(&facts, &src, &options).await;
+    let how = offline(&scratch.path().join("selkie"));
+    let facts = setup::survey(host::detect(&src), &src, &how).await;
+    let report = preflight::check(&facts, &[(port, Proto::Tcp)], false);
     let titles: Vec<&str> = report.items.iter().map(|i| i.title.as_str()).collect();
     let port_title = format!("Port {port}/tcp");
     assert_eq!(
@@ -122,6 +126,7 @@ async fn a_missing_docker_socket_blocks_setup_with_what_to_do() {
     );
     let docker = &report.items[3];
     assert_eq!(docker.mark, Mark::Fail);
+    assert_eq!(docker.finding, preflight::Finding::DockerMissing);
     assert!(
         docker.detail.contains("not installed or not running"),
         "{docker:?}"
@@ -138,8 +143,8 @@ async fn a_missing_docker_socket_blocks_setup_with_what_to_do() {
     drop(listener);
 }
 
-#[tokio::test]
-async fn the_provider_is_named_from_an_overridden_dmi_directory() {
+#[test]
+fn the_provider_is_named_from_an_overridden_dmi_directory() {
     let cases: &[(&[(&str, &str)], &str)] = &[
         (
             &[("sys_vendor", "Hetzner"), ("product_name", "vServer")],
@@ -187,12 +192,7 @@ async fn the_provider_is_named_from_an_overridden_dmi_directory() {
             std::fs::write(dmi.join(name), format!("{value}\n")).unwrap();
         }
         let src = sources(&dmi, scratch.path());
-        let facts = host::detect(&src);
-        let options = Options {
-            deploy_dir: scratch.path().to_path_buf(),
-            ..without_docker(Vec::new())
-        };
-        let report = preflight::run(&facts, &src, &options).await;
+        let report = preflight::check(&host::detect(&src), &[], false);
         let provider = report
             .items
             .iter()
@@ -208,10 +208,10 @@ async fn the_provider_is_named_from_an_overridden_dmi_directory() {
 #[tokio::test]
 async fn this_hosts_checklist_renders() {
     let src = Sources::system();
-    let facts = host::detect(&src);
     let started = std::time::Instant::now();
-    let report = preflight::run(&facts, &src, &Options::default()).await;
+    let facts = setup::survey(host::detect(&src), &src, &Survey::default()).await;
     let took = started.elapsed();
+    let report = preflight::check(&facts, &preflight::first_run_ports(), false);
     assert!(took < std::time::Duration::from_secs(8), "{took:?}");
     let titles: Vec<&str> = report.items.iter().map(|i| i.title.as_str()).collect();
     assert_eq!(titles[..4], ["System", "Memory", "Disk", "Docker"]);

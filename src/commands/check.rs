@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::CommandError;
 use crate::check::{self, CheckReport, Target, Tokens};
 use crate::cli::CheckArgs;
 use crate::error::{Error, Result};
@@ -48,11 +49,12 @@ pub fn on_server(dir: &Path) -> Result<CheckReport> {
 
 fn print(report: &CheckReport, json: bool) -> Result<()> {
     if json {
-        let text =
-            serde_json::to_string_pretty(&check::to_json(report)).map_err(|e| Error::Other {
-                message: format!("cannot encode the check as JSON: {e}"),
-                hint: None,
-            })?;
+        let text = serde_json::to_string_pretty(&check::to_json(report)).map_err(|source| {
+            CommandError::Json {
+                what: "check",
+                source,
+            }
+        })?;
         println!("{text}");
     } else {
         print!("{}", check::render(report));
@@ -64,22 +66,18 @@ fn verdict(report: &CheckReport) -> Result<()> {
     if report.passed() {
         return Ok(());
     }
-    let message = match &report.signalling_error {
-        Some(e) => e.error.clone(),
-        None => {
-            let failed: Vec<String> = report
+    let failed = match &report.signalling_error {
+        Some(e) => CommandError::SignallingFailed(e.error.clone()),
+        None => CommandError::PathsFailed {
+            paths: report
                 .paths
                 .iter()
                 .filter(|p| p.required && matches!(p.outcome, check::PathOutcome::Failed { .. }))
                 .map(|p| format!("{} {}", p.transport.label(), p.target))
-                .collect();
-            format!("not every path works: {}", failed.join(", "))
-        }
+                .collect(),
+        },
     };
-    Err(Error::Other {
-        message,
-        hint: Some("each failed line above names its fix".into()),
-    })
+    Err(failed.into())
 }
 
 /// The check that ends `selkie setup` once the stack is healthy: informational (the stack is up

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use clap::CommandFactory;
 
+use super::CommandError;
 use crate::cli::{Cli, CompletionsArgs};
 use crate::error::{Error, Result};
 
@@ -29,9 +30,6 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
         .map_err(|e| output_error("write to standard output", e))
 }
 
-fn output_error(action: &str, e: std::io::Error) -> Error {
-    Error::Other {
-        message: format!("could not {action}: {e}"),
-        hint: Some("redirect the output to a file you can write, e.g. `> selkie.1`".into()),
-    }
+fn output_error(action: &'static str, source: std::io::Error) -> Error {
+    CommandError::Output { action, source }.into()
 }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::CommandError;
 use crate::apply::{self, pending, session, Status};
 use crate::cli::ConfirmArgs;
 use crate::error::{Error, Result};
@@ -30,22 +31,18 @@ pub fn confirm(dir: &Path, without_ssh: bool, proc: &Path) -> Result<()> {
     let waiting = match pending::status(dir)? {
         Status::Waiting(p) => p,
         Status::Confirmed(p) => {
-            println!("The {} firewall applied at {} is already confirmed.", p.kind, p.id);
+            println!(
+                "The {} firewall applied at {} is already confirmed.",
+                p.kind, p.id
+            );
             return Ok(());
         }
         Status::Reverted(p) => {
-            return Err(Error::Other {
-                message: format!(
-                    "too late: the {} firewall applied at {} was not confirmed in time and the rules from \
-                     before are back (applied/firewall/revert.log says what ran)",
-                    p.kind, p.id
-                ),
-                hint: Some(
-                    "if SSH worked from a new connection, run `selkie setup --resume` to apply it again and \
-                     confirm sooner; if it did not, check --ssh-port and --ssh-from first"
-                        .into(),
-                ),
-            })
+            return Err(CommandError::FirewallReverted {
+                kind: p.kind,
+                id: p.id,
+            }
+            .into())
         }
         Status::None => return Ok(()),
     };

@@ -6,11 +6,14 @@ pub mod cloud_init;
 pub mod completions;
 pub mod confirm;
 pub mod down;
+mod error;
 pub mod firewall;
 pub mod plan;
 pub mod setup;
 pub mod status;
 pub mod token;
+
+pub use error::CommandError;
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,8 @@
 //! `selkie plan`: the plan from the saved answers, for people or (`--json`) for scripts.
 
+use super::CommandError;
 use crate::cli::PlanArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::report;
 
 /// Run `selkie plan`.
@@ -14,9 +15,9 @@ fn show(args: &PlanArgs, dir: &std::path::Path) -> Result<()> {
     let answers = super::saved_answers(dir)?;
     let plan = super::plan_for(&answers, &super::detect_host())?;
     if args.json {
-        let json = serde_json::to_string_pretty(&plan).map_err(|e| Error::Other {
-            message: format!("cannot encode the plan as JSON: {e}"),
-            hint: None,
+        let json = serde_json::to_string_pretty(&plan).map_err(|source| CommandError::Json {
+            what: "plan",
+            source,
         })?;
         println!("{json}");
     } else {

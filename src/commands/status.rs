@@ -5,9 +5,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::CommandError;
 use crate::cli::StatusArgs;
 use crate::docker::connect;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::health::{self, Snapshot, Status};
 use crate::plan::Plan;
 
@@ -37,9 +38,9 @@ fn show(args: &StatusArgs, dir: &Path) -> Result<()> {
             "services": snapshot.services,
             "checks": snapshot.checks,
         });
-        let text = serde_json::to_string_pretty(&body).map_err(|e| Error::Other {
-            message: format!("cannot encode the status as JSON: {e}"),
-            hint: None,
+        let text = serde_json::to_string_pretty(&body).map_err(|source| CommandError::Json {
+            what: "status",
+            source,
         })?;
         println!("{text}");
     } else {
@@ -86,10 +87,11 @@ fn verdict(snapshot: &Snapshot) -> Result<()> {
                         .map(|c| c.check.label.clone()),
                 )
                 .collect();
-            Err(Error::Other {
-                message: format!("the deployment is {}: {}", other.as_str(), failing.join(", ")),
-                hint: Some("`selkie status` shows why; `selkie setup --resume` restarts what is not running as planned".into()),
-            })
+            Err(CommandError::NotHealthy {
+                overall: other.as_str(),
+                failing,
+            }
+            .into())
         }
     }
 }

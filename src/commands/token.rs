@@ -1,9 +1,10 @@
 //! `selkie token`: a join-only token for the test room, the link to LiveKit's connection test
 //! with URL and token filled in, and the outside check's command line.
 
+use super::CommandError;
 use crate::check::token;
 use crate::cli::TokenArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::state::Deployment;
 
 /// Run `selkie token`.
@@ -14,10 +15,7 @@ pub fn run(args: &TokenArgs) -> Result<()> {
     let plan = super::plan_for(&answers, &super::detect_host())?;
     let secrets = Deployment::new(&dir)
         .load_secrets()?
-        .ok_or_else(|| Error::Other {
-            message: format!("no secrets.toml in {}", dir.display()),
-            hint: Some("run `selkie setup` first".into()),
-        })?;
+        .ok_or_else(|| CommandError::NoSecrets { dir: dir.clone() })?;
     let identity = token::random_name("selkie-test");
     let jwt = token::mint(
         &secrets.livekit_api_key,
@@ -26,10 +24,7 @@ pub fn run(args: &TokenArgs) -> Result<()> {
         &identity,
         ttl,
     )
-    .map_err(|message| Error::Other {
-        message,
-        hint: None,
-    })?;
+    .map_err(CommandError::Token)?;
     let url = &plan.urls.livekit;
     if args.raw {
         println!("{jwt}");

@@ -1,22 +1,32 @@
 //! HostFacts: what selkie learns about the server, detected once at the edge and read-only.
-//! The core never detects anything itself; tests build a `HostFacts` value directly. Also which
-//! commands are on PATH and which host firewall is installed (`firewall.rs`).
+//! The core never detects anything itself; tests build a `HostFacts` value directly.
+//!
+//! [`detect`] reads what every command needs (provider, SSH, addresses, ephemeral range);
+//! [`survey`] adds what preflight judges (system, memory, disk, listening sockets), and
+//! `setup::survey` the facts that take the network (Docker, outbound STUN). Also which commands
+//! are on PATH and which host firewall is installed (`firewall.rs`).
 
+mod docker;
 mod firewall;
 pub mod metadata;
 mod net;
 mod provider;
+mod sockets;
 mod ssh;
+mod system;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use crate::answers::Provider;
 
+pub use docker::{DockerFacts, DockerState};
 pub use firewall::{installed_host_firewall, on_path};
 pub use net::{parse_socket_row, public_address, SocketRow};
 pub use provider::detect_provider;
+pub use sockets::{listening, Holder, Socket};
 pub use ssh::{parse_ssh_connection, sshd_ports};
+pub use system::{Disk, System};
 
 /// Facts about the server that shape the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +49,27 @@ pub struct HostFacts {
     /// A non-loopback IPv4 address on this host's interfaces, the internet one first: where a
     /// proxy on this host reaches LiveKit's TURN listener without it seeing a loopback client.
     pub local_ipv4: Option<IpAddr>,
+    /// The operating system and architecture.
+    pub system: System,
+    /// `MemTotal` in bytes; `None` when it could not be read (or was not surveyed).
+    pub memory: Option<u64>,
+    /// The free space where the deployment will live.
+    pub disk: Disk,
+    /// The sockets that hold a port (listening TCP, bound UDP) and the processes holding them.
+    pub sockets: Vec<Socket>,
+    /// Docker, as it answered.
+    pub docker: DockerFacts,
+    /// Whether a public STUN server answered; `None` when none was asked.
+    pub stun: Option<Stun>,
+}
+
+/// What asking public STUN servers for this server's address gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stun {
+    /// A server answered.
+    pub answered: bool,
+    /// What was seen, in a few words: the address, or which servers were silent.
+    pub message: String,
 }
 
 impl Default for HostFacts {
@@ -53,6 +84,12 @@ impl Default for HostFacts {
             public_ip: None,
             public_ip_metadata: None,
             local_ipv4: None,
+            system: System::default(),
+            memory: None,
+            disk: Disk::default(),
+            sockets: Vec::new(),
+            docker: DockerFacts::default(),
+            stun: None,
         }
     }
 }
@@ -105,6 +142,20 @@ pub fn detect(src: &Sources) -> HostFacts {
         public_ip,
         public_ip_metadata: None,
         local_ipv4: net::local_address(&src.proc_dir, public_ip),
+        ..defaults
+    }
+}
+
+/// What preflight judges beyond [`detect`], read from the files of this host: the system, the
+/// memory, the free disk where the deployment (`deploy_dir`) will live, and every socket that
+/// holds a port with its processes.
+pub fn survey(facts: HostFacts, src: &Sources, deploy_dir: &Path) -> HostFacts {
+    HostFacts {
+        system: system::system(),
+        memory: system::memory(&src.proc_dir),
+        disk: system::disk(deploy_dir),
+        sockets: listening(&src.proc_dir),
+        ..facts
     }
 }
 

@@ -38,6 +38,10 @@ pub const CADDY_IMAGE: &str = "caddy:2.10.2";
 /// Caddy with the layer-4 module, as LiveKit's own deployment uses it: caddy-l4 v0.1.2, the
 /// newest, requires exactly Caddy v2.11.4, which names this tag.
 pub const CADDY_L4_IMAGE: &str = "livekit/caddyl4:v2.11.4";
+/// Plain HTTP: ACME's HTTP-01 challenge and the redirect to HTTPS.
+pub const HTTP_PORT: u16 = 80;
+/// HTTPS, where a preset does not choose another port.
+pub const HTTPS_PORT: u16 = 443;
 /// LiveKit's signalling (HTTP + WebSocket) port.
 pub const SIGNAL_PORT: u16 = 7880;
 /// WebRTC over TCP, for clients whose networks block UDP.

@@ -7,7 +7,7 @@ use crate::preset::{Expose, Preset, Proto};
 use crate::role::Role;
 
 use super::media::{range_size, Media};
-use super::{Exposure, Livekit, Port, Web, SIGNAL_PORT, TURN_TLS_PORT};
+use super::{Exposure, Livekit, Port, Web, HTTP_PORT, SIGNAL_PORT, TURN_TLS_PORT};
 
 /// The service name of the operator's own proxy in the port table (it is not a container).
 pub const EXTERNAL_PROXY: &str = "your-proxy";
@@ -129,7 +129,7 @@ fn proxy(mode: ProxyMode, web: &Web, open: Exposure) -> Vec<Port> {
     };
     let mut ports = vec![Port::of(role.clone(), Proto::Tcp, web.https_port, open).for_(https)];
     if web.redirect_http {
-        ports.push(Port::of(role, Proto::Tcp, 80, open).for_(http));
+        ports.push(Port::of(role, Proto::Tcp, HTTP_PORT, open).for_(http));
     }
     ports
 }

@@ -1,198 +1,41 @@
-//! Are the ports the stack needs free, and if not, which process holds each one?
-//!
-//! The kernel's socket tables (`{proc}/net/{tcp,tcp6,udp,udp6}`) give the socket's inode; every
-//! process's open files (`{proc}/[pid]/fd/*`, symlinks such as `socket:[12345]`) tell which
-//! processes hold that inode; `{proc}/[pid]/comm` names them and `{proc}/[pid]/stat` gives their
-//! parents, so a holder inside one of selkie's own containers can be recognised on `--resume`.
-//! Only files are read. Without root the open files of other users' processes cannot be read:
-//! the socket's owner (a uid) is then named instead.
-
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+//! The ports the deployment needs: which are free, which selkie's own containers hold, and what
+//! holds the others, with what to do about each (judged from `HostFacts::sockets`).
 
 use super::{Item, Mark};
+use crate::host::{Holder, Socket};
+use crate::plan::{HTTPS_PORT, HTTP_PORT, TCP_FALLBACK_PORT, TURN_UDP_PORT};
 use crate::preset::Proto;
-
-/// A process that has a socket on a wanted port open.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holder {
-    pub pid: u32,
-    /// The command name from `/proc/[pid]/comm` (at most 15 characters), e.g. `nginx`.
-    pub comm: String,
-    /// The process itself, then its parent, its parent's parent … up to (not including) pid 0.
-    pub lineage: Vec<u32>,
-}
 
 /// What holds one wanted port.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortUse {
-    pub port: u16,
-    pub proto: Proto,
-    /// A socket holds the port (listening TCP, or bound UDP), on any address.
-    pub busy: bool,
-    /// The uid owning the socket, from the socket table.
-    pub uid: Option<u32>,
-    /// Processes with the socket open, lowest pid first; empty when none could be seen
-    /// (another user's process while not root).
-    pub holders: Vec<Holder>,
-}
-
-/// One row of `/proc/net/{tcp,udp}[6]` that holds a port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Socket {
+struct PortUse {
     port: u16,
     proto: Proto,
+    /// A socket holds the port (listening TCP, or bound UDP), on any address.
+    busy: bool,
+    /// The uid owning the socket, from the socket table.
     uid: Option<u32>,
-    inode: u64,
+    /// Processes with the socket open, lowest pid first, each once; empty when none could be
+    /// seen (another user's process while not root).
+    holders: Vec<Holder>,
 }
 
-/// Sockets that hold a port: TCP in state LISTEN (`0A`), UDP in any state (a UDP socket in the
-/// table is bound to its local port whether or not it is connected).
-fn sockets(proc_dir: &Path) -> Vec<Socket> {
-    let mut out = Vec::new();
-    for (file, proto) in [
-        ("net/tcp", Proto::Tcp),
-        ("net/tcp6", Proto::Tcp),
-        ("net/udp", Proto::Udp),
-        ("net/udp6", Proto::Udp),
-    ] {
-        let Ok(text) = std::fs::read_to_string(proc_dir.join(file)) else {
-            continue;
-        };
-        out.extend(
-            text.lines()
-                .skip(1)
-                .filter_map(|line| parse_socket(line, proto)),
-        );
-    }
-    out
-}
-
-/// `sl local_address rem_address st queues timer retrnsmt uid timeout inode …`.
-fn parse_socket(line: &str, proto: Proto) -> Option<Socket> {
-    let row = crate::host::parse_socket_row(line)?;
-    if proto == Proto::Tcp && row.state != "0A" {
-        return None;
-    }
-    Some(Socket {
-        port: row.port,
+/// What the `sockets` show on one wanted port.
+fn port_use(sockets: &[Socket], (port, proto): (u16, Proto)) -> PortUse {
+    let on_port: Vec<&Socket> = sockets
+        .iter()
+        .filter(|s| s.port == port && s.proto == proto)
+        .collect();
+    let mut holders: Vec<Holder> = on_port.iter().flat_map(|s| s.holders.clone()).collect();
+    holders.sort_by_key(|h| h.pid);
+    holders.dedup_by_key(|h| h.pid);
+    PortUse {
+        port,
         proto,
-        uid: row.uid,
-        inode: row.inode,
-    })
-}
-
-/// Which processes have any of `inodes` open: inode -> pids, from every `{proc}/[pid]/fd`.
-fn owners(proc_dir: &Path, inodes: &BTreeSet<u64>) -> BTreeMap<u64, BTreeSet<u32>> {
-    let mut found: BTreeMap<u64, BTreeSet<u32>> = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(proc_dir) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        // Another user's process without root, or one that just exited: not ours to see.
-        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
-            continue;
-        };
-        for fd in fds.flatten() {
-            let Ok(target) = std::fs::read_link(fd.path()) else {
-                continue;
-            };
-            let inode = target
-                .to_str()
-                .and_then(|t| t.strip_prefix("socket:["))
-                .and_then(|t| t.strip_suffix(']'))
-                .and_then(|t| t.parse::<u64>().ok());
-            if let Some(inode) = inode.filter(|i| inodes.contains(i)) {
-                found.entry(inode).or_default().insert(pid);
-            }
-        }
+        busy: !on_port.is_empty(),
+        uid: on_port.iter().find_map(|s| s.uid),
+        holders,
     }
-    found
-}
-
-/// The parent pid from `/proc/[pid]/stat` (the comm in parentheses may hold spaces and `)`).
-fn parent(proc_dir: &Path, pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(proc_dir.join(pid.to_string()).join("stat")).ok()?;
-    let (_, rest) = stat.rsplit_once(')')?;
-    rest.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// `pid`, its parent, and so on up to init (bounded, in case of a malformed tree).
-fn lineage(proc_dir: &Path, pid: u32) -> Vec<u32> {
-    let mut chain = vec![pid];
-    let mut current = pid;
-    while chain.len() < 64 {
-        match parent(proc_dir, current) {
-            Some(p) if p != 0 && !chain.contains(&p) => {
-                chain.push(p);
-                current = p;
-            }
-            _ => break,
-        }
-    }
-    chain
-}
-
-fn holder(proc_dir: &Path, pid: u32) -> Holder {
-    let comm = std::fs::read_to_string(proc_dir.join(pid.to_string()).join("comm"))
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "a process".to_string());
-    Holder {
-        pid,
-        comm,
-        lineage: lineage(proc_dir, pid),
-    }
-}
-
-/// What holds each of `wanted`, in the order given. Reads the socket tables, and the processes'
-/// open files only when a wanted port is busy.
-pub fn scan(proc_dir: &Path, wanted: &[(u16, Proto)]) -> Vec<PortUse> {
-    let all = sockets(proc_dir);
-    let relevant: Vec<&Socket> = all
-        .iter()
-        .filter(|s| wanted.contains(&(s.port, s.proto)))
-        .collect();
-    let inodes: BTreeSet<u64> = relevant
-        .iter()
-        .map(|s| s.inode)
-        .filter(|&i| i != 0)
-        .collect();
-    let owners = if inodes.is_empty() {
-        BTreeMap::new()
-    } else {
-        owners(proc_dir, &inodes)
-    };
-    wanted
-        .iter()
-        .map(|&(port, proto)| {
-            let on_port: Vec<&&Socket> = relevant
-                .iter()
-                .filter(|s| s.port == port && s.proto == proto)
-                .collect();
-            let pids: BTreeSet<u32> = on_port
-                .iter()
-                .filter_map(|s| owners.get(&s.inode))
-                .flatten()
-                .copied()
-                .collect();
-            PortUse {
-                port,
-                proto,
-                busy: !on_port.is_empty(),
-                uid: on_port.iter().find_map(|s| s.uid),
-                holders: pids.into_iter().map(|pid| holder(proc_dir, pid)).collect(),
-            }
-        })
-        .collect()
 }
 
 /// Whether every holder of a busy port runs inside one of the containers whose init pids are
@@ -232,9 +75,11 @@ fn join_and(parts: &[String]) -> String {
 /// What to do about a port someone else holds.
 fn advice(port: u16, proto: Proto) -> &'static str {
     match (port, proto) {
-        (80 | 443, Proto::Tcp) => "stop it, or choose --proxy external to put selkie behind it",
-        (7881, Proto::Tcp) => "stop it: LiveKit takes 7881/tcp for WebRTC over TCP",
-        (3478, Proto::Udp) => {
+        (HTTP_PORT | HTTPS_PORT, Proto::Tcp) => {
+            "stop it, or choose --proxy external to put selkie behind it"
+        }
+        (TCP_FALLBACK_PORT, Proto::Tcp) => "stop it: LiveKit takes 7881/tcp for WebRTC over TCP",
+        (TURN_UDP_PORT, Proto::Udp) => {
             "stop it: LiveKit's TURN server takes 3478/udp (for coturn: \
              `sudo systemctl disable --now coturn`)"
         }
@@ -282,7 +127,8 @@ fn conflict(u: &PortUse) -> Item {
 /// `--resume`, those held by selkie's own containers, whose init pids are `ours`); on a first
 /// run, one `Ports in use` warning for those selkie's own containers hold; then one warning per
 /// port something else holds.
-pub fn items(uses: &[PortUse], ours: &[u32], resume: bool) -> Vec<Item> {
+pub fn items(sockets: &[Socket], wanted: &[(u16, Proto)], ours: &[u32], resume: bool) -> Vec<Item> {
+    let uses: Vec<PortUse> = wanted.iter().map(|&w| port_use(sockets, w)).collect();
     let name = |u: &PortUse| format!("{}/{}", u.port, u.proto.as_str());
     let free: Vec<String> = uses.iter().filter(|u| !u.busy).map(name).collect();
     let mine: Vec<&PortUse> = uses
@@ -327,66 +173,51 @@ pub fn items(uses: &[PortUse], ours: &[u32], resume: bool) -> Vec<Item> {
     out
 }
 
-/// [`scan`] then [`items`]: the port lines for `wanted` on the host whose `/proc` is `proc_dir`.
-pub fn check(proc_dir: &Path, wanted: &[(u16, Proto)], ours: &[u32], resume: bool) -> Vec<Item> {
-    items(&scan(proc_dir, wanted), ours, resume)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A /proc tree: a TCP listener on 443 (inode 777) and a UDP socket on 3478 (inode 888)
-    /// held by nginx (pid 40, child of 30, child of 1) and coturn (pid 50).
-    fn fake_proc() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path();
-        std::fs::create_dir_all(p.join("net")).unwrap();
-        let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
-                   \x20  0: 00000000:01BB 00000000:0000 0A 00000000:00000000 00:00000000 00000000    33        0 777 1 0\n\
-                   \x20  1: 0100007F:0050 0100007F:A000 01 00000000:00000000 00:00000000 00000000     0        0 555 1 0\n";
-        std::fs::write(p.join("net/tcp"), tcp).unwrap();
-        let udp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n\
-                   \x20  0: 00000000:0D96 00000000:0000 07 00000000:00000000 00:00000000 00000000   106        0 888 2 0 0\n";
-        std::fs::write(p.join("net/udp6"), udp).unwrap();
-        for (pid, comm, ppid, inode) in [
-            (1u32, "systemd", 0u32, None),
-            (30, "nginx", 1, Some(777u64)),
-            (40, "nginx", 30, Some(777)),
-            (50, "turnserver", 1, Some(888)),
-        ] {
-            let d = p.join(pid.to_string());
-            std::fs::create_dir_all(d.join("fd")).unwrap();
-            std::fs::write(d.join("comm"), format!("{comm}\n")).unwrap();
-            std::fs::write(
-                d.join("stat"),
-                format!("{pid} ({comm} (x)) S {ppid} {pid} {pid} 0 -1\n"),
-            )
-            .unwrap();
-            std::os::unix::fs::symlink("/dev/null", d.join("fd/0")).unwrap();
-            if let Some(inode) = inode {
-                std::os::unix::fs::symlink(format!("socket:[{inode}]"), d.join("fd/3")).unwrap();
-            }
+    fn holder(pid: u32, comm: &str, lineage: &[u32]) -> Holder {
+        Holder {
+            pid,
+            comm: comm.into(),
+            lineage: lineage.to_vec(),
         }
-        dir
+    }
+
+    /// nginx (master 30, worker 40) listening on 443/tcp over IPv4 and IPv6, coturn (50) on
+    /// 3478/udp, and sshd on 22.
+    fn sockets() -> Vec<Socket> {
+        let nginx = vec![
+            holder(30, "nginx", &[30, 1]),
+            holder(40, "nginx", &[40, 30, 1]),
+        ];
+        let socket = |port, proto, uid, holders: Vec<Holder>| Socket {
+            port,
+            proto,
+            uid: Some(uid),
+            holders,
+        };
+        vec![
+            socket(22, Proto::Tcp, 0, vec![holder(7, "sshd", &[7, 1])]),
+            socket(443, Proto::Tcp, 33, nginx.clone()),
+            socket(443, Proto::Tcp, 33, nginx),
+            socket(
+                3478,
+                Proto::Udp,
+                106,
+                vec![holder(50, "turnserver", &[50, 1])],
+            ),
+        ]
     }
 
     #[test]
     fn busy_ports_name_their_processes() {
-        let proc_dir = fake_proc();
-        let uses = scan(proc_dir.path(), &crate::preflight::PORTS);
-        let https = &uses[1];
-        assert!(https.busy && https.uid == Some(33));
+        let got = items(&sockets(), &crate::preflight::first_run_ports(), &[], false);
         assert_eq!(
-            https.holders.iter().map(|h| h.pid).collect::<Vec<_>>(),
-            [30, 40]
+            got[0],
+            Item::new(Mark::Ok, "Ports", "80/tcp and 7881/tcp are free")
         );
-        assert_eq!(https.holders[1].lineage, [40, 30, 1]);
-        // A connected TCP socket on port 80 is not a listener.
-        assert!(!uses[0].busy);
-        let got = items(&uses, &[], false);
-        assert_eq!(got[0].mark, Mark::Ok);
-        assert_eq!(got[0].detail, "80/tcp and 7881/tcp are free");
         assert_eq!(got[1].title, "Port 443/tcp");
         assert_eq!(
             got[1].detail,
@@ -399,10 +230,9 @@ mod tests {
 
     #[test]
     fn our_own_containers_are_skipped_on_resume_only() {
-        let proc_dir = fake_proc();
-        let uses = scan(proc_dir.path(), &[(443, Proto::Tcp)]);
+        let wanted = [(443, Proto::Tcp)];
         // The container's init is nginx's master (30); its worker 40 descends from it.
-        let resumed = items(&uses, &[30], true);
+        let resumed = items(&sockets(), &wanted, &[30], true);
         assert_eq!(
             resumed,
             [Item::new(
@@ -411,21 +241,36 @@ mod tests {
                 "443/tcp held by selkie's own containers"
             )]
         );
-        let fresh = items(&uses, &[30], false);
+        let fresh = items(&sockets(), &wanted, &[30], false);
         assert_eq!(fresh[0].mark, Mark::Warn);
+        assert_eq!(fresh[0].title, "Ports in use");
         assert!(fresh[0].detail.contains("selkie setup --resume"));
         // Someone else's container init does not make the port ours.
-        assert_eq!(items(&uses, &[999], true)[0].mark, Mark::Warn);
+        assert_eq!(items(&sockets(), &wanted, &[999], true)[0].mark, Mark::Warn);
     }
 
     #[test]
-    fn unseen_holders_are_named_by_uid() {
-        let proc_dir = fake_proc();
-        std::fs::remove_dir_all(proc_dir.path().join("30")).unwrap();
-        std::fs::remove_dir_all(proc_dir.path().join("40")).unwrap();
-        let got = check(proc_dir.path(), &[(443, Proto::Tcp)], &[], false);
+    fn unseen_holders_are_named_by_uid_and_docker_proxy_by_its_container() {
+        let hidden = [Socket {
+            port: 443,
+            proto: Proto::Tcp,
+            uid: Some(33),
+            holders: Vec::new(),
+        }];
+        let got = items(&hidden, &[(443, Proto::Tcp)], &[], false);
         assert!(got[0].detail.contains("a process of uid 33"), "{got:?}");
         assert!(got[0].detail.contains("sudo"));
+        let published = [Socket {
+            port: 7881,
+            proto: Proto::Tcp,
+            uid: Some(0),
+            holders: vec![holder(90, "docker-proxy", &[90, 1])],
+        }];
+        let got = items(&published, &[(7881, Proto::Tcp)], &[], false);
+        assert!(
+            got[0].detail.contains("a Docker container publishes it"),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The checklist as the wizard prints it: one line per item (wrapped to 80 columns), a mark, a
 //! title column and the detail; ASCII marks for terminals whose locale is not UTF-8.
 
-use super::{Mark, Report};
+use super::{Checklist, Mark};
 
 /// The widest line, so that the checklist fits an 80-column terminal.
 const WIDTH: usize = 80;
@@ -69,20 +69,20 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// The report as lines for the terminal, each at most 80 columns: `✓ Docker  Docker 27.1 …` with
+/// The checklist as lines for the terminal, each at most 80 columns: `✓ Docker  Docker 27.1 …` with
 /// Unicode marks (✓ ! ✗), or `[ok] Docker  …` (`[ok]`, `[!!]`, `[XX]`) and plain ASCII text when
 /// `unicode` is false. Every line ends in a newline.
-pub fn render(report: &Report, unicode: bool) -> String {
-    render_width(report, unicode, WIDTH)
+pub fn render(checklist: &Checklist, unicode: bool) -> String {
+    render_width(checklist, unicode, WIDTH)
 }
 
 /// [`render`] for a terminal `width` columns wide (the wizard's own), the detail column narrowed
 /// to fit; never narrower than 40 columns.
-pub fn render_width(report: &Report, unicode: bool, width: usize) -> String {
+pub fn render_width(checklist: &Checklist, unicode: bool, width: usize) -> String {
     let width = width.clamp(40, 1000);
     let text = |s: &str| if unicode { s.to_string() } else { ascii(s) };
     let mark_width = if unicode { 1 } else { 4 };
-    let title_width = report
+    let title_width = checklist
         .items
         .iter()
         .map(|i| i.title.chars().count())
@@ -94,7 +94,7 @@ pub fn render_width(report: &Report, unicode: bool, width: usize) -> String {
     let detail_width = width.saturating_sub(indent).max(20);
     let pad = " ".repeat(indent);
     let mut out = String::new();
-    for item in &report.items {
+    for item in &checklist.items {
         let title = text(&item.title);
         let head = format!(
             "{} {:<title_width$}",
@@ -131,8 +131,8 @@ mod tests {
     use super::*;
     use crate::preflight::Item;
 
-    fn report() -> Report {
-        Report {
+    fn checklist() -> Checklist {
+        Checklist {
             items: vec![
                 Item::new(
                     Mark::Ok,
@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn unicode_marks_and_wrapped_details() {
-        let out = render(&report(), true);
+        let out = render(&checklist(), true);
         let want = "\
 ✓ System       Debian GNU/Linux 12 (bookworm), x86_64 (amd64)
 ! Port 443/tcp port 443/tcp is in use by nginx (pid 123): stop it, or choose
@@ -170,7 +170,7 @@ mod tests {
 
     #[test]
     fn ascii_marks_and_text_for_other_locales() {
-        let out = render(&report(), false);
+        let out = render(&checklist(), false);
         assert!(out.starts_with("[ok] System       Debian"), "{out}");
         assert!(out.contains("\n[!!] Port 443/tcp port 443/tcp is in use by nginx"));
         assert!(out.contains("\n[XX] Docker       Docker is not installed or not running -"));
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn everything_fits_80_columns() {
-        let long = Report {
+        let long = Checklist {
             items: vec![
                 Item::new(
                     Mark::Ok,
@@ -197,12 +197,12 @@ mod tests {
             for line in out.lines() {
                 assert!(line.chars().count() <= WIDTH, "{line:?}");
             }
-            for line in render_width(&report(), unicode, 60).lines() {
+            for line in render_width(&checklist(), unicode, 60).lines() {
                 assert!(line.chars().count() <= 60, "{line:?}");
             }
             assert!(out.contains(&"d".repeat(20)));
         }
-        assert_eq!(render(&Report::default(), true), "");
+        assert_eq!(render(&Checklist::default(), true), "");
     }
 
     #[test]

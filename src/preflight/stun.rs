@@ -2,77 +2,83 @@
 //! servers for this server's address when it starts; without an answer it exits ("could not
 //! resolve external IP"). An IP-address setup sets `rtc.node_ip` instead and needs none of this.
 
-use std::time::Duration;
-
 use super::{Item, Mark};
-use crate::health::probes::outbound_stun;
-use crate::health::Status;
 use crate::host::HostFacts;
 
-/// The checklist line for outbound STUN to `servers`, within `timeout`; None when there are no
-/// servers to ask (a caller that keeps preflight off the network).
-pub async fn item(facts: &HostFacts, servers: &[String], timeout: Duration) -> Option<Item> {
-    if servers.is_empty() {
-        return None;
+/// The checklist line for outbound STUN; None when no server was asked.
+pub fn item(facts: &HostFacts) -> Option<Item> {
+    let stun = facts.stun.as_ref()?;
+    if stun.answered {
+        return Some(Item::new(Mark::Ok, "Outbound STUN", stun.message.clone()));
     }
-    let outcome = outbound_stun(servers, timeout).await;
-    let (mark, detail) = match outcome.status {
-        Status::Healthy => (Mark::Ok, outcome.message),
-        _ => {
-            let address = facts
-                .public_ip
-                .map_or("this server's public address".to_string(), |ip| {
-                    ip.to_string()
-                });
-            (
-                Mark::Warn,
-                format!(
-                    "{}. With a domain, LiveKit asks them for this server's address and will not \
-                     start without an answer: allow outbound UDP to them, or set rtc.node_ip to \
-                     {address} (a setup with --ip sets it for you)",
-                    outcome.message
-                ),
-            )
-        }
-    };
-    Some(Item::new(mark, "Outbound STUN", detail))
+    let address = facts
+        .public_ip
+        .map_or("this server's public address".to_string(), |ip| {
+            ip.to_string()
+        });
+    Some(Item::new(
+        Mark::Warn,
+        "Outbound STUN",
+        format!(
+            "{}. With a domain, LiveKit asks them for this server's address and will not \
+             start without an answer: allow outbound UDP to them, or set rtc.node_ip to \
+             {address} (a setup with --ip sets it for you)",
+            stun.message
+        ),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::Stun;
 
-    #[tokio::test]
-    async fn no_servers_means_no_line_and_no_traffic() {
-        let facts = HostFacts::default();
-        assert_eq!(item(&facts, &[], Duration::from_secs(1)).await, None);
+    #[test]
+    fn no_servers_asked_means_no_line() {
+        assert_eq!(item(&HostFacts::default()), None);
     }
 
-    #[tokio::test]
-    async fn an_unanswered_stun_server_is_a_warning_with_what_to_do() {
-        // A UDP socket of this test that never answers stands in for a blocked STUN server.
-        let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let server = silent.local_addr().unwrap().to_string();
-        let facts = HostFacts {
-            public_ip: Some("203.0.113.7".parse().unwrap()),
+    #[test]
+    fn an_answer_is_fine_and_silence_a_warning_with_what_to_do() {
+        let answered = HostFacts {
+            stun: Some(Stun {
+                answered: true,
+                message: "203.0.113.7 (stun.example.net:3478)".into(),
+            }),
             ..HostFacts::default()
         };
-        let item = item(
-            &facts,
-            std::slice::from_ref(&server),
-            Duration::from_millis(300),
-        )
-        .await
-        .unwrap();
-        assert_eq!(item.mark, Mark::Warn);
-        assert!(
-            item.detail
-                .starts_with(&format!("no STUN server answered within 300ms ({server})")),
-            "{item:?}"
+        assert_eq!(
+            item(&answered),
+            Some(Item::new(
+                Mark::Ok,
+                "Outbound STUN",
+                "203.0.113.7 (stun.example.net:3478)"
+            ))
         );
+        let silent = HostFacts {
+            public_ip: Some("203.0.113.7".parse().unwrap()),
+            stun: Some(Stun {
+                answered: false,
+                message: "no STUN server answered within 2s (stun.example.net:3478)".into(),
+            }),
+            ..HostFacts::default()
+        };
+        let line = item(&silent).unwrap();
+        assert_eq!(line.mark, Mark::Warn);
+        assert!(line.detail.starts_with(
+            "no STUN server answered within 2s (stun.example.net:3478). With a domain"
+        ));
         assert!(
-            item.detail.contains("set rtc.node_ip to 203.0.113.7"),
-            "{item:?}"
+            line.detail.contains("set rtc.node_ip to 203.0.113.7"),
+            "{line:?}"
         );
+        let unknown = HostFacts {
+            public_ip: None,
+            ..silent
+        };
+        assert!(item(&unknown)
+            .unwrap()
+            .detail
+            .contains("set rtc.node_ip to this server's public address"));
     }
 }

@@ -4,7 +4,7 @@ use crate::answers::HostChanges;
 use crate::plan::Plan;
 use crate::render::{cloud_firewall_path, firewall};
 use crate::secrets;
-use crate::setup::Outcome;
+use crate::setup::Committed;
 use crate::state::FileAction;
 
 fn action_word(a: FileAction) -> &'static str {
@@ -20,7 +20,7 @@ fn action_word(a: FileAction) -> &'static str {
 }
 
 /// What the operator reads at the end of a run. Secrets appear masked only.
-pub fn summary(outcome: &Outcome) -> String {
+pub fn summary(outcome: &Committed) -> String {
     let plan = &outcome.plan;
     let mut out = String::new();
     for note in &outcome.notes {

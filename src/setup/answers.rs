@@ -125,45 +125,59 @@ pub fn resume(saved: &Answers, flags: &Flags) -> Result<(Answers, Preset, Vec<St
     let mut a = saved.clone();
     a.apply = host_changes(&a.apply, &flags);
     let mut notes = Vec::new();
-    let preset = match flags.preset {
+    let preset = match flags.preset.clone() {
         Some(p) if p.name != a.preset => {
-            // What the old preset chose goes; what the operator chose stays.
-            let d = &p.defaults;
-            notes.push(format!(
-                "preset {} -> {}: UDP sizing and the proxy follow the new preset unless given",
-                a.preset, p.name
-            ));
-            a.preset = p.name.clone();
-            a.udp = d.udp;
-            a.udp_start = None;
-            a.udp_end = d.udp_end;
-            if !p.allows(a.proxy) {
-                notes.push(format!(
-                    "proxy {} does not work with {}: using {}",
-                    a.proxy, p.name, d.proxy
-                ));
-                a.proxy = d.proxy;
-            }
-            let known: Vec<&str> = p.services.iter().map(|s| s.name.as_str()).collect();
-            let dropped: Vec<String> = a
-                .images
-                .keys()
-                .filter(|k| !known.contains(&k.as_str()) && *k != "livekit" && *k != "caddy")
-                .cloned()
-                .collect();
-            for name in dropped {
-                a.images.remove(&name);
-                notes.push(format!(
-                    "image override for `{name}` removed: {} has no such service",
-                    p.name
-                ));
-            }
+            notes.extend(switch_preset(&mut a, &p));
             p
         }
         Some(p) => p,
         None => preset::find(&a.preset)?,
     };
-    if let Some(d) = flags.domain {
+    change_address(&mut a, &flags);
+    change_media(&mut a, &flags);
+    change_rest(&mut a, flags);
+    Ok((a, preset, notes))
+}
+
+/// Move saved answers to preset `p`: what the old preset chose goes, what the operator chose
+/// stays. Returns notes on what was reset.
+fn switch_preset(a: &mut Answers, p: &Preset) -> Vec<String> {
+    let d = &p.defaults;
+    let mut notes = vec![format!(
+        "preset {} -> {}: UDP sizing and the proxy follow the new preset unless given",
+        a.preset, p.name
+    )];
+    a.preset = p.name.clone();
+    a.udp = d.udp;
+    a.udp_start = None;
+    a.udp_end = d.udp_end;
+    if !p.allows(a.proxy) {
+        notes.push(format!(
+            "proxy {} does not work with {}: using {}",
+            a.proxy, p.name, d.proxy
+        ));
+        a.proxy = d.proxy;
+    }
+    let known: Vec<&str> = p.services.iter().map(|s| s.name.as_str()).collect();
+    let dropped: Vec<String> = a
+        .images
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()) && *k != "livekit" && *k != "caddy")
+        .cloned()
+        .collect();
+    for name in dropped {
+        a.images.remove(&name);
+        notes.push(format!(
+            "image override for `{name}` removed: {} has no such service",
+            p.name
+        ));
+    }
+    notes
+}
+
+/// A new domain replaces a saved IP address and the other way round.
+fn change_address(a: &mut Answers, flags: &Flags) {
+    if let Some(d) = flags.domain.clone() {
         a.domain = Some(d);
         a.ip = None;
     }
@@ -171,6 +185,10 @@ pub fn resume(saved: &Answers, flags: &Flags) -> Result<(Answers, Preset, Vec<St
         a.ip = Some(ip);
         a.domain = None;
     }
+}
+
+/// The proxy and the media sizing; a flag that sizes the UDP range drops the saved range end.
+fn change_media(a: &mut Answers, flags: &Flags) {
     if let Some(p) = flags.proxy {
         a.proxy = p;
     }
@@ -187,6 +205,10 @@ pub fn resume(saved: &Answers, flags: &Flags) -> Result<(Answers, Preset, Vec<St
         a.udp_start = Some(s);
         a.udp_end = None;
     }
+}
+
+/// Everything else the flags name: provider, certificates, host names, SSH and images.
+fn change_rest(a: &mut Answers, flags: Flags) {
     if let Some(p) = flags.provider {
         a.provider = p;
     }
@@ -217,5 +239,4 @@ pub fn resume(saved: &Answers, flags: &Flags) -> Result<(Answers, Preset, Vec<St
             None => a.images.remove(&name),
         };
     }
-    Ok((a, preset, notes))
 }

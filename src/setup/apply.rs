@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::Outcome;
+use super::{Committed, SetupError};
 use crate::apply;
 use crate::docker::{connect, converge, PullPolicy};
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ pub enum Converged {
 }
 
 pub fn apply(
-    outcome: &Outcome,
+    outcome: &Committed,
     dir: &Path,
     install_docker: bool,
     policy: PullPolicy,
@@ -31,7 +31,9 @@ pub fn apply(
         let docker = match connect::connect().await {
             Ok(d) => d,
             Err(connect::Unreachable::NoSocket(_)) if install_docker => {
-                println!("\nDocker is not installed; installing it from the distribution's packages:");
+                println!(
+                    "\nDocker is not installed; installing it from the distribution's packages:"
+                );
                 crate::docker::install::install(dir)?;
                 connect::connect()
                     .await
@@ -39,8 +41,19 @@ pub fn apply(
             }
             Err(e) => return Err(e.into_error()),
         };
-        println!("\nStarting the stack through Docker ({})", connect::endpoint());
-        let result = converge::converge(&docker, &outcome.plan, dir, &outcome.secrets, policy, timeout).await?;
+        println!(
+            "\nStarting the stack through Docker ({})",
+            connect::endpoint()
+        );
+        let result = converge::converge(
+            &docker,
+            &outcome.plan,
+            dir,
+            &outcome.secrets,
+            policy,
+            timeout,
+        )
+        .await?;
         if result.failures.is_empty() {
             println!(
                 "All {} services are healthy. LiveKit: {}",
@@ -60,18 +73,12 @@ pub fn apply(
         for failure in &result.failures {
             eprintln!("\n{}", failure.report());
         }
-        let names: Vec<&str> = result.failures.iter().map(|f| f.service.as_str()).collect();
-        Err(Error::Other {
-            message: format!(
-                "{} did not become healthy; the services that are healthy keep running",
-                names.join(", ")
-            ),
-            hint: Some(
-                "fix the cause shown above (its log lines end the report), then run `selkie setup --resume`: \
-                 only what is not running as planned is touched"
-                    .into(),
-            ),
-        })
+        let services = result
+            .failures
+            .iter()
+            .map(|f| f.service.to_string())
+            .collect();
+        Err(SetupError::Unhealthy { services }.into())
     })
 }
 
@@ -79,7 +86,7 @@ pub fn apply(
 /// drop-in, then the host firewall, commit-confirmed. Returns the reminder to print again at
 /// the end of the run, when a confirmation is awaited.
 pub fn host_changes(
-    outcome: &Outcome,
+    outcome: &Committed,
     dir: &Path,
     host: &HostFacts,
     within: Duration,

@@ -10,8 +10,9 @@ use crate::render::RenderedFile;
 use crate::secrets::Secrets;
 use crate::state::{self, Deployment, FileAction, Report};
 
-/// What a setup run produced, for the summary and for tests.
-pub struct Outcome {
+/// A setup written to disk: its plan, answers and secrets, and what the write did to each file;
+/// for the summary and for tests.
+pub struct Committed {
     pub plan: Plan,
     pub answers: Answers,
     pub secrets: Secrets,
@@ -25,7 +26,7 @@ pub struct Outcome {
 
 /// Write what `prepare` computed. `keep` names hand-edited files to leave exactly as they are
 /// (not rewritten, and still recorded as edited); `force` replaces every other edited file.
-pub fn commit(dir: &Path, prepared: Prepared, force: bool, keep: &[String]) -> Result<Outcome> {
+pub fn commit(dir: &Path, prepared: Prepared, force: bool, keep: &[String]) -> Result<Committed> {
     let Prepared {
         plan,
         answers,
@@ -52,7 +53,7 @@ pub fn commit(dir: &Path, prepared: Prepared, force: bool, keep: &[String]) -> R
             *action = FileAction::KeptEdit;
         }
     }
-    Ok(Outcome {
+    Ok(Committed {
         plan,
         answers,
         secrets,

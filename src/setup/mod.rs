@@ -5,20 +5,26 @@
 //! 3. [`review`]: what the prepared files change on disk, for the operator to see;
 //! 4. [`commit`]: the write, under the deployment's lock;
 //! 5. [`apply`]: the containers through Docker, waited on until healthy.
+//!
+//! Before them, [`survey`] gathers what the preflight checklist judges.
 
 pub mod answers;
 mod apply;
 mod commit;
+mod error;
 mod prepare;
 pub mod review;
+mod survey;
 
 use std::path::Path;
 use std::time::Duration;
 
 pub use answers::Flags;
 pub use apply::{apply, host_changes, Converged};
-pub use commit::{commit, Outcome};
+pub use commit::{commit, Committed};
+pub use error::SetupError;
 pub use prepare::{prepare, Prepared};
+pub use survey::{survey, Survey};
 
 use crate::docker::PullPolicy;
 use crate::error::{Error, Result};
@@ -86,7 +92,7 @@ pub fn from_flags(
     options: &Options,
     dir: &Path,
     host: &HostFacts,
-) -> Result<Outcome> {
+) -> Result<Committed> {
     let saved = Deployment::new(dir).load_answers()?;
     check_mode(dir, saved.is_some(), options.resume, false)?;
     let (answers, preset, notes) = match &saved {
@@ -97,13 +103,16 @@ pub fn from_flags(
     commit(dir, prepared, options.force, &[])
 }
 
+/// Whether a run changed anything on disk or in Docker, and so has something new for the media
+/// check to prove (a check can take one ICE timeout; `selkie check` runs one on demand).
+pub fn changed_anything(committed: &Committed, converged: Converged) -> bool {
+    converged == Converged::Changed || committed.report.changed().next().is_some()
+}
+
 /// A runtime for the edges (Docker, probes); one thread is plenty for a handful of containers.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Other {
-            message: format!("cannot start the async runtime: {e}"),
-            hint: None,
-        })
+        .map_err(|e| SetupError::Runtime(e).into())
 }

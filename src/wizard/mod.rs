@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::host::HostFacts;
 use crate::preset::{self, Preset};
 use crate::secrets::Secrets;
-use crate::setup::{self, answers, Flags, Options, Outcome};
+use crate::setup::{self, answers, Committed, Flags, Options};
 use crate::state::Deployment;
 
 use draft::Draft;
@@ -116,7 +116,7 @@ pub fn run(
     options: &Options,
     dir: &Path,
     host: &HostFacts,
-) -> Result<(Outcome, PathBuf, bool)> {
+) -> Result<(Committed, PathBuf, bool)> {
     let style = Style::detect();
     style.install();
     let saved = Deployment::new(dir).load_answers()?;
@@ -266,7 +266,7 @@ fn begin<'a>(
 
 /// The questions from `from` on (each that applies; Esc goes back one), then the summary until
 /// the operator writes, then the write.
-fn flow(w: &mut Wizard, from: Step) -> Asked<Outcome> {
+fn flow(w: &mut Wizard, from: Step) -> Asked<Committed> {
     let mut at = from;
     loop {
         if at == Step::Review {

@@ -7,7 +7,7 @@ use super::steps::Step;
 use super::terminal;
 use super::Wizard;
 use crate::error::Error;
-use crate::setup::{self, review as diff, Outcome, Prepared};
+use crate::setup::{self, review as diff, Committed, Prepared};
 use crate::state::Deployment;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +18,7 @@ enum Edit {
 }
 
 /// Settle hand edits, then write through the same path as `--non-interactive`.
-pub fn run(w: &mut Wizard, prepared: Prepared) -> Asked<Outcome> {
+pub fn run(w: &mut Wizard, prepared: Prepared) -> Asked<Committed> {
     let edited = Deployment::new(w.dir).hand_edited(&prepared.files)?;
     let mut keep = Vec::new();
     let mut take = false;

@@ -2,7 +2,10 @@
 #![allow(dead_code)]
 
 pub mod docker;
-use selkie::answers::{Answers, ExtraHosts, ProxyMode, SshAccess};
+#[path = "../../src/testing.rs"]
+mod testing;
+
+use selkie::answers::{Answers, ProxyMode};
 use selkie::host::HostFacts;
 use selkie::plan::{self, Plan};
 use selkie::preset::{self, Preset};
@@ -15,41 +18,13 @@ pub const IP: &str = "203.0.113.7";
 /// The operator's address in fixtures that restrict SSH.
 pub const ADMIN: &str = "198.51.100.4/32";
 
-/// The answers a non-interactive setup would save for this combination.
+/// The answers a non-interactive setup would save for this combination: the library's own
+/// fixture (src/testing.rs) at [`DOMAIN`] or [`IP`], SSH restricted to [`ADMIN`] where the
+/// preset restricts it.
 pub fn answers(preset: &Preset, proxy: ProxyMode, domain: bool) -> Answers {
-    let d = &preset.defaults;
-    let images = preset
-        .services
-        .iter()
-        .filter(|s| s.image.is_none())
-        .map(|s| {
-            let image = format!("registry.example.com/{}:1.0.0", s.name)
-                .parse()
-                .unwrap();
-            (s.name.clone(), image)
-        })
-        .collect();
-    Answers {
-        preset: preset.name.clone(),
-        domain: domain.then(|| DOMAIN.parse().unwrap()),
-        ip: (!domain).then(|| IP.parse().unwrap()),
-        proxy,
-        participants: d.participants,
-        udp: d.udp,
-        udp_start: None,
-        udp_end: d.udp_end,
-        provider: selkie::answers::Provider::None,
-        email: None,
-        acme: None,
-        ip_cert: None,
-        hosts: ExtraHosts::default(),
-        ssh: SshAccess {
-            ports: vec![22],
-            allow_from: d.restrict_ssh.then(|| ADMIN.parse().unwrap()),
-        },
-        images,
-        apply: Default::default(),
-    }
+    let mut answers = testing::answers(preset, proxy, if domain { DOMAIN } else { IP });
+    answers.ssh.allow_from = preset.defaults.restrict_ssh.then(|| ADMIN.parse().unwrap());
+    answers
 }
 
 /// A fixture plan, named `preset-proxy-domain|ip`.
@@ -107,10 +82,8 @@ pub fn fake_secrets(plan: &Plan) -> Secrets {
 
 /// Fail with an install hint when a tool the tests use is missing (never skip).
 pub fn require_tool(cmd: &str, package: &str) {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(cmd).is_file()));
     assert!(
-        found,
+        selkie::host::on_path(cmd),
         "`{cmd}` is needed by this test: apt-get install {package} (.ci/run installs it)"
     );
 }

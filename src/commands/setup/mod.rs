@@ -36,9 +36,9 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
     let _lock = state::lock_if_exists(dir)?;
     setup::check_secrets(dir, options.new_secrets)?;
     let host = super::detect_host();
-    let (outcome, log, install_docker) = if interactive {
-        let (outcome, log, install) = crate::wizard::run(&flags, &options, dir, &host)?;
-        (outcome, Some(log), install)
+    let (committed, log, install_docker) = if interactive {
+        let (committed, log, install) = crate::wizard::run(&flags, &options, dir, &host)?;
+        (committed, Some(log), install)
     } else {
         (
             setup::from_flags(&flags, &options, dir, &host)?,
@@ -49,9 +49,9 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
     let width = report::wrap::stdout_width();
     print!(
         "{}",
-        report::wrap::fit(&report::setup::summary(&outcome), width)
+        report::wrap::fit(&report::setup::summary(&committed), width)
     );
-    let reminder = setup::host_changes(&outcome, dir, &host, options.confirm_within)?;
+    let reminder = setup::host_changes(&committed, dir, &host, options.confirm_within)?;
     let result = if options.no_start {
         report::wrap::say(
             "\nContainers not started (--no-start): `selkie setup --resume` starts them.",
@@ -59,29 +59,25 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
         Ok(())
     } else {
         setup::apply(
-            &outcome,
+            &committed,
             dir,
             options.install_docker || install_docker,
             options.pull,
             options.health_timeout,
         )
         .and_then(|converged| {
-            // A run that changed nothing (no file, no container) has nothing new to prove:
-            // the media check, which can take one ICE timeout, is left to `selkie check`.
-            let nothing_changed = converged == setup::Converged::Unchanged
-                && outcome.report.changed().next().is_none();
             if args.no_check {
                 Ok(())
-            } else if nothing_changed {
+            } else if !setup::changed_anything(&committed, converged) {
                 report::wrap::say(
                     "\nNothing changed, so no media check ran: `selkie check` runs one.",
                 );
                 Ok(())
             } else {
-                super::check::after_setup(&outcome.plan, dir)
+                super::check::after_setup(&committed.plan, dir)
             }
         })
-        .and_then(|()| show_health(&outcome.plan, dir))
+        .and_then(|()| show_health(&committed.plan, dir))
     };
     if let Some(log) = log {
         report::wrap::say(&format!("\nLog of this run: {}", log.display()));

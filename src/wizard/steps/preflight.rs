@@ -4,7 +4,7 @@
 
 use crate::error::Error;
 use crate::host::{HostFacts, Sources};
-use crate::preflight::{self, Finding, Item, Mark, Options, Report};
+use crate::preflight::{self, Checklist, Finding, Mark};
 use crate::setup;
 use crate::wizard::log::RunLog;
 use crate::wizard::prompt::{self, Asked};
@@ -20,13 +20,13 @@ pub fn run(
     resume: bool,
     log: &mut RunLog,
 ) -> Asked<bool> {
-    let options = Options {
-        resume,
+    let how = setup::Survey {
         deploy_dir: dir.to_path_buf(),
-        ..Options::default()
+        ..setup::Survey::default()
     };
     let sources = Sources::system();
-    let report = setup::runtime()?.block_on(preflight::run(host, &sources, &options));
+    let facts = setup::runtime()?.block_on(setup::survey(host.clone(), &sources, &how));
+    let report = preflight::check(&facts, &preflight::first_run_ports(), resume);
     let mut report = relax(report, run_options.no_start || run_options.install_docker);
     let cols = crate::wizard::terminal::width();
     style.say("selkie setup: preflight checks (read-only)\n");
@@ -92,10 +92,10 @@ pub fn run(
 }
 
 /// Docker is not needed when no container is started now (or it will be installed first).
-pub fn relax(mut report: Report, docker_optional: bool) -> Report {
+pub fn relax(mut report: Checklist, docker_optional: bool) -> Checklist {
     if docker_optional {
         for item in &mut report.items {
-            if item.mark == Mark::Fail && is_docker(item) {
+            if item.mark == Mark::Fail && item.finding.docker_unavailable() {
                 item.mark = Mark::Warn;
                 item.detail
                     .push_str(" (not needed yet: no container is started by this run)");
@@ -105,19 +105,16 @@ pub fn relax(mut report: Report, docker_optional: bool) -> Report {
     report
 }
 
-fn is_docker(item: &Item) -> bool {
-    item.title.to_ascii_lowercase().contains("docker")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::preflight::Item;
 
     #[test]
     fn docker_blocks_only_when_containers_start() {
-        let report = Report {
+        let report = Checklist {
             items: vec![
-                Item::new(Mark::Fail, "Docker", "no socket"),
+                Item::new(Mark::Fail, "Docker", "no socket").about(Finding::DockerMissing),
                 Item::new(Mark::Ok, "Memory", "2 GiB"),
             ],
         };
