@@ -36,6 +36,10 @@ pub enum Error {
     #[error(transparent)]
     Secrets(#[from] crate::secrets::SecretsError),
 
+    /// The Docker edge: reaching the daemon, pulling, converging, installing.
+    #[error(transparent)]
+    Docker(#[from] crate::docker::DockerError),
+
     /// The live dashboard could not run (src/dashboard).
     #[error(transparent)]
     Dashboard(#[from] crate::dashboard::DashboardError),
@@ -114,6 +118,7 @@ impl Error {
 
             Error::Setup(e) => e.hint(),
             Error::Command(e) => e.hint(),
+            Error::Docker(e) => e.hint(),
             Error::Other { hint, .. } => hint.clone(),
         }
     }

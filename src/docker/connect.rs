@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 
 use bollard::Docker;
 
+use super::DockerError;
 use crate::error::Error;
-
-pub use super::install::install_commands;
 
 /// The oldest Engine API selkie drives: Docker 20.10, as Debian 12 ships it.
 pub const MIN_API: (u32, u32) = (1, 41);
@@ -45,35 +44,19 @@ pub enum Unreachable {
 impl Unreachable {
     /// The error selkie reports (exit 1) with its hint.
     pub fn into_error(self) -> Error {
-        match self {
-            Unreachable::NoSocket(path) => Error::Other {
-                message: format!(
-                    "cannot reach Docker at {}: no such socket (Docker is not installed, or not running)",
-                    path.display()
-                ),
-                hint: Some(
-                    "install it with `selkie setup --install-docker` (or `sudo apt-get install docker.io`), \
-                     or start it with `sudo systemctl start docker`; then run selkie again"
-                        .into(),
-                ),
-            },
-            Unreachable::PermissionDenied(path) => Error::Other {
-                message: format!("cannot reach Docker at {}: permission denied", path.display()),
-                hint: Some(
-                    "add your user to the docker group (sudo usermod -aG docker $USER, then log in again) or run with sudo"
-                        .into(),
-                ),
-            },
-            Unreachable::TooOld(version) => Error::Other {
-                message: format!(
-                    "Docker's API {version} is older than {}.{}, the oldest selkie drives (Docker 20.10)",
-                    MIN_API.0, MIN_API.1
-                ),
-                hint: Some("upgrade Docker from your distribution or from Docker's own packages".into()),
-            },
-            Unreachable::Other(why) => Error::Other {
-                message: format!("cannot reach Docker at {}: {why}", endpoint()),
-                hint: Some("check that the Docker daemon is running: `docker info`".into()),
+        DockerError::from(self).into()
+    }
+}
+
+impl From<Unreachable> for DockerError {
+    fn from(why: Unreachable) -> Self {
+        match why {
+            Unreachable::NoSocket(path) => DockerError::NoSocket { path },
+            Unreachable::PermissionDenied(path) => DockerError::PermissionDenied { path },
+            Unreachable::TooOld(version) => DockerError::TooOld { version },
+            Unreachable::Other(why) => DockerError::Unreachable {
+                endpoint: endpoint(),
+                why,
             },
         }
     }

@@ -8,17 +8,17 @@ use std::time::Duration;
 
 use bollard::models::{ContainerSummary, NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
-    StopContainerOptionsBuilder,
+    ListContainersOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
 };
 use bollard::Docker;
 use indicatif::MultiProgress;
 
+use super::launch::launch;
 pub use super::reconcile::Change;
-use super::reconcile::{reconcile, Actual, Step};
-use super::spec::{self, Desired, LABEL_HASH, LABEL_PROJECT, LABEL_SERVICE};
-use super::wait::{self, Failure};
-use super::{pull, PullPolicy};
+use super::reconcile::{reconcile, Actual};
+use super::spec::{self, LABEL_HASH, LABEL_PROJECT, LABEL_SERVICE};
+use super::wait::Failure;
+use super::{pull, DockerError, PullPolicy};
 use crate::error::Error;
 use crate::plan::{Plan, PROJECT};
 use crate::preset::NetworkKind;
@@ -33,17 +33,22 @@ pub struct Outcome {
     pub failures: Vec<Failure>,
 }
 
-fn docker_error(action: &str, what: &str, e: bollard::errors::Error) -> Error {
-    Error::Other {
-        message: format!("Docker could not {action} {what}: {e}"),
-        hint: Some("run `docker info` to check the daemon, then run selkie again: it continues where it stopped".into()),
+/// The error of a converge's Docker call: `Docker could not {action} {what}: …`.
+pub(super) fn call<'a>(
+    action: &'static str,
+    what: &'a str,
+) -> impl FnOnce(bollard::errors::Error) -> DockerError + 'a {
+    move |source| DockerError::Call {
+        action,
+        what: what.to_string(),
+        source,
     }
 }
 
 /// Every container of the project, by service label.
 pub async fn project_containers(
     docker: &Docker,
-) -> Result<BTreeMap<String, ContainerSummary>, Error> {
+) -> Result<BTreeMap<String, ContainerSummary>, DockerError> {
     let filters = HashMap::from([("label", vec![format!("{LABEL_PROJECT}={PROJECT}")])]);
     let options = ListContainersOptionsBuilder::default()
         .all(true)
@@ -52,7 +57,7 @@ pub async fn project_containers(
     let list = docker
         .list_containers(Some(options))
         .await
-        .map_err(|e| docker_error("list", "containers", e))?;
+        .map_err(call("list", "containers"))?;
     Ok(list
         .into_iter()
         .filter_map(|c| {
@@ -63,12 +68,12 @@ pub async fn project_containers(
 }
 
 /// Containers that carry one of our names but not our labels: never touched, so we stop.
-async fn foreign(docker: &Docker, plan: &Plan) -> Result<Vec<String>, Error> {
+async fn foreign(docker: &Docker, plan: &Plan) -> Result<Vec<String>, DockerError> {
     let options = ListContainersOptionsBuilder::default().all(true).build();
     let list = docker
         .list_containers(Some(options))
         .await
-        .map_err(|e| docker_error("list", "containers", e))?;
+        .map_err(call("list", "containers"))?;
     let ours: Vec<String> = plan.services.iter().map(|s| s.container_name()).collect();
     Ok(list
         .into_iter()
@@ -94,7 +99,7 @@ async fn ensure_images(
     docker: &Docker,
     plan: &Plan,
     policy: PullPolicy,
-) -> Result<HashMap<String, String>, Error> {
+) -> Result<HashMap<String, String>, DockerError> {
     let bars = MultiProgress::new();
     let mut ids = HashMap::new();
     for service in &plan.services {
@@ -102,20 +107,22 @@ async fn ensure_images(
         if ids.contains_key(&image) {
             continue;
         }
-        let present = docker.inspect_image(&image).await.ok();
-        if present.is_none() || policy == PullPolicy::Always {
-            pull::pull(docker, &image, &bars).await?;
-        }
-        let inspect = docker
-            .inspect_image(&image)
-            .await
-            .map_err(|e| docker_error("find the image", &image, e))?;
+        let inspect = match docker.inspect_image(&image).await {
+            Ok(found) if policy == PullPolicy::Missing => found,
+            _ => {
+                pull::pull(docker, &image, &bars).await?;
+                docker
+                    .inspect_image(&image)
+                    .await
+                    .map_err(call("find the image", &image))?
+            }
+        };
         ids.insert(image, inspect.id.unwrap_or_default());
     }
     Ok(ids)
 }
 
-async fn ensure_network_and_volumes(docker: &Docker, plan: &Plan) -> Result<(), Error> {
+async fn ensure_network_and_volumes(docker: &Docker, plan: &Plan) -> Result<(), DockerError> {
     if plan
         .services
         .iter()
@@ -135,9 +142,8 @@ async fn ensure_network_and_volumes(docker: &Docker, plan: &Plan) -> Result<(), 
                     .and_then(|l| l.get(LABEL_PROJECT))
                     .is_some_and(|p| p == PROJECT);
                 if !ours {
-                    return Err(Error::Other {
-                        message: format!("a Docker network named `{NETWORK}` exists and is not selkie's"),
-                        hint: Some(format!("rename or remove it (docker network rm {NETWORK}) if nothing uses it, then run again")),
+                    return Err(DockerError::ForeignNetwork {
+                        name: NETWORK.to_string(),
                     });
                 }
             }
@@ -151,7 +157,7 @@ async fn ensure_network_and_volumes(docker: &Docker, plan: &Plan) -> Result<(), 
                 docker
                     .create_network(request)
                     .await
-                    .map_err(|e| docker_error("create the network", NETWORK, e))?;
+                    .map_err(call("create the network", NETWORK))?;
             }
         }
     }
@@ -174,12 +180,13 @@ async fn ensure_network_and_volumes(docker: &Docker, plan: &Plan) -> Result<(), 
         docker
             .create_volume(request)
             .await
-            .map_err(|e| docker_error("create the volume", &name, e))?;
+            .map_err(call("create the volume", &name))?;
     }
     Ok(())
 }
 
-async fn remove(docker: &Docker, id: &str, what: &str) -> Result<(), Error> {
+/// Stops a container (giving it 10 seconds) and removes it.
+pub(super) async fn remove(docker: &Docker, id: &str) -> Result<(), bollard::errors::Error> {
     let _ = docker
         .stop_container(
             id,
@@ -192,24 +199,6 @@ async fn remove(docker: &Docker, id: &str, what: &str) -> Result<(), Error> {
             Some(RemoveContainerOptionsBuilder::default().force(true).build()),
         )
         .await
-        .map_err(|e| docker_error("remove", what, e))
-}
-
-async fn create_and_start(docker: &Docker, want: &Desired) -> Result<(), Error> {
-    let options = CreateContainerOptionsBuilder::default()
-        .name(&want.container)
-        .build();
-    docker
-        .create_container(Some(options), want.body.clone())
-        .await
-        .map_err(|e| docker_error("create", &want.container, e))?;
-    docker
-        .start_container(
-            &want.container,
-            None::<bollard::query_parameters::StartContainerOptions>,
-        )
-        .await
-        .map_err(|e| docker_error("start", &want.container, e))
 }
 
 /// Bring the running containers to the plan, then wait until each is healthy.
@@ -253,22 +242,7 @@ pub async fn converge(
         })
         .collect();
     let steps = reconcile(&desired, &actual);
-    let mut outcome = Outcome {
-        changes: apply(docker, &desired, &steps).await?,
-        failures: Vec::new(),
-    };
-
-    let waits = steps.iter().filter_map(|step| {
-        let index = step.index()?;
-        let fresh = step.change() != Change::Unchanged;
-        Some(wait::wait(docker, &desired[index], fresh, timeout))
-    });
-    for result in futures_util::future::join_all(waits).await {
-        if let Err(failure) = result {
-            outcome.failures.push(failure);
-        }
-    }
-    Ok(outcome)
+    Ok(launch(docker, &desired, &steps, timeout).await?)
 }
 
 /// Refuse containers and stacks selkie must not touch; the canonical deployment directory.
@@ -279,17 +253,7 @@ async fn ours_to_change(
 ) -> Result<std::path::PathBuf, Error> {
     let clashes = foreign(docker, plan).await?;
     if !clashes.is_empty() {
-        return Err(Error::Other {
-            message: format!(
-                "{} already exist{} without selkie's labels; selkie never touches containers it did not create",
-                clashes.join(", "),
-                if clashes.len() == 1 { "s" } else { "" }
-            ),
-            hint: Some(format!(
-                "if it is an old copy of this stack, remove it yourself (docker rm -f {}), then run again",
-                clashes.join(" ")
-            )),
-        });
+        return Err(DockerError::ForeignContainers { names: clashes }.into());
     }
     // Labels carry the canonical directory: `./deployment` from two places is two places.
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
@@ -302,52 +266,10 @@ async fn ours_to_change(
         .filter(|d| d.as_str() != dir.display().to_string())
         .collect();
     if let Some(other) = others.first() {
-        return Err(Error::Other {
-            message: format!("another selkie deployment, in {other}, runs on this host"),
-            hint: Some(format!(
-                "selkie runs one stack per host: change that one with `selkie setup --resume --dir {other}`, \
-                 or remove it first with `selkie down --dir {other}`"
-            )),
-        });
+        return Err(DockerError::AnotherDeployment {
+            other: other.clone(),
+        }
+        .into());
     }
     Ok(dir)
-}
-
-/// Carry out the steps in order, one Docker call each, saying what happened to each service.
-pub async fn apply(
-    docker: &Docker,
-    desired: &[Desired],
-    steps: &[Step],
-) -> Result<Vec<(String, Change)>, Error> {
-    let mut changes = Vec::new();
-    for step in steps {
-        let service = match step {
-            Step::Remove { service, id } => {
-                remove(docker, id, service).await?;
-                service.clone()
-            }
-            Step::Create { index } => {
-                create_and_start(docker, &desired[*index]).await?;
-                desired[*index].service.clone()
-            }
-            Step::Recreate { index, id } => {
-                let want = &desired[*index];
-                remove(docker, id, &want.container).await?;
-                create_and_start(docker, want).await?;
-                want.service.clone()
-            }
-            Step::Start { index, id } => {
-                let want = &desired[*index];
-                docker
-                    .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
-                    .await
-                    .map_err(|e| docker_error("start", &want.container, e))?;
-                want.service.clone()
-            }
-            Step::Keep { index } => desired[*index].service.clone(),
-        };
-        eprintln!("  {service}: {}", step.change().word());
-        changes.push((service, step.change()));
-    }
-    Ok(changes)
 }

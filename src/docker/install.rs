@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
+use super::DockerError;
 use crate::error::{Error, Result};
 use crate::host::on_path;
 use crate::state;
@@ -87,13 +88,7 @@ pub fn install_commands(has: impl Fn(&str) -> bool) -> Option<Vec<Vec<String>>> 
 /// Install Docker and start it; the output goes to `logs/docker-install-TIME.log` in `dir`.
 pub fn install(dir: &Path) -> Result<()> {
     let Some(packages) = package_commands(on_path) else {
-        return Err(Error::Other {
-            message: "no apt-get or dnf on this host to install Docker with".into(),
-            hint: Some(
-                "install Docker by hand (docs.docker.com/engine/install), then run selkie again"
-                    .into(),
-            ),
-        });
+        return Err(DockerError::NoPackageManager.into());
     };
     let log = dir.join("logs").join(format!(
         "docker-install-{}.log",
@@ -120,10 +115,7 @@ pub fn install(dir: &Path) -> Result<()> {
 pub fn run_steps(steps: &[Vec<String>], log: &Path) -> Result<()> {
     state::write_atomic(log, b"", 0o600)?;
     for cmd in steps {
-        let (program, args) = cmd.split_first().ok_or_else(|| Error::Other {
-            message: "an empty install command".into(),
-            hint: None,
-        })?;
+        let (program, args) = cmd.split_first().ok_or(DockerError::EmptyCommand)?;
         let spinner = indicatif::ProgressBar::new_spinner();
         spinner.set_message(format!("{} (output: {})", cmd.join(" "), log.display()));
         spinner.enable_steady_tick(Duration::from_millis(120));
@@ -165,17 +157,13 @@ pub fn failure_with_log(failure: &str, log: &Path) -> Error {
         .flatten()
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
-    Error::Other {
-        message: format!(
-            "{failure}; the last lines of its output:\n{}",
-            crate::apply::tail(&text, 15)
-        ),
-        hint: Some(format!(
-            "{} (the whole output is in {}); then run `selkie setup --resume --install-docker`",
-            fix_for(&text, is_root()),
-            log.display()
-        )),
+    DockerError::InstallFailed {
+        failure: failure.to_string(),
+        tail: crate::apply::tail(&text, 15),
+        fix: fix_for(&text, is_root()),
+        log: log.to_path_buf(),
     }
+    .into()
 }
 
 fn is_root() -> bool {

@@ -1,13 +1,18 @@
 //! The Docker edge: connect and negotiate, pull with progress, decide the steps to the plan's
-//! containers (`reconcile`, pure) and carry them out (`converge`), wait for health, events and
-//! restarts for the dashboard (`live`), and take the stack down.
+//! containers (`reconcile`, pure, with the dependency gates), prepare them (`converge`) and
+//! carry them out concurrently, each service once what it depends on is ready (`launch`), wait
+//! for health (`wait`, reported by `failure`), events and restarts for the dashboard (`live`),
+//! and take the stack down. Its errors are [`DockerError`]s.
 //! Only this module talks to the daemon (and names bollard); `Docker` is re-exported as the
 //! connection handle others pass around.
 
 pub mod connect;
 pub mod converge;
 pub mod inspect;
+mod error;
+mod failure;
 pub mod install;
+mod launch;
 pub mod live;
 pub mod pull;
 mod ready;
@@ -16,12 +21,15 @@ pub mod spec;
 pub mod wait;
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::Duration;
 
 use bollard::query_parameters::{
-    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, RemoveVolumeOptions,
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
+    RemoveVolumeOptions,
 };
 pub use bollard::Docker;
+pub use error::DockerError;
 
 use crate::error::Error;
 use crate::plan::PROJECT;
@@ -40,11 +48,7 @@ pub enum PullPolicy {
 /// Returns the names of what was removed.
 /// Only the stack of `dir` (and containers from before selkie labelled directories) is removed;
 /// another directory's stack is refused with a hint.
-pub async fn down(
-    docker: &Docker,
-    dir: &std::path::Path,
-    volumes: bool,
-) -> Result<Vec<String>, Error> {
+pub async fn down(docker: &Docker, dir: &Path, volumes: bool) -> Result<Vec<String>, Error> {
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let containers = converge::project_containers(docker).await?;
     if let Some(other) = containers
@@ -52,77 +56,74 @@ pub async fn down(
         .filter_map(|c| c.labels.as_ref()?.get(spec::LABEL_DIR))
         .find(|d| d.as_str() != dir.display().to_string())
     {
-        return Err(Error::Other {
-            message: format!(
-                "the selkie stack on this host belongs to {other}, not to {}",
-                dir.display()
-            ),
-            hint: Some(format!("run `selkie down --dir {other}` to remove it")),
-        });
+        return Err(DockerError::NotThisStack {
+            other: other.clone(),
+            dir,
+        }
+        .into());
     }
-    let fail = |what: &str, e: bollard::errors::Error| Error::Other {
-        message: format!("Docker could not remove {what}: {e}"),
-        hint: Some("run `docker info` to check the daemon, then run `selkie down` again".into()),
-    };
     let mut removed = Vec::new();
     for (service, c) in containers {
-        let id = c.id.unwrap_or_default();
-        let _ = docker
-            .stop_container(
-                &id,
-                Some(
-                    bollard::query_parameters::StopContainerOptionsBuilder::default()
-                        .t(10)
-                        .build(),
-                ),
-            )
-            .await;
-        docker
-            .remove_container(
-                &id,
-                Some(
-                    bollard::query_parameters::RemoveContainerOptionsBuilder::default()
-                        .force(true)
-                        .build(),
-                ),
-            )
+        converge::remove(docker, &c.id.unwrap_or_default())
             .await
-            .map_err(|e| fail(&service, e))?;
+            .map_err(|source| DockerError::Remove {
+                what: service.clone(),
+                source,
+            })?;
         removed.push(format!("container {PROJECT}-{service}"));
     }
-    let label = HashMap::from([("label", vec![format!("{}={PROJECT}", spec::LABEL_PROJECT)])]);
+    removed.extend(remove_networks(docker).await?);
+    if volumes {
+        removed.extend(remove_volumes(docker).await?);
+    }
+    Ok(removed)
+}
+
+fn project_filter() -> HashMap<&'static str, Vec<String>> {
+    HashMap::from([("label", vec![format!("{LABEL_PROJECT}={PROJECT}")])])
+}
+
+fn removal(what: &str) -> impl FnOnce(bollard::errors::Error) -> DockerError + '_ {
+    move |source| DockerError::Remove {
+        what: what.to_string(),
+        source,
+    }
+}
+
+/// Removes the project's networks; their names as removed.
+async fn remove_networks(docker: &Docker) -> Result<Vec<String>, DockerError> {
+    let options = ListNetworksOptionsBuilder::default()
+        .filters(&project_filter())
+        .build();
     let networks = docker
-        .list_networks(Some(
-            ListNetworksOptionsBuilder::default()
-                .filters(&label)
-                .build(),
-        ))
+        .list_networks(Some(options))
         .await
-        .map_err(|e| fail("networks", e))?;
+        .map_err(removal("networks"))?;
+    let mut removed = Vec::new();
     for n in networks {
         let name = n.name.unwrap_or_default();
-        docker
-            .remove_network(&name)
-            .await
-            .map_err(|e| fail(&name, e))?;
+        docker.remove_network(&name).await.map_err(removal(&name))?;
         removed.push(format!("network {name}"));
     }
-    if volumes {
-        let list = docker
-            .list_volumes(Some(
-                bollard::query_parameters::ListVolumesOptionsBuilder::default()
-                    .filters(&label)
-                    .build(),
-            ))
+    Ok(removed)
+}
+
+/// Removes the project's volumes, and with them its data; their names as removed.
+async fn remove_volumes(docker: &Docker) -> Result<Vec<String>, DockerError> {
+    let options = ListVolumesOptionsBuilder::default()
+        .filters(&project_filter())
+        .build();
+    let list = docker
+        .list_volumes(Some(options))
+        .await
+        .map_err(removal("volumes"))?;
+    let mut removed = Vec::new();
+    for v in list.volumes.unwrap_or_default() {
+        docker
+            .remove_volume(&v.name, None::<RemoveVolumeOptions>)
             .await
-            .map_err(|e| fail("volumes", e))?;
-        for v in list.volumes.unwrap_or_default() {
-            docker
-                .remove_volume(&v.name, None::<RemoveVolumeOptions>)
-                .await
-                .map_err(|e| fail(&v.name, e))?;
-            removed.push(format!("volume {}", v.name));
-        }
+            .map_err(removal(&v.name))?;
+        removed.push(format!("volume {}", v.name));
     }
     Ok(removed)
 }
@@ -131,9 +132,8 @@ pub async fn down(
 /// `io.selkie.project=selkie`). Empty when Docker does not answer within `limit`.
 pub async fn project_pids(docker: &Docker, limit: Duration) -> Vec<u32> {
     tokio::time::timeout(limit, async {
-        let filters = HashMap::from([("label", vec![format!("{LABEL_PROJECT}={PROJECT}")])]);
         let options = ListContainersOptionsBuilder::default()
-            .filters(&filters)
+            .filters(&project_filter())
             .build();
         let Ok(list) = docker.list_containers(Some(options)).await else {
             return Vec::new();

@@ -7,7 +7,7 @@ use bollard::Docker;
 use futures_util::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::error::Error;
+use super::DockerError;
 
 /// Why a pull failed, in the operator's words.
 pub fn cause(message: &str) -> &'static str {
@@ -40,7 +40,7 @@ fn layer_style() -> ProgressStyle {
 }
 
 /// Pull `image`, drawing progress on `bars` (hidden when stderr is not a terminal).
-pub async fn pull(docker: &Docker, image: &str, bars: &MultiProgress) -> Result<(), Error> {
+pub async fn pull(docker: &Docker, image: &str, bars: &MultiProgress) -> Result<(), DockerError> {
     let options = CreateImageOptionsBuilder::default()
         .from_image(image)
         .build();
@@ -53,13 +53,10 @@ pub async fn pull(docker: &Docker, image: &str, bars: &MultiProgress) -> Result<
     );
     header.set_message(format!("pulling {image}"));
     let mut layers: HashMap<String, ProgressBar> = HashMap::new();
-    let fail = |raw: String| {
-        Error::Other {
-        message: format!("cannot pull {image}: {} ({raw})", cause(&raw)),
-        hint: Some(format!(
-            "fix the reference with `selkie setup --resume --image SERVICE=REF`, or load the image yourself (`docker load`) and run again; {image} is not pulled again once present"
-        )),
-    }
+    let fail = |raw: String| DockerError::Pull {
+        image: image.to_string(),
+        cause: cause(&raw),
+        raw,
     };
     while let Some(item) = stream.next().await {
         let info = match item {

@@ -104,6 +104,47 @@ pub fn reconcile(desired: &[Desired], actual: &BTreeMap<String, Actual>) -> Vec<
     steps
 }
 
+/// For each desired container, the ones it waits for before it starts: its dependencies that
+/// are in the plan, on a lower dependency level. Dependency levels: 0 for a service that needs
+/// nothing, else one more than its deepest dependency. A dependency that would close a cycle is
+/// not waited for (the first service of a cycle in plan order starts first), so nothing waits
+/// forever.
+pub fn gates(desired: &[Desired]) -> Vec<Vec<usize>> {
+    let deps: Vec<Vec<usize>> = desired
+        .iter()
+        .map(|want| {
+            want.depends_on
+                .iter()
+                .filter_map(|d| desired.iter().position(|other| &other.service == d))
+                .collect()
+        })
+        .collect();
+    let mut level: Vec<Option<usize>> = vec![None; desired.len()];
+    while level.iter().any(Option::is_none) {
+        let placeable: Vec<usize> = (0..desired.len())
+            .filter(|&i| level[i].is_none() && deps[i].iter().all(|&d| level[d].is_some()))
+            .collect();
+        // A cycle: its first service in plan order goes next, waiting only for what is placed.
+        let next = match placeable.is_empty() {
+            true => level.iter().position(Option::is_none).into_iter().collect(),
+            false => placeable,
+        };
+        for i in next {
+            let deepest = deps[i].iter().filter_map(|&d| level[d]).max();
+            level[i] = Some(deepest.map_or(0, |l| l + 1));
+        }
+    }
+    deps.iter()
+        .enumerate()
+        .map(|(i, ds)| {
+            ds.iter()
+                .copied()
+                .filter(|&d| level[d] < level[i])
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,10 +156,57 @@ mod tests {
             image: "img".into(),
             body: Default::default(),
             hash: hash.into(),
+            depends_on: Vec::new(),
             has_healthcheck: false,
             http_probe: None,
             tcp_probe: None,
         }
+    }
+
+    fn needing(service: &str, deps: &[&str]) -> Desired {
+        Desired {
+            depends_on: deps.iter().map(|d| d.to_string()).collect(),
+            ..want(service, "h")
+        }
+    }
+
+    #[test]
+    fn each_service_waits_for_its_dependencies_in_the_plan() {
+        // Reflector's shape: the app waits for its backend, the backend for the databases and
+        // Hatchet, Hatchet for Postgres; LiveKit and the proxy need nothing.
+        let desired = [
+            needing("postgres", &[]),
+            needing("redis", &[]),
+            needing("hatchet", &["postgres"]),
+            needing("backend", &["postgres", "redis", "hatchet", "gone"]),
+            needing("livekit", &[]),
+            needing("frontend", &["backend", "livekit"]),
+            needing("caddy", &[]),
+        ];
+        assert_eq!(
+            gates(&desired),
+            vec![
+                vec![],
+                vec![],
+                vec![0],
+                vec![0, 1, 2],
+                vec![],
+                vec![3, 4],
+                vec![]
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dependency_cycle_never_waits_forever() {
+        let desired = [
+            needing("a", &["b"]),
+            needing("b", &["a"]),
+            needing("c", &["b"]),
+            needing("d", &["d"]),
+        ];
+        let gates = gates(&desired);
+        assert_eq!(gates, vec![vec![], vec![0], vec![1], vec![]]);
     }
 
     fn actual(id: &str, hash: Option<&str>, running: bool) -> Actual {

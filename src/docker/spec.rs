@@ -10,6 +10,7 @@ use bollard::models::{
 };
 
 use crate::digest::sha256;
+use super::DockerError;
 use crate::error::Error;
 use crate::plan::{self, MountSource, Service, PROJECT, SIGNAL_PORT};
 use crate::preset::NetworkKind;
@@ -34,6 +35,8 @@ pub struct Desired {
     pub image: String,
     pub body: ContainerCreateBody,
     pub hash: String,
+    /// The services that must be healthy before this one starts (the plan's `depends_on`).
+    pub depends_on: Vec<String>,
     /// The image defines a Docker healthcheck to wait for.
     pub has_healthcheck: bool,
     /// An HTTP endpoint that answers 200 when the service is ready (LiveKit's `GET /`).
@@ -104,22 +107,12 @@ fn health(service: &Service) -> Option<HealthConfig> {
     })
 }
 
-/// The container for one service. `image_id` is the local image's ID, so a re-pulled tag that
-/// moved recreates the container.
-pub fn desired(
-    service: &Service,
-    dir: &Path,
-    secrets: &Secrets,
-    image_id: &str,
-) -> Result<Desired, Error> {
-    let mut env: BTreeMap<String, String> = service.env.clone();
-    for (key, template) in &service.secret_env {
-        env.insert(key.clone(), secrets.fill(template)?);
-    }
-    let bridged = service.network == NetworkKind::Bridge;
+/// The exposed ports and their host bindings (`"7881/tcp"` -> `127.0.0.1:7881`).
+type Published = (Vec<String>, HashMap<String, Option<Vec<PortBinding>>>);
 
+fn published(service: &Service) -> Published {
     let mut exposed = Vec::new();
-    let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+    let mut bindings = HashMap::new();
     for p in &service.publish {
         for port in p.port..=p.end {
             let key = format!("{port}/{}", p.proto.as_str());
@@ -133,7 +126,11 @@ pub fn desired(
             );
         }
     }
+    (exposed, bindings)
+}
 
+/// The binds (`source:target[:ro]`), and the hash of every bind-mounted directory's files.
+fn binds(service: &Service, dir: &Path) -> Result<(Vec<String>, BTreeMap<String, String>), Error> {
     let mut binds = Vec::new();
     let mut mounted_files = BTreeMap::new();
     for m in &service.mounts {
@@ -148,8 +145,11 @@ pub fn desired(
         let mode = if m.read_only { ":ro" } else { "" };
         binds.push(format!("{source}:{}{mode}", m.target));
     }
+    Ok((binds, mounted_files))
+}
 
-    let devices: Vec<DeviceMapping> = service
+fn devices(service: &Service) -> Vec<DeviceMapping> {
+    service
         .devices
         .iter()
         .filter_map(|d| d.split_once(':'))
@@ -158,10 +158,17 @@ pub fn desired(
             path_in_container: Some(container.to_string()),
             cgroup_permissions: Some("rwm".into()),
         })
-        .collect();
+        .collect()
+}
 
-    let host_config = HostConfig {
-        network_mode: Some(if bridged {
+fn host_config(
+    service: &Service,
+    binds: Vec<String>,
+    bindings: HashMap<String, Option<Vec<PortBinding>>>,
+) -> HostConfig {
+    let devices = devices(service);
+    HostConfig {
+        network_mode: Some(if service.network == NetworkKind::Bridge {
             NETWORK.to_string()
         } else {
             "host".to_string()
@@ -175,39 +182,57 @@ pub fn desired(
         cap_add: (!service.cap_add.is_empty()).then(|| service.cap_add.clone()),
         devices: (!devices.is_empty()).then_some(devices),
         ..Default::default()
-    };
-    let networking_config = bridged.then(|| NetworkingConfig {
+    }
+}
+
+/// The bridge network's settings: other containers reach this one by its service name, as
+/// under compose. None with host networking.
+fn networking(service: &Service) -> Option<NetworkingConfig> {
+    (service.network == NetworkKind::Bridge).then(|| NetworkingConfig {
         endpoints_config: Some(HashMap::from([(
             NETWORK.to_string(),
             EndpointSettings {
-                // Other containers reach this one by its service name, as under compose.
                 aliases: Some(vec![service.name.to_string()]),
                 ..Default::default()
             },
         )])),
-    });
+    })
+}
+
+/// The container for one service. `image_id` is the local image's ID, so a re-pulled tag that
+/// moved recreates the container.
+pub fn desired(
+    service: &Service,
+    dir: &Path,
+    secrets: &Secrets,
+    image_id: &str,
+) -> Result<Desired, Error> {
+    let mut env: BTreeMap<String, String> = service.env.clone();
+    for (key, template) in &service.secret_env {
+        env.insert(key.clone(), secrets.fill(template)?);
+    }
+    let (exposed, bindings) = published(service);
+    let (binds, mounted_files) = binds(service, dir)?;
+    let mut labels = project_labels(Some(service.name.as_str()));
+    labels.insert(LABEL_DIR.to_string(), dir.display().to_string());
     let mut body = ContainerCreateBody {
         image: Some(service.image.to_string()),
         cmd: (!service.command.is_empty()).then(|| service.command.clone()),
         env: Some(env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
         healthcheck: health(service),
-        labels: Some({
-            let mut labels = project_labels(Some(service.name.as_str()));
-            labels.insert(LABEL_DIR.to_string(), dir.display().to_string());
-            labels
-        }),
-        host_config: Some(host_config),
-        networking_config,
+        labels: Some(labels),
+        host_config: Some(host_config(service, binds, bindings)),
+        networking_config: networking(service),
         ..Default::default()
     };
 
     // Through a JSON value: its maps are sorted, while the body's HashMaps iterate in random order.
     let canonical = serde_json::to_value(&body)
         .map(|v| v.to_string())
-        .map_err(|e| Error::Other {
-            message: format!("cannot encode the container spec of {}: {e}", service.name),
-            hint: None,
+        .map_err(|source| DockerError::Encode {
+            service: service.name.to_string(),
+            source,
         })?;
     let hash = sha256(format!("{canonical}\n{image_id}\n{mounted_files:?}").as_bytes());
     if let Some(labels) = body.labels.as_mut() {
@@ -222,6 +247,7 @@ pub fn desired(
         has_healthcheck: body.healthcheck.is_some(),
         body,
         hash,
+        depends_on: service.depends_on.clone(),
         http_probe,
         tcp_probe: None,
     })

@@ -39,7 +39,7 @@ pub fn run(
             .filter(|i| i.mark == Mark::Fail)
             .all(|i| i.finding == Finding::DockerMissing);
     if only_docker_missing {
-        if let Some(commands) = crate::docker::connect::install_commands(crate::host::on_path) {
+        if let Some(commands) = crate::docker::install::install_commands(crate::host::on_path) {
             let shown: Vec<String> = commands.iter().map(|c| c.join(" ")).collect();
             install = prompt::confirm(
                 "Docker is missing. Install it from your distribution's packages once the \

@@ -1,0 +1,163 @@
+//! Carrying out a converge's steps concurrently: every service starts as soon as the services it
+//! depends on are ready ([`super::reconcile::gates`]), so independent services are created and
+//! started together and the run waits out one dependency chain, not the sum of all services.
+//! A service whose dependency fails is not started, and is reported with the reason.
+
+use std::time::{Duration, Instant};
+
+use bollard::query_parameters::{CreateContainerOptionsBuilder, StartContainerOptions};
+use bollard::Docker;
+use futures_util::future::{join_all, try_join_all};
+use tokio::sync::watch;
+
+use super::converge::{call, remove, Outcome};
+use super::reconcile::{gates, Change, Step};
+use super::spec::Desired;
+use super::wait::{self, Failure, Started};
+use super::DockerError;
+
+/// One service's step, its readiness to tell its dependents, and what it waits for.
+struct Service<'a> {
+    want: &'a Desired,
+    step: &'a Step,
+    /// Set to true once the service is ready; dropped without that when it failed.
+    ready: watch::Sender<bool>,
+    /// The dependencies it waits for, by name.
+    after: Vec<(&'a str, watch::Receiver<bool>)>,
+}
+
+/// Removes what left the plan (first, so it frees its ports), then brings every other service
+/// to its step and waits until it is healthy.
+pub async fn launch(
+    docker: &Docker,
+    desired: &[Desired],
+    steps: &[Step],
+    timeout: Duration,
+) -> Result<Outcome, DockerError> {
+    let removals = steps.iter().filter_map(|step| match step {
+        Step::Remove { service, id } => Some(async move {
+            remove(docker, id).await.map_err(call("remove", service))?;
+            progress(service, step.change().word());
+            Ok::<_, DockerError>((service.clone(), step.change()))
+        }),
+        _ => None,
+    });
+    let mut outcome = Outcome {
+        changes: try_join_all(removals).await?,
+        failures: Vec::new(),
+    };
+
+    let mut by_index: Vec<Option<&Step>> = vec![None; desired.len()];
+    for step in steps {
+        if let Some(i) = step.index() {
+            by_index[i] = Some(step);
+        }
+    }
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        desired.iter().map(|_| watch::channel(false)).unzip();
+    // Each service holds its own sender: a dependency that ends without being ready closes its
+    // channel, and its dependents are not started.
+    let services: Vec<Service> = gates(desired)
+        .into_iter()
+        .zip(senders)
+        .enumerate()
+        .filter_map(|(i, (after, ready))| {
+            Some(Service {
+                want: &desired[i],
+                step: by_index[i]?,
+                ready,
+                after: after
+                    .into_iter()
+                    .map(|d| (desired[d].service.as_str(), receivers[d].clone()))
+                    .collect(),
+            })
+        })
+        .collect();
+    let results = try_join_all(services.into_iter().map(|s| bring_up(docker, s, timeout))).await?;
+    for (service, change, failure) in results {
+        outcome.changes.extend(change.map(|c| (service, c)));
+        outcome.failures.extend(failure);
+    }
+    Ok(outcome)
+}
+
+fn progress(service: &str, what: &str) {
+    eprintln!("  {service}: {what}");
+}
+
+/// One service: wait for its dependencies, carry out its step, wait until it is healthy.
+/// Returns the change made (none when it was not started) and how it failed, if it did.
+async fn bring_up(
+    docker: &Docker,
+    service: Service<'_>,
+    timeout: Duration,
+) -> Result<(String, Option<Change>, Option<Failure>), DockerError> {
+    let Service {
+        want,
+        step,
+        ready,
+        after,
+    } = service;
+    let name = want.service.clone();
+    if !matches!(step, Step::Keep { .. }) {
+        let waits = after.into_iter().map(|(dep, mut rx)| async move {
+            rx.wait_for(|ready| *ready)
+                .await
+                .is_ok()
+                .then_some(())
+                .ok_or(dep)
+        });
+        if let Some(Err(dep)) = join_all(waits).await.into_iter().find(Result::is_err) {
+            progress(&name, &format!("not started ({dep} is not healthy)"));
+            return Ok((name, None, Some(Failure::not_started(want, dep))));
+        }
+    }
+    let started = carry_out(docker, want, step).await?;
+    progress(&name, step.change().word());
+    let result = wait::wait(docker, want, started, timeout, || {
+        let _ = ready.send(true);
+    })
+    .await;
+    Ok((name, Some(step.change()), result.err()))
+}
+
+/// One step's Docker calls; when it started the container, when and with which restart count.
+async fn carry_out(
+    docker: &Docker,
+    want: &Desired,
+    step: &Step,
+) -> Result<Option<Started>, DockerError> {
+    let restarts = match step {
+        Step::Remove { .. } | Step::Keep { .. } => return Ok(None),
+        Step::Create { .. } => Some(0),
+        Step::Recreate { id, .. } => {
+            remove(docker, id)
+                .await
+                .map_err(call("remove", &want.container))?;
+            Some(0)
+        }
+        // The count it has from before is read at the first look.
+        Step::Start { .. } => None,
+    };
+    if restarts.is_some() {
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&want.container)
+            .build();
+        docker
+            .create_container(Some(options), want.body.clone())
+            .await
+            .map_err(call("create", &want.container))?;
+    }
+    let id = match step {
+        Step::Start { id, .. } => id.as_str(),
+        _ => want.container.as_str(),
+    };
+    docker
+        .start_container(id, None::<StartContainerOptions>)
+        .await
+        .map_err(call("start", &want.container))?;
+    Ok(Some(Started {
+        at: Instant::now(),
+        restarts,
+    }))
+}
