@@ -233,7 +233,8 @@ fn a_run_killed_halfway_converges_on_the_next_run() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Kill it as soon as the first container exists: the rest is left undone.
+    // Kill it as soon as the first container exists: the rest is left undone (new containers
+    // are created together, then started in dependency order).
     let deadline = Instant::now() + Duration::from_secs(60);
     while ids().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
@@ -241,8 +242,12 @@ fn a_run_killed_halfway_converges_on_the_next_run() {
     child.kill().unwrap();
     child.wait().unwrap();
     let partial = ids();
+    let running = partial
+        .iter()
+        .filter(|(_, s)| s.ends_with(" running"))
+        .count();
     assert!(
-        !partial.is_empty() && partial.len() < 8,
+        !partial.is_empty() && running < 8,
         "killed halfway: {partial:?}"
     );
 

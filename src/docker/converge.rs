@@ -11,6 +11,7 @@ use bollard::query_parameters::{
     ListContainersOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
 };
 use bollard::Docker;
+use futures_util::future::{join_all, try_join_all};
 use indicatif::MultiProgress;
 
 use super::launch::launch;
@@ -58,41 +59,36 @@ pub async fn project_containers(
         .list_containers(Some(options))
         .await
         .map_err(call("list", "containers"))?;
-    Ok(list
-        .into_iter()
+    Ok(by_service(list))
+}
+
+/// The project's containers in `list`, by service label.
+fn by_service(list: Vec<ContainerSummary>) -> BTreeMap<String, ContainerSummary> {
+    list.into_iter()
+        .filter(ours)
         .filter_map(|c| {
             let service = c.labels.as_ref()?.get(LABEL_SERVICE)?.clone();
             Some((service, c))
         })
-        .collect())
+        .collect()
 }
 
-/// Containers that carry one of our names but not our labels: never touched, so we stop.
-async fn foreign(docker: &Docker, plan: &Plan) -> Result<Vec<String>, DockerError> {
-    let options = ListContainersOptionsBuilder::default().all(true).build();
-    let list = docker
-        .list_containers(Some(options))
-        .await
-        .map_err(call("list", "containers"))?;
-    let ours: Vec<String> = plan.services.iter().map(|s| s.container_name()).collect();
-    Ok(list
-        .into_iter()
-        .filter(|c| {
-            let labelled = c
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(LABEL_PROJECT))
-                .is_some_and(|p| p == PROJECT);
-            let named = c
-                .names
-                .iter()
-                .flatten()
-                .any(|n| ours.contains(&n.trim_start_matches('/').to_string()));
-            named && !labelled
-        })
-        .flat_map(|c| c.names.unwrap_or_default())
+fn ours(c: &ContainerSummary) -> bool {
+    c.labels
+        .as_ref()
+        .and_then(|l| l.get(LABEL_PROJECT))
+        .is_some_and(|p| p == PROJECT)
+}
+
+/// Containers in `list` that carry one of our names but not our labels: never touched.
+fn foreign(list: &[ContainerSummary], plan: &Plan) -> Vec<String> {
+    let names: Vec<String> = plan.services.iter().map(|s| s.container_name()).collect();
+    list.iter()
+        .filter(|c| !ours(c))
+        .flat_map(|c| c.names.iter().flatten())
         .map(|n| n.trim_start_matches('/').to_string())
-        .collect())
+        .filter(|n| names.contains(n))
+        .collect()
 }
 
 async fn ensure_images(
@@ -100,14 +96,19 @@ async fn ensure_images(
     plan: &Plan,
     policy: PullPolicy,
 ) -> Result<HashMap<String, String>, DockerError> {
-    let bars = MultiProgress::new();
-    let mut ids = HashMap::new();
+    let mut images: Vec<String> = Vec::new();
     for service in &plan.services {
         let image = service.image.to_string();
-        if ids.contains_key(&image) {
-            continue;
+        if !images.contains(&image) {
+            images.push(image);
         }
-        let inspect = match docker.inspect_image(&image).await {
+    }
+    // Looked up together; pulled one at a time, in plan order, each with its progress.
+    let found = join_all(images.iter().map(|i| docker.inspect_image(i))).await;
+    let bars = MultiProgress::new();
+    let mut ids = HashMap::new();
+    for (image, found) in images.into_iter().zip(found) {
+        let inspect = match found {
             Ok(found) if policy == PullPolicy::Missing => found,
             _ => {
                 pull::pull(docker, &image, &bars).await?;
@@ -169,9 +170,9 @@ async fn ensure_network_and_volumes(docker: &Docker, plan: &Plan) -> Result<(), 
         .collect();
     volumes.sort_unstable();
     volumes.dedup();
-    for v in volumes {
+    // Creating an existing volume returns it unchanged: data is never touched here.
+    let creates = volumes.into_iter().map(|v| async move {
         let name = spec::volume_name(v);
-        // Creating an existing volume returns it unchanged: data is never touched here.
         let request = VolumeCreateRequest {
             name: Some(name.clone()),
             labels: Some(spec::project_labels(None)),
@@ -180,8 +181,10 @@ async fn ensure_network_and_volumes(docker: &Docker, plan: &Plan) -> Result<(), 
         docker
             .create_volume(request)
             .await
-            .map_err(call("create the volume", &name))?;
-    }
+            .map_err(call("create the volume", &name))
+            .map(|_| ())
+    });
+    try_join_all(creates).await?;
     Ok(())
 }
 
@@ -210,9 +213,19 @@ pub async fn converge(
     policy: PullPolicy,
     timeout: Duration,
 ) -> Result<Outcome, Error> {
-    let dir = ours_to_change(docker, plan, dir).await?;
-    let ids = ensure_images(docker, plan, policy).await?;
-    ensure_network_and_volumes(docker, plan).await?;
+    // One list of every container: what must not be touched, and what exists.
+    let list = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default().all(true).build(),
+        ))
+        .await
+        .map_err(call("list", "containers"))?;
+    let dir = ours_to_change(&list, plan, dir)?;
+    let (ids, ()) = futures_util::future::try_join(
+        ensure_images(docker, plan, policy),
+        ensure_network_and_volumes(docker, plan),
+    )
+    .await?;
 
     let mut desired = Vec::new();
     for service in &plan.services {
@@ -229,8 +242,7 @@ pub async fn converge(
         }
         desired.push(want);
     }
-    let actual = project_containers(docker)
-        .await?
+    let actual = by_service(list)
         .into_iter()
         .map(|(service, c)| {
             let found = Actual {
@@ -245,31 +257,30 @@ pub async fn converge(
     Ok(launch(docker, &desired, &steps, timeout).await?)
 }
 
-/// Refuse containers and stacks selkie must not touch; the canonical deployment directory.
-async fn ours_to_change(
-    docker: &Docker,
+/// Refuse containers and stacks selkie must not touch (`list`: every container on the host);
+/// the canonical deployment directory.
+fn ours_to_change(
+    list: &[ContainerSummary],
     plan: &Plan,
     dir: &Path,
-) -> Result<std::path::PathBuf, Error> {
-    let clashes = foreign(docker, plan).await?;
+) -> Result<std::path::PathBuf, DockerError> {
+    let clashes = foreign(list, plan);
     if !clashes.is_empty() {
-        return Err(DockerError::ForeignContainers { names: clashes }.into());
+        return Err(DockerError::ForeignContainers { names: clashes });
     }
     // Labels carry the canonical directory: `./deployment` from two places is two places.
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     // One stack per host: the names, ports and network are shared, so another deployment
     // directory's containers are never replaced silently.
-    let others: Vec<String> = project_containers(docker)
-        .await?
-        .values()
-        .filter_map(|c| c.labels.as_ref()?.get(spec::LABEL_DIR).cloned())
-        .filter(|d| d.as_str() != dir.display().to_string())
-        .collect();
-    if let Some(other) = others.first() {
-        return Err(DockerError::AnotherDeployment {
+    let other = list
+        .iter()
+        .filter(|c| ours(c))
+        .filter_map(|c| c.labels.as_ref()?.get(spec::LABEL_DIR))
+        .find(|d| d.as_str() != dir.display().to_string());
+    match other {
+        Some(other) => Err(DockerError::AnotherDeployment {
             other: other.clone(),
-        }
-        .into());
+        }),
+        None => Ok(dir),
     }
-    Ok(dir)
 }

@@ -47,6 +47,14 @@ pub async fn launch(
         failures: Vec::new(),
     };
 
+    // New containers are all created up front, together: creating starts nothing, so the
+    // starts keep their dependency order, and a chain of dependencies waits on starts alone.
+    let creates = steps.iter().filter_map(|step| match step {
+        Step::Create { index } => Some(create(docker, &desired[*index])),
+        _ => None,
+    });
+    try_join_all(creates).await?;
+
     let mut by_index: Vec<Option<&Step>> = vec![None; desired.len()];
     for step in steps {
         if let Some(i) = step.index() {
@@ -121,36 +129,25 @@ async fn bring_up(
     Ok((name, Some(step.change()), result.err()))
 }
 
-/// One step's Docker calls; when it started the container, when and with which restart count.
+/// One step's Docker calls (a new container was created up front); when it started the
+/// container, when and with which restart count.
 async fn carry_out(
     docker: &Docker,
     want: &Desired,
     step: &Step,
 ) -> Result<Option<Started>, DockerError> {
-    let restarts = match step {
+    let (id, restarts) = match step {
         Step::Remove { .. } | Step::Keep { .. } => return Ok(None),
-        Step::Create { .. } => Some(0),
+        Step::Create { .. } => (want.container.as_str(), Some(0)),
         Step::Recreate { id, .. } => {
             remove(docker, id)
                 .await
                 .map_err(call("remove", &want.container))?;
-            Some(0)
+            create(docker, want).await?;
+            (want.container.as_str(), Some(0))
         }
         // The count it has from before is read at the first look.
-        Step::Start { .. } => None,
-    };
-    if restarts.is_some() {
-        let options = CreateContainerOptionsBuilder::default()
-            .name(&want.container)
-            .build();
-        docker
-            .create_container(Some(options), want.body.clone())
-            .await
-            .map_err(call("create", &want.container))?;
-    }
-    let id = match step {
-        Step::Start { id, .. } => id.as_str(),
-        _ => want.container.as_str(),
+        Step::Start { id, .. } => (id.as_str(), None),
     };
     docker
         .start_container(id, None::<StartContainerOptions>)
@@ -160,4 +157,15 @@ async fn carry_out(
         at: Instant::now(),
         restarts,
     }))
+}
+
+async fn create(docker: &Docker, want: &Desired) -> Result<(), DockerError> {
+    let options = CreateContainerOptionsBuilder::default()
+        .name(&want.container)
+        .build();
+    docker
+        .create_container(Some(options), want.body.clone())
+        .await
+        .map_err(call("create", &want.container))?;
+    Ok(())
 }

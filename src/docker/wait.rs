@@ -25,7 +25,7 @@ use super::spec::Desired;
 pub const STABLE: Duration = Duration::from_secs(1);
 
 /// How often a container's state is read while waiting.
-const POLL: Duration = Duration::from_millis(100);
+const POLL: Duration = Duration::from_millis(50);
 
 /// How long one probe of LiveKit's `GET /` or the proxy's port may take.
 const PROBE: Duration = Duration::from_secs(2);

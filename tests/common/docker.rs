@@ -46,7 +46,9 @@ mod images;
 #[path = "docker/registry.rs"]
 mod registry;
 
+#[allow(unused_imports)]
 pub use images::{ensure_images, image_kind, ImageKind};
+#[allow(unused_imports)]
 pub use registry::Registry;
 
 /// The label selkie puts on every container, network and volume of a deployment.
