@@ -8,9 +8,9 @@
 
 pub mod connect;
 pub mod converge;
-pub mod inspect;
 mod error;
 mod failure;
+pub mod inspect;
 pub mod install;
 mod launch;
 pub mod live;

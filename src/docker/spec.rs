@@ -9,8 +9,8 @@ use bollard::models::{
     NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
 };
 
-use crate::digest::sha256;
 use super::DockerError;
+use crate::digest::sha256;
 use crate::error::Error;
 use crate::plan::{self, MountSource, Service, PROJECT, SIGNAL_PORT};
 use crate::preset::NetworkKind;

@@ -5,11 +5,27 @@ use crate::plan::Plan;
 
 /// The plan in words and tables, as the review and `selkie plan` show it.
 pub fn describe(plan: &Plan) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
+    let mut out = headline(plan);
+    out.push_str("\nPorts\n");
+    out.push_str(&ports(plan));
+    out.push_str("\nDNS records\n");
+    out.push_str(&dns(plan));
+    out.push_str(&firewall(plan));
+    if !plan.warnings.is_empty() {
+        out.push_str("\nWarnings\n");
+        for w in &plan.warnings {
+            out.push_str(&format!("  ! {w}\n"));
+        }
+    }
+    out
+}
+
+/// Preset, address and proxy, then the URLs, the media sizing and the certificate.
+fn headline(plan: &Plan) -> String {
+    let mut out = format!(
         "Plan: {} preset at {}, proxy {}\n",
         plan.preset, plan.address, plan.proxy
-    ));
+    );
     if let Some(site) = &plan.urls.site {
         out.push_str(&format!("  Site:        {site}\n"));
     }
@@ -18,8 +34,11 @@ pub fn describe(plan: &Plan) -> String {
     if let Some(certificate) = &plan.web.certificate {
         out.push_str(&format!("  Certificate: {certificate}\n"));
     }
+    out
+}
 
-    out.push_str("\nPorts\n");
+/// One row per port: where it is exposed, who holds it, whether clients need it, and why.
+fn ports(plan: &Plan) -> String {
     let rows: Vec<Vec<String>> = plan
         .ports
         .iter()
@@ -38,37 +57,38 @@ pub fn describe(plan: &Plan) -> String {
             ]
         })
         .collect();
-    out.push_str(&table::render(
+    table::render(
         &["PORT", "PROTO", "EXPOSURE", "SERVICE", "NEED", "PURPOSE"],
         &rows,
-    ));
+    )
+}
 
-    out.push_str("\nDNS records\n");
+/// The records to create, or the address clients use when there are none.
+fn dns(plan: &Plan) -> String {
     if plan.dns.is_empty() {
-        out.push_str(&format!(
-            "  none: clients use the address {}\n",
-            plan.address
-        ));
-    } else {
-        let rows: Vec<Vec<String>> = plan
-            .dns
-            .iter()
-            .map(|r| {
-                vec![
-                    r.name.clone(),
-                    r.kind.to_string(),
-                    r.value.clone(),
-                    r.purpose.clone(),
-                ]
-            })
-            .collect();
-        out.push_str(&table::render(&["NAME", "TYPE", "VALUE", "PURPOSE"], &rows));
+        return format!("  none: clients use the address {}\n", plan.address);
     }
+    let rows: Vec<Vec<String>> = plan
+        .dns
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.kind.to_string(),
+                r.value.clone(),
+                r.purpose.clone(),
+            ]
+        })
+        .collect();
+    table::render(&["NAME", "TYPE", "VALUE", "PURPOSE"], &rows)
+}
 
-    out.push_str(&format!(
+/// The firewall's allow rules in order, SSH first, and what happens to everything else.
+fn firewall(plan: &Plan) -> String {
+    let mut out = format!(
         "\nFirewall ({}): open only these, SSH first\n",
         plan.firewall.provider.title()
-    ));
+    );
     for rule in plan.firewall.all() {
         let from = rule
             .source
@@ -88,12 +108,5 @@ pub fn describe(plan: &Plan) -> String {
         ));
     }
     out.push_str("  everything else inbound: denied. Commands: `selkie firewall`.\n");
-
-    if !plan.warnings.is_empty() {
-        out.push_str("\nWarnings\n");
-        for w in &plan.warnings {
-            out.push_str(&format!("  ! {w}\n"));
-        }
-    }
     out
 }
