@@ -3,7 +3,7 @@
 //! daemon is started the way this host starts services — systemd, a SysV init script, or, with
 //! no init system to ask, `dockerd` detached with its log next to the run log.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -113,7 +113,10 @@ pub fn install(dir: &Path) -> Result<()> {
 /// Run each command with its output appended to `log`, behind a spinner; the first failure
 /// stops with the log's last lines and what to do.
 pub fn run_steps(steps: &[Vec<String>], log: &Path) -> Result<()> {
-    state::write_atomic(log, b"", 0o600)?;
+    // A run in the same second as the last shares its log, and appends.
+    if std::fs::symlink_metadata(log).is_err() {
+        state::write_atomic(log, b"", 0o600)?;
+    }
     for cmd in steps {
         let (program, args) = cmd.split_first().ok_or(DockerError::EmptyCommand)?;
         let spinner = indicatif::ProgressBar::new_spinner();
@@ -185,6 +188,11 @@ pub fn fix_for(output: &str, root: bool) -> String {
         "the distribution's package list has no Docker: run `apt-get update` (or enable the main/universe \
          repository), or install Docker by hand (docs.docker.com/engine/install)"
             .into()
+    } else if has("does not have a Release file") || has("Malformed entry") || has("Malformed line")
+    {
+        "a package source is wrong: correct or remove the line the error names in /etc/apt/sources.list \
+         or /etc/apt/sources.list.d/, and check it with `apt-get update`"
+            .into()
     } else if has("Temporary failure resolving")
         || has("Could not resolve")
         || has("Failed to fetch")
@@ -197,30 +205,47 @@ pub fn fix_for(output: &str, root: bool) -> String {
     }
 }
 
-/// Start `dockerd` in a session of its own, its output in `log`, and wait for its socket.
+/// Whether the local daemon answers `docker info` (the package installed the CLI).
+fn answers() -> bool {
+    Command::new("docker")
+        .arg("info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Start `dockerd` in a session of its own, its output in `log`, and wait until it answers.
 fn start_detached(log: &Path) -> Result<()> {
     state::write_atomic(log, b"", 0o600)?;
     println!(
         "  no init system to start Docker with: starting dockerd detached (log: {})",
         log.display()
     );
-    let _child = Command::new("setsid")
+    let mut child = Command::new("setsid")
         .arg("dockerd")
         .stdin(Stdio::null())
         .stdout(append(log)?)
         .stderr(append(log)?)
         .spawn()
         .map_err(|e| failure_with_log(&format!("could not start dockerd: {e}"), log))?;
-    let socket = PathBuf::from("/var/run/docker.sock");
+    // The socket appears before the daemon serves its API: wait until `docker info` answers.
     let started = Instant::now();
-    while !socket.exists() {
-        if started.elapsed() > Duration::from_secs(60) {
+    while !answers() {
+        if let Ok(Some(status)) = child.try_wait() {
             return Err(failure_with_log(
-                "dockerd did not open its socket within 60 s",
+                &format!("dockerd stopped ({status})"),
                 log,
             ));
         }
-        std::thread::sleep(Duration::from_millis(250));
+        if started.elapsed() > Duration::from_secs(60) {
+            return Err(failure_with_log(
+                "dockerd did not answer `docker info` within 60 s",
+                log,
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(500));
     }
     println!(
         "  dockerd runs, but nothing starts it after a reboot: add `setsid dockerd >>{} 2>&1 &` to the \
@@ -317,6 +342,8 @@ mod tests {
     fn each_known_failure_gets_its_fix() {
         assert!(fix_for("E: Unable to locate package docker.io", true).contains("apt-get update"));
         assert!(fix_for("Temporary failure resolving 'deb.debian.org'", true).contains("DNS"));
+        let typo = "E: The repository 'http://deb.debian.org/debian bookwarm Release' does not have a Release file.";
+        assert!(fix_for(typo, true).contains("/etc/apt/sources.list"));
         assert!(fix_for("anything", false).contains("as root"));
         // As root, the hint never says to use sudo.
         assert!(!fix_for(

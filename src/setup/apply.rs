@@ -31,10 +31,7 @@ pub fn apply(
         let docker = match connect::connect().await {
             Ok(d) => d,
             Err(connect::Unreachable::NoSocket(_)) if install_docker => {
-                println!(
-                    "\nDocker is not installed; installing it from the distribution's packages:"
-                );
-                crate::docker::install::install(dir)?;
+                install_docker_now(dir)?;
                 connect::connect()
                     .await
                     .map_err(connect::Unreachable::into_error)?
@@ -79,6 +76,29 @@ pub fn apply(
             .map(|f| f.service.to_string())
             .collect();
         Err(SetupError::Unhealthy { services }.into())
+    })
+}
+
+fn install_docker_now(dir: &Path) -> Result<()> {
+    println!("\nDocker is not installed; installing it from the distribution's packages:");
+    crate::docker::install::install(dir)
+}
+
+/// `--install-docker` with `--no-start`: install Docker when it is missing (the operator asked
+/// for it), and start nothing. A Docker that is there but does not answer is left for the run
+/// that starts the stack to report.
+pub fn install_docker_if_missing(dir: &Path) -> Result<()> {
+    super::runtime()?.block_on(async {
+        match connect::connect().await {
+            Err(connect::Unreachable::NoSocket(_)) => {
+                install_docker_now(dir)?;
+                connect::connect()
+                    .await
+                    .map(drop)
+                    .map_err(connect::Unreachable::into_error)
+            }
+            Ok(_) | Err(_) => Ok(()),
+        }
     })
 }
 

@@ -20,7 +20,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub use answers::Flags;
-pub use apply::{apply, host_changes, Converged};
+pub use apply::{apply, host_changes, install_docker_if_missing, Converged};
 pub use commit::{commit, Committed};
 pub use error::SetupError;
 pub use prepare::{prepare, Prepared};

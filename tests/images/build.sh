@@ -593,6 +593,39 @@ EOF
     image "$tag" "$(context_key "$appstandin_key")"
 done
 
+# --- a Debian root without Docker ------------------------------------------------------------
+
+# Debian 12 as debootstrap lays it (minbase: apt, no init system, no Docker), as a tarball:
+# tests/docker_install.rs unpacks it, enters it with namespaces of its own and lets
+# `selkie setup --install-docker` install Docker there with apt, as on a fresh server. The
+# mirror is the one the build host's apt uses; it is not part of the key (any mirror serves
+# the same suite).
+DEBIAN_ROOT_VERSION=12
+DEBIAN_ROOT_SUITE=bookworm
+DEBIAN_ROOT_VARIANT=minbase
+command -v debootstrap >/dev/null 2>&1 || die "debootstrap is missing (apt-get install debootstrap)"
+debian_mirror=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)\/\{0,1\}$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+debian_mirror=${debian_mirror:-http://deb.debian.org/debian}
+debian_root_key=$(key debian-root "$DEBIAN_ROOT_VERSION-$DEBIAN_ROOT_SUITE" \
+    "=$DEBIAN_ROOT_VARIANT $(dpkg-query -W -f '${Version}' debootstrap 2>/dev/null)")
+debian_root=$cache/rootfs/$debian_root_key.tar.gz
+if [ ! -f "$debian_root" ]; then
+    step_start=$EPOCHREALTIME
+    echo "debootstrap $DEBIAN_ROOT_SUITE ($debian_mirror)"
+    nice -n 10 debootstrap --variant="$DEBIAN_ROOT_VARIANT" "$DEBIAN_ROOT_SUITE" "$work/debian-root" \
+        "$debian_mirror" >"$work/debootstrap.log" 2>&1 || {
+        tail -n 20 "$work/debootstrap.log" >&2
+        die "debootstrap of Debian $DEBIAN_ROOT_SUITE from $debian_mirror failed (its last lines are above)"
+    }
+    # Without the downloaded packages and lists: the first `apt-get update` fetches them anew.
+    rm -rf "$work/debian-root/var/cache/apt/archives/"*.deb "$work/debian-root/var/lib/apt/lists/"*_Packages
+    mkdir -p "$cache/rootfs"
+    tar -C "$work/debian-root" --numeric-owner -czf "$work/debian-root.tar.gz" .
+    rm -rf "$work/debian-root"
+    mv "$work/debian-root.tar.gz" "$debian_root"
+    timed "debootstrap: Debian $DEBIAN_ROOT_VERSION ($DEBIAN_ROOT_SUITE, $DEBIAN_ROOT_VARIANT)"
+fi
+
 # --- Postgres and Redis from Debian's packages ------------------------------------------------
 
 # The build host's own Debian binaries (no source build): copied with the libraries they need
@@ -798,6 +831,8 @@ done
     echo "# Pebble's config names its certificate relative to the test/ folder's parent: run it"
     echo "# there, as \`pebble -config test/config/pebble-config.json\`."
     echo "SELKIE_LAB_PEBBLE_TEST_DIR=$pebble_dir/test"
+    echo "# Debian $DEBIAN_ROOT_VERSION without Docker, a tarball of the root (tests/docker_install.rs)."
+    echo "SELKIE_LAB_DEBIAN_ROOT=$debian_root"
     if [ -n "$venv" ]; then
         echo "SELKIE_LAB_PYTHON=$venv/bin/python"
     elif [ -f "$cache/paths.env" ]; then

@@ -53,10 +53,16 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
     );
     let reminder = setup::host_changes(&committed, dir, &host, options.confirm_within)?;
     let result = if options.no_start {
-        report::wrap::say(
-            "\nContainers not started (--no-start): `selkie setup --resume` starts them.",
-        );
-        Ok(())
+        let installed = if options.install_docker || install_docker {
+            setup::install_docker_if_missing(dir)
+        } else {
+            Ok(())
+        };
+        installed.map(|()| {
+            report::wrap::say(
+                "\nContainers not started (--no-start): `selkie setup --resume` starts them.",
+            )
+        })
     } else {
         setup::apply(
             &committed,
