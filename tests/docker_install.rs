@@ -129,7 +129,8 @@ impl Drop for Uplink {
 }
 
 /// Runs `script` with `sh` inside the root, as PID 1 of a new PID namespace (so nothing it
-/// starts outlives it), with its own mounts (/proc, /sys, /dev, /run) and the uplink's network.
+/// starts outlives it), with its own mounts (/proc, /sys and the cgroup hierarchies, /dev, /run)
+/// and the uplink's network.
 fn enter(up: &Uplink, root: &Path, script: &str) -> Output {
     let mounts = r#"set -e
 r=$1
@@ -141,17 +142,18 @@ mount -t tmpfs tmpfs "$r/run"
 mount -t tmpfs tmpfs "$r/tmp"
 exec chroot "$r" /bin/sh -c "$2""#;
     let root = root.to_str().unwrap();
+    // The mount namespace is a copy of the host's (`ip netns exec` would remount /sys and lose
+    // the cgroup hierarchies dockerd needs); only the network is the uplink's.
+    let netns = format!("--net=/run/netns/{}", up.ns);
     run(
-        "ip",
+        "unshare",
         &[
-            "netns",
-            "exec",
-            &up.ns,
-            "unshare",
             "--mount",
             "--pid",
             "--fork",
             "--kill-child",
+            "nsenter",
+            &netns,
             "sh",
             "-c",
             mounts,
@@ -193,27 +195,10 @@ fn installed(root: &Path, package: &str) -> bool {
     })
 }
 
-#[test]
-fn docker_is_installed_and_started_without_systemd_in_a_fresh_debian() {
-    assert!(
-        run("id", &["-u"]).stdout.starts_with(b"0"),
-        "needs root (namespaces, chroot)"
-    );
-    for tool in ["ip", "iptables", "unshare", "chroot", "tar"] {
-        assert!(
-            run("sh", &["-c", &format!("command -v {tool}")])
-                .status
-                .success(),
-            "needs `{tool}` (iproute2, iptables, util-linux, coreutils, tar)"
-        );
-    }
+/// build.sh's Debian root unpacked under `work`, with selkie and the host's resolver in it.
+fn fresh_root(work: &Path) -> PathBuf {
     let tarball = built("SELKIE_LAB_DEBIAN_ROOT");
-    let host_docker_before = run("docker", &["info", "--format", "{{.ID}}"]);
-    let work = tempfile::Builder::new()
-        .prefix("selkie-docker-install-")
-        .tempdir_in("/var/tmp")
-        .unwrap();
-    let root = work.path().join("root");
+    let root = work.join("root");
     fs::create_dir(&root).unwrap();
     ok(
         "tar",
@@ -236,92 +221,115 @@ fn docker_is_installed_and_started_without_systemd_in_a_fresh_debian() {
     )
     .unwrap();
     fs::copy("/etc/resolv.conf", root.join("etc/resolv.conf")).unwrap();
-    let sources = text(&root, "etc/apt/sources.list");
-    assert!(sources.contains(" bookworm main"), "{sources}");
+    root
+}
 
-    let up = Uplink::new();
-    let setup = "selkie setup --non-interactive --install-docker --no-start --ip 198.51.100.2 --dir /deployment";
+const SETUP: &str =
+    "selkie setup --non-interactive --install-docker --no-start --ip 198.51.100.2 --dir /deployment";
 
-    // A typo in the suite: apt-get update fails, and selkie says so with apt's own lines.
-    fs::write(
-        root.join("etc/apt/sources.list"),
-        sources.replace(" bookworm ", " bookwarm "),
-    )
-    .unwrap();
-    let broken = enter(&up, &root, &format!("{setup} >/out1 2>&1; echo $? >/rc1"));
-    let out1 = text(&root, "out1");
-    assert_eq!(text(&root, "rc1").trim(), "1", "{out1}\n{broken:?}");
-    assert!(out1.contains("`apt-get update` failed"), "{out1}");
-    assert!(out1.contains("  | E: The repository 'http"), "{out1}");
+/// A typo in the suite: `apt-get update` fails, and selkie shows apt's last lines and the fix.
+fn a_broken_source_shows_the_fix(up: &Uplink, root: &Path, sources: &str) {
+    let typo = sources.replace(" bookworm ", " bookwarm ");
+    fs::write(root.join("etc/apt/sources.list"), typo).unwrap();
+    let entered = enter(up, root, &format!("{SETUP} >/out1 2>&1; echo $? >/rc1"));
+    let out = text(root, "out1");
+    assert_eq!(text(root, "rc1").trim(), "1", "{out}\n{entered:?}");
+    assert!(out.contains("`apt-get update` failed"), "{out}");
+    assert!(out.contains("  | E: The repository 'http"), "{out}");
     assert!(
-        out1.contains("bookwarm Release' does not have a Release file"),
-        "{out1}"
+        out.contains("bookwarm Release' does not have a Release file"),
+        "{out}"
     );
+    assert!(out.contains("a package source is wrong"), "{out}");
     assert!(
-        out1.contains("/etc/apt/sources.list"),
-        "the fix names the sources: {out1}"
+        out.contains("/etc/apt/sources.list"),
+        "the fix names the sources: {out}"
     );
-    let (log1, body1) = install_log(&root);
-    assert!(
-        out1.contains(&log1.strip_prefix(&root).unwrap().display().to_string()),
-        "{out1}"
-    );
-    assert!(body1.contains("$ apt-get update\n"), "{body1}");
-    assert!(!installed(&root, "docker.io"));
+    let (log, body) = install_log(root);
+    let shown = log.strip_prefix(root).unwrap().display().to_string();
+    assert!(out.contains(&format!("/{shown}")), "{out}");
+    assert!(body.contains("$ apt-get update\n"), "{body}");
+    assert!(!installed(root, "docker.io"));
+}
 
-    // Put right, and the command the hint names.
-    fs::write(root.join("etc/apt/sources.list"), &sources).unwrap();
+/// The source put right, and the command the hint names: apt installs Docker behind the
+/// spinner, and dockerd starts detached and answers `docker info` in the namespace.
+fn the_hinted_command_installs_and_starts_docker(up: &Uplink, root: &Path, sources: &str) {
+    fs::write(root.join("etc/apt/sources.list"), sources).unwrap();
     let script = format!(
-        "{setup} --resume >/out2 2>&1; echo $? >/rc2; \
+        "{SETUP} --resume >/out2 2>&1; echo $? >/rc2; \
          docker info >/info 2>&1; echo $? >/inforc; \
-         docker info --format '{{{{.DockerRootDir}}}} {{{{.Driver}}}}' >/root-dir 2>&1"
+         docker info --format '{{{{.DockerRootDir}}}}' >/root-dir 2>&1"
     );
-    let good = enter(&up, &root, &script);
-    let out2 = text(&root, "out2");
-    let info = text(&root, "info");
-    let (log2, body2) = install_log(&root);
+    let entered = enter(up, root, &script);
+    let out = text(root, "out2");
+    let (log, body) = install_log(root);
     assert_eq!(
-        text(&root, "rc2").trim(),
+        text(root, "rc2").trim(),
         "0",
-        "{out2}\n{good:?}\n{}",
-        net::tail(&log2, 30)
+        "{out}\n{entered:?}\n{}\n{}",
+        net::tail(&log, 30),
+        text(root, "deployment/logs/dockerd.log")
     );
     assert!(
-        installed(&root, "docker.io"),
+        installed(root, "docker.io"),
         "apt did not install docker.io in the root"
     );
-    assert!(body2.contains("Setting up docker.io"), "{body2}");
+    assert!(body.contains("Setting up docker.io"), "{body}");
     for apt_line in ["Setting up ", "Unpacking ", "Get:", "Reading package lists"] {
         assert!(
-            !out2.contains(apt_line),
-            "apt's output reached the terminal: {out2}"
+            !out.contains(apt_line),
+            "apt's output reached the terminal: {out}"
         );
     }
+    assert!(out.contains("done: apt-get install -y docker.io"), "{out}");
+    assert!(out.contains("starting dockerd detached"), "{out}");
     assert!(
-        out2.contains("done: apt-get install -y docker.io"),
-        "{out2}"
+        out.contains("add `setsid dockerd >>/deployment/logs/dockerd.log 2>&1 &`"),
+        "{out}"
     );
-    assert!(out2.contains("starting dockerd detached"), "{out2}");
-    assert_eq!(
-        text(&root, "inforc").trim(),
-        "0",
-        "{info}\n{}",
-        text(&root, "deployment/logs/dockerd.log")
-    );
-    assert_eq!(
-        text(&root, "root-dir").trim().split(' ').next(),
-        Some("/var/lib/docker")
-    );
+    let info = text(root, "info");
+    assert_eq!(text(root, "inforc").trim(), "0", "{info}");
+    assert_eq!(text(root, "root-dir").trim(), "/var/lib/docker", "{info}");
     assert!(
-        root.join("var/lib/docker").is_dir(),
-        "the data root is not inside the root"
+        root.join("var/lib/docker/containers").is_dir(),
+        "the data root is not in the root"
     );
+}
+
+#[test]
+fn docker_is_installed_and_started_without_systemd_in_a_fresh_debian() {
+    assert!(
+        run("id", &["-u"]).stdout.starts_with(b"0"),
+        "needs root (namespaces, chroot)"
+    );
+    for tool in ["ip", "iptables", "unshare", "chroot", "tar"] {
+        assert!(
+            run("sh", &["-c", &format!("command -v {tool}")])
+                .status
+                .success(),
+            "needs `{tool}` (iproute2, iptables, util-linux, coreutils, tar)"
+        );
+    }
+    let host_docker_before = run("docker", &["info", "--format", "{{.ID}}"]);
+    let work = tempfile::Builder::new()
+        .prefix("selkie-docker-install-")
+        .tempdir_in("/var/tmp")
+        .unwrap();
+    let root = fresh_root(work.path());
+    let sources = text(&root, "etc/apt/sources.list");
+    assert!(sources.contains(" bookworm main"), "{sources}");
+    let up = Uplink::new();
+    a_broken_source_shows_the_fix(&up, &root, &sources);
+    the_hinted_command_installs_and_starts_docker(&up, &root, &sources);
     // Its bridge and rules are the namespace's, and the host's daemon answers as before.
+    let bridge = run("ip", &["-n", &up.ns, "link", "show", "docker0"]);
     let ns_nat = ok(
         "ip",
         &["netns", "exec", &up.ns, "iptables", "-t", "nat", "-S"],
     );
     drop(up);
+    assert!(bridge.status.success(), "no docker0 in the namespace");
     assert!(ns_nat.contains("-N DOCKER"), "{ns_nat}");
     let host_docker_after = run("docker", &["info", "--format", "{{.ID}}"]);
     assert_eq!(host_docker_before.stdout, host_docker_after.stdout);
