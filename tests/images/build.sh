@@ -40,6 +40,9 @@
 #   selkie-lab/xr-hub:standin        stand-ins for the operators' own apps (tests/images/appstandin):
 #                                    the seeds' ports and health paths, the hub's HTTPS with a
 #                                    self-signed certificate and its wss:// /rtc proxy to LiveKit
+#   a Debian 12 root (tarball)       debootstrap --variant=minbase bookworm from the mirror the
+#                                    build host's apt uses: no Docker, no systemd; where
+#                                    tests/docker_install.rs lets selkie install Docker with apt
 #   a Python venv                    PyPI's livekit (the real WebRTC client, native libwebrtc),
 #                                    livekit-api, and aiortc (a second WebRTC stack, for TURN/TLS
 #                                    media with the lab's private CA)
@@ -57,7 +60,8 @@
 #   --no-python         skip the Python client venv
 # The images are built by the daemon the docker CLI talks to: DOCKER_HOST is honoured.
 # Needs: Go (>= 1.26; /usr/local/go/bin/go is used when `go` is not on PATH), docker, python3
-# with venv, Debian's busybox-static, ca-certificates, postgresql and redis-server, sha256sum, flock.
+# with venv, Debian's busybox-static, ca-certificates, postgresql, redis-server and debootstrap,
+# sha256sum, flock.
 # livekit-cli (`lk`) is not built: the Go proxy here refuses github.com/livekit/livekit-cli.
 set -euo pipefail
 
