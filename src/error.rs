@@ -56,6 +56,14 @@ pub enum Error {
     #[error(transparent)]
     Command(#[from] crate::commands::CommandError),
 
+    /// A preset's service names something the plan does not have (src/plan).
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+
+    /// A preset file is not valid or is refused (src/preset).
+    #[error(transparent)]
+    Preset(#[from] crate::preset::PresetError),
+
     /// Anything else, already phrased for the operator.
     #[error("{message}")]
     Other {
@@ -119,6 +127,8 @@ impl Error {
             Error::Setup(e) => e.hint(),
             Error::Command(e) => e.hint(),
             Error::Docker(e) => e.hint(),
+            Error::Plan(e) => e.hint(),
+            Error::Preset(e) => e.hint(),
             Error::Other { hint, .. } => hint.clone(),
         }
     }

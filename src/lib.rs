@@ -5,8 +5,8 @@
 //! and `wizard` drive the one `setup` pipeline; `answers`, `preset`, `plan`, `render` and
 //! `preflight` are pure, and only the edges (`host`, `state`, `docker`, `health`, `wizard`,
 //! `dashboard`) touch the world. `role` (who owns a port, route, rule or container), `digest`
-//! (SHA-256 as hex) and `error` are leaves every module may use. `tests/architecture.rs` checks
-//! these arrows.
+//! (SHA-256 as hex), `transport` (TCP or UDP) and `error` are leaves every module may use.
+//! `tests/architecture.rs` checks these arrows.
 
 pub mod answers;
 pub mod apply;
@@ -35,4 +35,5 @@ pub mod state;
 extern crate self as selkie;
 #[cfg(test)]
 mod testing;
+pub mod transport;
 pub mod wizard;

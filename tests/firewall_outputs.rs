@@ -15,8 +15,8 @@ use std::process::Command;
 
 use selkie::answers::{Cidr, HostFirewall, Provider};
 use selkie::plan::{Exposure, Plan};
-use selkie::preset::Proto;
 use selkie::render::firewall;
+use selkie::transport::Proto;
 
 use firewall_extract::{expected, range, Opened};
 

@@ -108,10 +108,9 @@ fn the_livekit_image_is_pinned_and_ip_deployments_advertise_their_address() {
             assert_eq!(rtc["use_external_ip"], true, "{}:\n{yaml}", case.name);
         }
         // Signalling is never public when a proxy (or the app) is in front.
-        let public_signal = case
-            .plan
-            .public_ports()
-            .any(|p| p.port == selkie::plan::SIGNAL_PORT && p.proto == selkie::preset::Proto::Tcp);
+        let public_signal = case.plan.public_ports().any(|p| {
+            p.port == selkie::plan::SIGNAL_PORT && p.proto == selkie::transport::Proto::Tcp
+        });
         assert_eq!(
             public_signal,
             case.answers.proxy == selkie::answers::ProxyMode::None

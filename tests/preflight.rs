@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use selkie::host::{self, Sources};
 use selkie::preflight::{self, Item, Mark};
-use selkie::preset::Proto;
 use selkie::setup::{self, Survey};
+use selkie::transport::Proto;
 
 /// The command name the kernel shows for this test process.
 fn own_comm() -> String {

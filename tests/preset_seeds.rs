@@ -14,7 +14,8 @@ use std::collections::BTreeSet;
 use selkie::answers::ProxyMode;
 use selkie::host::HostFacts;
 use selkie::plan::{self, Exposure, Plan};
-use selkie::preset::{self, Proto};
+use selkie::preset;
+use selkie::transport::Proto;
 
 /// One row of a seed's table: the port (or range) and protocol it names, and what the seed
 /// says about it.

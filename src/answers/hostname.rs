@@ -30,104 +30,126 @@ impl FromStr for Hostname {
 
     fn from_str(raw: &str) -> Result<Self, Error> {
         let input = raw.trim();
-        let bad = |why: &str, hint: String| {
-            Err(Error::invalid(
-                format!("`{input}` is not a host name: {why}"),
-                hint,
-            ))
+        let refuse = |(why, hint): Refusal| {
+            Error::invalid(format!("`{input}` is not a host name: {why}"), hint)
         };
-        if input.is_empty() {
-            return bad(
-                "it is empty",
-                "enter the domain that will point at this server, e.g. meet.example.com".into(),
-            );
-        }
-        if let Some((scheme, rest)) = input.split_once("://") {
-            let host = rest.split(['/', ':']).next().unwrap_or_default();
-            return bad(
-                &format!("`{scheme}://` is part of a URL, not of a name"),
-                format!("enter just the host name, e.g. {host}"),
-            );
-        }
-        if input.parse::<IpAddr>().is_ok()
-            || input
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<IpAddr>()
-                .is_ok()
-        {
-            return bad(
-                "it is an IP address",
-                format!("use --ip {input} for a server reached by its address"),
-            );
-        }
-        if let Some((host, port)) = input.rsplit_once(':') {
-            return bad(
-                &format!("`:{port}` is a port"),
-                format!("enter the name without the port, e.g. {host}; selkie chooses the ports"),
-            );
-        }
-        if input.contains('/') {
-            let host = input.split('/').next().unwrap_or_default();
-            return bad(
-                "a path is not part of a name",
-                format!("enter just the host name, e.g. {host}"),
-            );
+        if let Some(refusal) = slip(input) {
+            return Err(refuse(refusal));
         }
         let name = input.trim_end_matches('.').to_ascii_lowercase();
-        if name.len() > 253 {
-            return bad(
-                "it is longer than 253 characters",
-                "use a shorter name".into(),
-            );
-        }
-        let labels: Vec<&str> = name.split('.').collect();
-        if labels.len() < 2 {
-            return bad(
-                "it has no dot, so no public DNS can resolve it",
-                format!("enter a full domain such as {name}.example.com, or use --ip with the server's address"),
-            );
-        }
-        for label in &labels {
-            if label.is_empty() {
-                return bad(
-                    "it has an empty label (two dots in a row)",
-                    "remove the extra dot".into(),
-                );
-            }
-            if label.len() > 63 {
-                return bad(
-                    &format!("the label `{label}` is longer than 63 characters"),
-                    "use shorter labels".into(),
-                );
-            }
-            if let Some(c) = label
-                .chars()
-                .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
-            {
-                return bad(
-                    &format!("`{c}` is not allowed (letters, digits and hyphens only)"),
-                    "for an internationalised name, enter its xn-- (punycode) form".into(),
-                );
-            }
-            if label.starts_with('-') || label.ends_with('-') {
-                return bad(
-                    &format!("the label `{label}` starts or ends with a hyphen"),
-                    "remove the hyphen at the edge of the label".into(),
-                );
-            }
-        }
-        if labels
-            .last()
-            .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
-        {
-            return bad(
-                "its last label is all digits",
-                "enter a domain name, or use --ip for an address".into(),
-            );
+        if let Some(refusal) = broken_rule(&name) {
+            return Err(refuse(refusal));
         }
         Ok(Hostname(name))
     }
+}
+
+/// Why a name is refused, and what to type instead.
+type Refusal = (String, String);
+
+/// A common slip: nothing, a URL, an address, a port or a path where a name belongs.
+fn slip(input: &str) -> Option<Refusal> {
+    let refusal = |why: &str, hint: String| Some((why.to_string(), hint));
+    if input.is_empty() {
+        return refusal(
+            "it is empty",
+            "enter the domain that will point at this server, e.g. meet.example.com".into(),
+        );
+    }
+    if let Some((scheme, rest)) = input.split_once("://") {
+        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        return refusal(
+            &format!("`{scheme}://` is part of a URL, not of a name"),
+            format!("enter just the host name, e.g. {host}"),
+        );
+    }
+    if input.parse::<IpAddr>().is_ok()
+        || input
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok()
+    {
+        return refusal(
+            "it is an IP address",
+            format!("use --ip {input} for a server reached by its address"),
+        );
+    }
+    if let Some((host, port)) = input.rsplit_once(':') {
+        return refusal(
+            &format!("`:{port}` is a port"),
+            format!("enter the name without the port, e.g. {host}; selkie chooses the ports"),
+        );
+    }
+    if input.contains('/') {
+        let host = input.split('/').next().unwrap_or_default();
+        return refusal(
+            "a path is not part of a name",
+            format!("enter just the host name, e.g. {host}"),
+        );
+    }
+    None
+}
+
+/// A rule of RFC 1123 or of public DNS the (lower-cased, dot-trimmed) name breaks.
+fn broken_rule(name: &str) -> Option<Refusal> {
+    let refusal = |why: &str, hint: &str| Some((why.to_string(), hint.to_string()));
+    if name.len() > 253 {
+        return refusal("it is longer than 253 characters", "use a shorter name");
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.len() < 2 {
+        return refusal(
+            "it has no dot, so no public DNS can resolve it",
+            &format!("enter a full domain such as {name}.example.com, or use --ip with the server's address"),
+        );
+    }
+    if let Some(refusal) = labels.iter().find_map(|label| broken_label(label)) {
+        return Some(refusal);
+    }
+    if labels
+        .last()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
+        return refusal(
+            "its last label is all digits",
+            "enter a domain name, or use --ip for an address",
+        );
+    }
+    None
+}
+
+/// A rule one label breaks: empty, too long, a character outside LDH, a hyphen at an edge.
+fn broken_label(label: &str) -> Option<Refusal> {
+    let refusal = |why: &str, hint: &str| Some((why.to_string(), hint.to_string()));
+    if label.is_empty() {
+        return refusal(
+            "it has an empty label (two dots in a row)",
+            "remove the extra dot",
+        );
+    }
+    if label.len() > 63 {
+        return refusal(
+            &format!("the label `{label}` is longer than 63 characters"),
+            "use shorter labels",
+        );
+    }
+    if let Some(c) = label
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return refusal(
+            &format!("`{c}` is not allowed (letters, digits and hyphens only)"),
+            "for an internationalised name, enter its xn-- (punycode) form",
+        );
+    }
+    if label.starts_with('-') || label.ends_with('-') {
+        return refusal(
+            &format!("the label `{label}` starts or ends with a hyphen"),
+            "remove the hyphen at the edge of the label",
+        );
+    }
+    None
 }
 
 string_type!(Hostname);

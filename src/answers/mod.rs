@@ -42,13 +42,15 @@ mod acme;
 mod address;
 mod choices;
 mod hostname;
+mod image;
 mod values;
 
 pub use acme::{AcmeCa, AcmeDirectory, IpCert, PemCertificates};
 pub use address::{Address, Cidr, PublicAddress, Reach};
 pub use choices::{HostFirewall, Provider, ProxyMode, UdpMode};
 pub use hostname::Hostname;
-pub use values::{check_ssh_port, ssh_port, Email, ImageRef, Participants, UdpStart};
+pub use image::ImageRef;
+pub use values::{check_ssh_port, ssh_port, Email, Participants, UdpStart};
 
 /// The extra host names of `caddy-l4` mode; defaults are `lk.` and `turn.` under the domain.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -21,9 +21,8 @@ use super::spec::{self, LABEL_HASH, LABEL_PROJECT, LABEL_SERVICE};
 use super::wait::Failure;
 use super::{pull, DockerError, PullPolicy};
 use crate::error::Error;
-use crate::plan::{Plan, PROJECT};
+use crate::plan::{Plan, NETWORK, PROJECT};
 use crate::preset::NetworkKind;
-use crate::render::compose::NETWORK;
 use crate::role::Role;
 use crate::secrets::Secrets;
 

@@ -10,7 +10,7 @@ use bollard::query_parameters::{InspectContainerOptions, StatsOptionsBuilder};
 use bollard::Docker;
 use futures_util::StreamExt;
 
-use crate::render::compose::NETWORK;
+use crate::plan::NETWORK;
 
 /// The daemon's version, or why it did not say within `timeout`.
 pub async fn version(docker: &Docker, timeout: Duration) -> Result<String, String> {

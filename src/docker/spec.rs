@@ -12,9 +12,8 @@ use bollard::models::{
 use super::DockerError;
 use crate::digest::sha256;
 use crate::error::Error;
-use crate::plan::{self, MountSource, Service, PROJECT, SIGNAL_PORT};
+use crate::plan::{self, MountSource, Service, NETWORK, PROJECT, SIGNAL_PORT};
 use crate::preset::NetworkKind;
-use crate::render::compose::NETWORK;
 use crate::role::Role;
 use crate::secrets::Secrets;
 

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::net::parse_socket_row;
-use crate::preset::Proto;
+use crate::transport::Proto;
 
 /// A process that has a socket open.
 #[derive(Debug, Clone, PartialEq, Eq)]

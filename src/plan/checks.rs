@@ -71,7 +71,15 @@ pub(super) fn warnings(
     ports: &[Port],
     services: &[Service],
 ) -> Vec<String> {
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = ephemeral_overlap(host, ports).into_iter().collect();
+    warnings.extend(proxy_warnings(answers, preset));
+    warnings.extend(ssh_warnings(answers, preset, host, ports));
+    warnings.extend(service_warnings(ports, services));
+    warnings
+}
+
+/// Host ports inside the kernel's ephemeral range, which outgoing connections could take.
+fn ephemeral_overlap(host: &HostFacts, ports: &[Port]) -> Option<String> {
     let (eph_lo, eph_hi) = host.ephemeral;
     let in_ephemeral: Vec<String> = ports
         .iter()
@@ -79,16 +87,22 @@ pub(super) fn warnings(
         .filter(|p| p.port <= eph_hi && eph_lo <= p.end)
         .map(|p| format!("{}/{} ({})", p.label(), p.proto.as_str(), p.service))
         .collect();
-    if !in_ephemeral.is_empty() {
-        warnings.push(format!(
-            "{} overlap{} the kernel's ephemeral range {eph_lo}-{eph_hi}: outgoing connections could take \
-             {}; the sysctl drop-in reserves {} (net.ipv4.ip_local_reserved_ports)",
-            in_ephemeral.join(", "),
-            if in_ephemeral.len() == 1 { "s" } else { "" },
-            if in_ephemeral.len() == 1 { "that port" } else { "those ports" },
-            if in_ephemeral.len() == 1 { "it" } else { "them" },
-        ));
+    if in_ephemeral.is_empty() {
+        return None;
     }
+    Some(format!(
+        "{} overlap{} the kernel's ephemeral range {eph_lo}-{eph_hi}: outgoing connections could take \
+         {}; the sysctl drop-in reserves {} (net.ipv4.ip_local_reserved_ports)",
+        in_ephemeral.join(", "),
+        if in_ephemeral.len() == 1 { "s" } else { "" },
+        if in_ephemeral.len() == 1 { "that port" } else { "those ports" },
+        if in_ephemeral.len() == 1 { "it" } else { "them" },
+    ))
+}
+
+/// What the proxy mode cannot give: HTTPS, TURN/TLS, or a host name per service.
+fn proxy_warnings(answers: &Answers, preset: &Preset) -> Vec<String> {
+    let mut warnings = Vec::new();
     if answers.proxy == ProxyMode::None && !preset.livekit.app_terminates_tls {
         warnings.push(
             "without a proxy everything is plain HTTP: browsers only grant camera and microphone on HTTPS (or on localhost); \
@@ -121,6 +135,17 @@ pub(super) fn warnings(
             }
         }
     }
+    warnings
+}
+
+/// SSH left open wider than it should be, and admin ports open to everyone.
+fn ssh_warnings(
+    answers: &Answers,
+    preset: &Preset,
+    host: &HostFacts,
+    ports: &[Port],
+) -> Vec<String> {
+    let mut warnings = Vec::new();
     if host.ssh_guessed && answers.ssh.ports.is_empty() {
         warnings.push(
             "the SSH port could not be read (no SSH session, no readable sshd_config): the firewall keeps 22 open; \
@@ -146,6 +171,12 @@ pub(super) fn warnings(
             p.purpose
         ));
     }
+    warnings
+}
+
+/// Ports Docker publishes past the host firewall, and images without a fixed version.
+fn service_warnings(ports: &[Port], services: &[Service]) -> Vec<String> {
+    let mut warnings = Vec::new();
     for service in services {
         for publish in service.publish.iter().filter(|p| p.host_ip == "0.0.0.0") {
             let restricted = ports

@@ -2,6 +2,10 @@
 
 use serde::Serialize;
 
+use crate::answers::Address;
+
+use super::web::Hosts;
+
 /// The type of a DNS record selkie asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum RecordKind {
@@ -37,4 +41,46 @@ pub struct DnsRecord {
     pub kind: RecordKind,
     pub value: String,
     pub purpose: String,
+}
+
+/// One record per host name of a domain deployment, all at the server's public address.
+pub(super) fn records(
+    hosts: &Hosts,
+    addr: &Address,
+    public_ip: Option<std::net::IpAddr>,
+) -> Vec<DnsRecord> {
+    let Address::Domain(domain) = addr else {
+        return Vec::new();
+    };
+    let (kind, value) = match public_ip {
+        Some(ip) if ip.is_ipv6() => (RecordKind::Aaaa, ip.to_string()),
+        Some(ip) => (RecordKind::A, ip.to_string()),
+        None => (RecordKind::A, "<this server's public IPv4>".to_string()),
+    };
+    let record = |name: String, purpose: &str| DnsRecord {
+        name,
+        kind,
+        value: value.clone(),
+        purpose: purpose.into(),
+    };
+    let mut out = vec![record(
+        domain.to_string(),
+        "the site, and HTTPS certificates for it",
+    )];
+    if let Some(lk) = &hosts.livekit {
+        out.push(record(lk.to_string(), "LiveKit signalling (wss://)"));
+    }
+    if let Some(turn) = &hosts.turn {
+        out.push(record(
+            turn.to_string(),
+            "TURN over TLS on 443, routed by SNI",
+        ));
+    }
+    for (service, host) in &hosts.apps {
+        out.push(record(
+            host.to_string(),
+            &format!("{service}, at the root of its own name"),
+        ));
+    }
+    out
 }

@@ -50,70 +50,15 @@ pub fn size(
 ) -> Result<(Media, Vec<String>), Error> {
     let p = participants.get();
     let mut warnings = Vec::new();
-    if mode == UdpMode::Mux {
-        let media = Media {
-            mode,
+    let (end, explanation) = match (mode, pinned_end) {
+        (UdpMode::Mux, _) => (
             start,
-            end: start,
-            participants: p,
-            explanation: format!(
+            format!(
                 "one UDP port ({start}) shared by every participant (LiveKit's UDP mux); nothing to size"
             ),
-        };
-        return Ok((media, warnings));
-    }
-    let needed = p * PORTS_PER_PARTICIPANT;
-    let (end, explanation) = match pinned_end {
-        Some(end) => {
-            if end < start {
-                return Err(Error::invalid(
-                    format!("the UDP range {start}-{end} ends before it starts"),
-                    "choose a start port below the end, or set the participants so selkie sizes the range",
-                ));
-            }
-            let count = u32::from(end) - u32::from(start) + 1;
-            if count < needed {
-                warnings.push(format!(
-                    "the UDP range {start}-{end} holds {count} ports, about {} participants; {p} are expected — raise the participant count so selkie sizes it",
-                    count / PORTS_PER_PARTICIPANT
-                ));
-            }
-            (
-                end,
-                format!(
-                    "{count} ports ({start}-{end}) fixed by the preset: about {} participants at {PORTS_PER_PARTICIPANT} ports each ({p} expected)",
-                    count / PORTS_PER_PARTICIPANT
-                ),
-            )
-        }
-        None => {
-            let count = range_size(participants);
-            let last = u32::from(start) + count - 1;
-            let Ok(end) = u16::try_from(last) else {
-                return Err(Error::invalid(
-                    format!("the UDP range {start}-{last} runs past port 65535"),
-                    format!(
-                        "choose a start port no higher than {} for {p} participants (--udp-start), or use --udp mux",
-                        65536 - count
-                    ),
-                ));
-            };
-            let with_headroom = (needed * (100 + HEADROOM_PERCENT)).div_ceil(100);
-            let rounding = if count == MIN_RANGE && with_headroom < MIN_RANGE {
-                format!(", raised to the minimum of {MIN_RANGE}")
-            } else if count != with_headroom {
-                format!(", rounded up to {count}")
-            } else {
-                String::new()
-            };
-            (
-                end,
-                format!(
-                    "{p} participants x {PORTS_PER_PARTICIPANT} UDP ports (a publisher and a subscriber connection each) = {needed}, \
-                     + {HEADROOM_PERCENT}% headroom = {with_headroom}{rounding}: {count} ports, {start}-{end}"
-                ),
-            )
-        }
+        ),
+        (UdpMode::Range, Some(end)) => pinned(p, start, end, &mut warnings)?,
+        (UdpMode::Range, None) => sized(participants, start)?,
     };
     Ok((
         Media {
@@ -124,6 +69,68 @@ pub fn size(
             explanation,
         },
         warnings,
+    ))
+}
+
+/// A range whose end the preset or the operator fixed: checked, with a warning when it is small.
+fn pinned(
+    p: u32,
+    start: u16,
+    end: u16,
+    warnings: &mut Vec<String>,
+) -> Result<(u16, String), Error> {
+    if end < start {
+        return Err(Error::invalid(
+            format!("the UDP range {start}-{end} ends before it starts"),
+            "choose a start port below the end, or set the participants so selkie sizes the range",
+        ));
+    }
+    let needed = p * PORTS_PER_PARTICIPANT;
+    let count = u32::from(end) - u32::from(start) + 1;
+    if count < needed {
+        warnings.push(format!(
+            "the UDP range {start}-{end} holds {count} ports, about {} participants; {p} are expected — raise the participant count so selkie sizes it",
+            count / PORTS_PER_PARTICIPANT
+        ));
+    }
+    Ok((
+        end,
+        format!(
+            "{count} ports ({start}-{end}) fixed by the preset: about {} participants at {PORTS_PER_PARTICIPANT} ports each ({p} expected)",
+            count / PORTS_PER_PARTICIPANT
+        ),
+    ))
+}
+
+/// A range selkie sizes from the participant count, with the arithmetic in words.
+fn sized(participants: Participants, start: u16) -> Result<(u16, String), Error> {
+    let p = participants.get();
+    let needed = p * PORTS_PER_PARTICIPANT;
+    let count = range_size(participants);
+    let last = u32::from(start) + count - 1;
+    let Ok(end) = u16::try_from(last) else {
+        return Err(Error::invalid(
+            format!("the UDP range {start}-{last} runs past port 65535"),
+            format!(
+                "choose a start port no higher than {} for {p} participants (--udp-start), or use --udp mux",
+                65536 - count
+            ),
+        ));
+    };
+    let with_headroom = (needed * (100 + HEADROOM_PERCENT)).div_ceil(100);
+    let rounding = if count == MIN_RANGE && with_headroom < MIN_RANGE {
+        format!(", raised to the minimum of {MIN_RANGE}")
+    } else if count != with_headroom {
+        format!(", rounded up to {count}")
+    } else {
+        String::new()
+    };
+    Ok((
+        end,
+        format!(
+            "{p} participants x {PORTS_PER_PARTICIPANT} UDP ports (a publisher and a subscriber connection each) = {needed}, \
+             + {HEADROOM_PERCENT}% headroom = {with_headroom}{rounding}: {count} ports, {start}-{end}"
+        ),
     ))
 }
 

@@ -4,10 +4,13 @@
 mod cert;
 mod checks;
 mod dns;
+mod error;
 mod media;
 mod mount;
+mod placeholders;
 pub mod ports;
 mod services;
+mod steps;
 mod types;
 mod web;
 
@@ -18,6 +21,7 @@ use crate::preset::Preset;
 use crate::role::Role;
 
 pub use cert::caddy_signs_itself;
+pub use error::PlanError;
 pub use media::{range_size, Media, DEFAULT_MUX_PORT, HEADROOM_PERCENT, PORTS_PER_PARTICIPANT};
 pub use services::CADDY_CONFIG_DIR;
 pub use types::{
@@ -27,6 +31,8 @@ pub use types::{
 
 /// The Docker project name: containers are `selkie-<service>`, labels `io.selkie.project=selkie`.
 pub const PROJECT: &str = "selkie";
+/// The Docker network bridged services share (databases and apps that need no host networking).
+pub const NETWORK: &str = "selkie";
 /// The pinned LiveKit server: the newest release whose config keys match the reference list.
 /// Not the newest (v1.13.11): tests/data/livekit-config-keys.txt, the lab's image and the audit
 /// of every key selkie writes are of v1.13.5; v1.13.6-11 only add keys. Bump all three together.
@@ -70,19 +76,12 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
         warnings.extend(ip.warning());
     }
 
-    let start = answers
-        .udp_start
-        .map(|s| s.get())
-        .unwrap_or(match answers.udp {
-            UdpMode::Range if preset.defaults.udp == UdpMode::Range => {
-                preset.defaults.udp_start.get()
-            }
-            UdpMode::Range => 50000,
-            UdpMode::Mux if preset.defaults.udp == UdpMode::Mux => preset.defaults.udp_start.get(),
-            UdpMode::Mux => DEFAULT_MUX_PORT,
-        });
-    let (media, media_warnings) =
-        media::size(answers.participants, answers.udp, start, answers.udp_end)?;
+    let (media, media_warnings) = media::size(
+        answers.participants,
+        answers.udp,
+        udp_start(answers, preset),
+        answers.udp_end,
+    )?;
     warnings.extend(media_warnings);
 
     let admin_source = answers.ssh.allow_from;
@@ -95,22 +94,10 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
     let port_table = ports::table(answers, preset, host, &media, &livekit, &web, admin_source)?;
     let services = services::all(answers, preset, &urls, &port_table)?;
     let files = services::files(answers, preset);
-    let dns = web::dns(&hosts, &addr, host.public_ip);
+    let dns = dns::records(&hosts, &addr, host.public_ip);
 
-    let firewall = Firewall {
-        provider: answers.provider,
-        ssh: firewall_rules(&port_table, |p| p.service == Role::Ssh),
-        rules: firewall_rules(&port_table, |p| p.service != Role::Ssh),
-        trusted_interface: preset.vpn.as_ref().map(|v| v.interface.clone()),
-    };
-
-    let sysctl = Sysctl {
-        rmem_max: UDP_BUFFER_BYTES,
-        wmem_max: UDP_BUFFER_BYTES,
-        reserved_ports: ports::reserved(&port_table, host.ephemeral),
-        ephemeral: host.ephemeral,
-    };
-
+    let firewall = firewall(answers, preset, &port_table);
+    let sysctl = sysctl(&port_table, host);
     warnings.extend(checks::warnings(
         answers,
         preset,
@@ -119,9 +106,8 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
         &services,
     ));
 
-    let mut secrets = vec!["livekit_api_secret".to_string()];
-    secrets.extend(preset.secrets.iter().map(|s| s.name.clone()));
-    let next_steps = web::next_steps(answers, preset, &addr, &dns, &web);
+    let secrets = secret_names(preset);
+    let next_steps = steps::next_steps(answers, preset, &addr, &dns, &web);
 
     Ok(Plan {
         preset: preset.name.clone(),
@@ -143,6 +129,49 @@ pub fn build(answers: &Answers, preset: &Preset, host: &HostFacts) -> Result<Pla
         next_steps,
         admin_source,
     })
+}
+
+/// The first media port: the operator's choice, else the preset's default for the same UDP mode,
+/// else selkie's own default.
+fn udp_start(answers: &Answers, preset: &Preset) -> u16 {
+    answers
+        .udp_start
+        .map(|s| s.get())
+        .unwrap_or(match answers.udp {
+            UdpMode::Range if preset.defaults.udp == UdpMode::Range => {
+                preset.defaults.udp_start.get()
+            }
+            UdpMode::Range => 50000,
+            UdpMode::Mux if preset.defaults.udp == UdpMode::Mux => preset.defaults.udp_start.get(),
+            UdpMode::Mux => DEFAULT_MUX_PORT,
+        })
+}
+
+/// The public ports as firewall rules, SSH apart so every firewall can open it first.
+fn firewall(answers: &Answers, preset: &Preset, port_table: &[Port]) -> Firewall {
+    Firewall {
+        provider: answers.provider,
+        ssh: firewall_rules(port_table, |p| p.service == Role::Ssh),
+        rules: firewall_rules(port_table, |p| p.service != Role::Ssh),
+        trusted_interface: preset.vpn.as_ref().map(|v| v.interface.clone()),
+    }
+}
+
+/// The kernel settings: LiveKit's socket buffers and the ports kept out of the ephemeral range.
+fn sysctl(port_table: &[Port], host: &HostFacts) -> Sysctl {
+    Sysctl {
+        rmem_max: UDP_BUFFER_BYTES,
+        wmem_max: UDP_BUFFER_BYTES,
+        reserved_ports: ports::reserved(port_table, host.ephemeral),
+        ephemeral: host.ephemeral,
+    }
+}
+
+/// The secrets the deployment keeps: LiveKit's API secret, then the preset's.
+fn secret_names(preset: &Preset) -> Vec<String> {
+    let mut secrets = vec!["livekit_api_secret".to_string()];
+    secrets.extend(preset.secrets.iter().map(|s| s.name.clone()));
+    secrets
 }
 
 fn firewall_rules(ports: &[Port], keep: impl Fn(&Port) -> bool) -> Vec<FirewallRule> {

@@ -3,8 +3,9 @@
 use crate::answers::{Answers, Cidr, ProxyMode, UdpMode};
 use crate::error::Error;
 use crate::host::HostFacts;
-use crate::preset::{Expose, Preset, Proto};
+use crate::preset::{Expose, Preset};
 use crate::role::Role;
+use crate::transport::Proto;
 
 use super::media::{range_size, Media};
 use super::{Exposure, Livekit, Port, Web, HTTP_PORT, SIGNAL_PORT, TURN_TLS_PORT};

@@ -2,11 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::answers::{Address, Answers, ImageRef, ProxyMode};
+use crate::answers::{Answers, ImageRef, ProxyMode};
 use crate::error::Error;
-use crate::preset::{AppService, Expose, NetworkKind, Preset};
+use crate::preset::{AppService, NetworkKind, Preset};
 use crate::role::Role;
 
+use super::error::PlanError;
+use super::placeholders::{expand, secret_names, service_urls};
 use super::{
     ConfigFile, Exposure, Mount, MountSource, Port, Publish, Service, Urls, CADDY_IMAGE,
     CADDY_L4_IMAGE, LIVEKIT_IMAGE,
@@ -39,78 +41,9 @@ pub(crate) fn all(
     urls: &Urls,
     ports: &[Port],
 ) -> Result<Vec<Service>, Error> {
-    let known: BTreeSet<&str> = preset
-        .services
-        .iter()
-        .map(|s| s.name.as_str())
-        .chain([Role::Livekit.as_str(), Role::Proxy.as_str()])
-        .collect();
-    if let Some(unknown) = answers.images.keys().find(|k| !known.contains(k.as_str())) {
-        let names: Vec<&str> = known.iter().copied().collect();
-        return Err(Error::invalid(
-            format!("`{unknown}` is not a service of the {} preset", preset.name),
-            format!("image overrides take one of: {}", names.join(", ")),
-        ));
-    }
-
-    let missing: Vec<&AppService> = preset
-        .services
-        .iter()
-        .filter(|s| s.image.is_none() && !answers.images.contains_key(&s.name))
-        .collect();
-    if !missing.is_empty() {
-        let names: Vec<&str> = missing.iter().map(|s| s.name.as_str()).collect();
-        let flags: Vec<String> = missing
-            .iter()
-            .map(|s| format!("--image {}=REF", s.name))
-            .collect();
-        let what: Vec<String> = missing
-            .iter()
-            .map(|s| {
-                format!(
-                    "{}: {}",
-                    s.name,
-                    s.image_hint.as_deref().unwrap_or("your image reference")
-                )
-            })
-            .collect();
-        return Err(Error::invalid(
-            format!(
-                "the {} preset needs your image for {} (there is no public image to use)",
-                preset.name,
-                names.join(" and ")
-            ),
-            format!(
-                "pass {} (or set them under [images] in selkie.toml); {}",
-                flags.join(" "),
-                what.join("; ")
-            ),
-        ));
-    }
-
-    let mut livekit_env = BTreeMap::new();
-    if let Some(limit) = &preset.livekit.memory_limit {
-        livekit_env.insert("GOMEMLIMIT".to_string(), limit.clone());
-    }
-    let livekit = Service {
-        name: Role::Livekit,
-        purpose: "LiveKit server: signalling, WebRTC media and TURN".into(),
-        image: image(answers, &Role::Livekit, LIVEKIT_IMAGE)?,
-        network: NetworkKind::Host,
-        command: vec![
-            "--config".into(),
-            format!("{LIVEKIT_CONFIG_DIR}/livekit.yaml"),
-        ],
-        env: livekit_env,
-        secret_env: BTreeMap::new(),
-        env_file: None,
-        publish: Vec::new(),
-        mounts: vec![mount("./livekit", LIVEKIT_CONFIG_DIR, true)],
-        depends_on: Vec::new(),
-        healthcheck: Vec::new(),
-        cap_add: Vec::new(),
-        devices: Vec::new(),
-    };
+    check_overrides(answers, preset)?;
+    check_missing_images(answers, preset)?;
+    let livekit = livekit_service(answers, preset)?;
 
     let mut apps = Vec::new();
     for app in order(&preset.services) {
@@ -135,6 +68,89 @@ pub(crate) fn all(
         out.push(proxy);
     }
     Ok(out)
+}
+
+/// Refuse an image override for a service the preset does not have.
+fn check_overrides(answers: &Answers, preset: &Preset) -> Result<(), Error> {
+    let known: BTreeSet<&str> = preset
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain([Role::Livekit.as_str(), Role::Proxy.as_str()])
+        .collect();
+    if let Some(unknown) = answers.images.keys().find(|k| !known.contains(k.as_str())) {
+        let names: Vec<&str> = known.iter().copied().collect();
+        return Err(Error::invalid(
+            format!("`{unknown}` is not a service of the {} preset", preset.name),
+            format!("image overrides take one of: {}", names.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuse a plan whose preset has services without a public image the operator did not give one.
+fn check_missing_images(answers: &Answers, preset: &Preset) -> Result<(), Error> {
+    let missing: Vec<&AppService> = preset
+        .services
+        .iter()
+        .filter(|s| s.image.is_none() && !answers.images.contains_key(&s.name))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = missing.iter().map(|s| s.name.as_str()).collect();
+    let flags: Vec<String> = missing
+        .iter()
+        .map(|s| format!("--image {}=REF", s.name))
+        .collect();
+    let what: Vec<String> = missing
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s.name,
+                s.image_hint.as_deref().unwrap_or("your image reference")
+            )
+        })
+        .collect();
+    Err(Error::invalid(
+        format!(
+            "the {} preset needs your image for {} (there is no public image to use)",
+            preset.name,
+            names.join(" and ")
+        ),
+        format!(
+            "pass {} (or set them under [images] in selkie.toml); {}",
+            flags.join(" "),
+            what.join("; ")
+        ),
+    ))
+}
+
+fn livekit_service(answers: &Answers, preset: &Preset) -> Result<Service, Error> {
+    let mut env = BTreeMap::new();
+    if let Some(limit) = &preset.livekit.memory_limit {
+        env.insert("GOMEMLIMIT".to_string(), limit.clone());
+    }
+    Ok(Service {
+        name: Role::Livekit,
+        purpose: "LiveKit server: signalling, WebRTC media and TURN".into(),
+        image: image(answers, &Role::Livekit, LIVEKIT_IMAGE)?,
+        network: NetworkKind::Host,
+        command: vec![
+            "--config".into(),
+            format!("{LIVEKIT_CONFIG_DIR}/livekit.yaml"),
+        ],
+        env,
+        secret_env: BTreeMap::new(),
+        env_file: None,
+        publish: Vec::new(),
+        mounts: vec![mount("./livekit", LIVEKIT_CONFIG_DIR, true)],
+        depends_on: Vec::new(),
+        healthcheck: Vec::new(),
+        cap_add: Vec::new(),
+        devices: Vec::new(),
+    })
 }
 
 fn proxy_service(answers: &Answers) -> Result<Option<Service>, Error> {
@@ -228,57 +244,9 @@ fn app_service(
             ))
         }
     };
-    let mut env = BTreeMap::new();
-    let mut secret_env = BTreeMap::new();
-    for (key, value) in &app.env {
-        let resolved = expand(value, urls, &service_urls(answers, preset, urls)).map_err(|placeholder| Error::Other {
-            message: format!(
-                "preset {}: service `{}` uses {{{{{placeholder}}}}} in {key}, which this plan does not have",
-                preset.name, app.name
-            ),
-            hint: Some("choose a proxy mode that gives the stack a web site, or fix the preset".into()),
-        })?;
-        if value.contains("{{secret") || value.contains("{{livekit_api_key}}") {
-            let names = secret_names(value);
-            let unknown = names.iter().find(|n| {
-                **n != "livekit_api_secret" && !preset.secrets.iter().any(|s| s.name == **n)
-            });
-            if let Some(n) = unknown {
-                return Err(Error::Other {
-                    message: format!(
-                        "preset {}: `{}` uses an undeclared secret `{n}`",
-                        preset.name, app.name
-                    ),
-                    hint: Some("declare it with [[secret]] name = \"...\" in the preset".into()),
-                });
-            }
-            secret_env.insert(key.clone(), resolved);
-        } else {
-            env.insert(key.clone(), resolved);
-        }
-    }
+    let (env, secret_env) = environment(answers, preset, app, urls)?;
     let publish = if app.network == NetworkKind::Bridge {
-        ports
-            .iter()
-            .filter(|p| p.service.as_str() == app.name)
-            .filter(|p| {
-                matches!(
-                    p.exposure,
-                    Exposure::Proxied | Exposure::Loopback | Exposure::Public | Exposure::Vpn
-                )
-            })
-            .map(|p| Publish {
-                // Published ports bypass host firewalls, so only ports meant for everyone use all addresses.
-                host_ip: if p.exposure == Exposure::Public {
-                    "0.0.0.0".into()
-                } else {
-                    "127.0.0.1".into()
-                },
-                port: p.port,
-                end: p.end,
-                proto: p.proto,
-            })
-            .collect()
+        published(app, ports)
     } else {
         Vec::new()
     };
@@ -301,6 +269,80 @@ fn app_service(
     })
 }
 
+/// Environment variables by name.
+type Env = BTreeMap<String, String>;
+
+/// The app's environment with the plan's placeholders filled in: plain values, and the values
+/// that carry a secret (they go to the service's 0600 env file).
+fn environment(
+    answers: &Answers,
+    preset: &Preset,
+    app: &AppService,
+    urls: &Urls,
+) -> Result<(Env, Env), Error> {
+    let mut env = BTreeMap::new();
+    let mut secret_env = BTreeMap::new();
+    for (key, value) in &app.env {
+        let resolved =
+            expand(value, urls, &service_urls(answers, preset, urls)).map_err(|placeholder| {
+                PlanError::UnknownPlaceholder {
+                    preset: preset.name.clone(),
+                    service: app.name.clone(),
+                    placeholder,
+                    key: key.clone(),
+                }
+            })?;
+        if value.contains("{{secret") || value.contains("{{livekit_api_key}}") {
+            check_secrets(preset, app, value)?;
+            secret_env.insert(key.clone(), resolved);
+        } else {
+            env.insert(key.clone(), resolved);
+        }
+    }
+    Ok((env, secret_env))
+}
+
+/// Refuse a value that names a secret the preset does not declare.
+fn check_secrets(preset: &Preset, app: &AppService, value: &str) -> Result<(), PlanError> {
+    let names = secret_names(value);
+    let unknown = names
+        .iter()
+        .find(|n| **n != "livekit_api_secret" && !preset.secrets.iter().any(|s| s.name == **n));
+    match unknown {
+        Some(n) => Err(PlanError::UndeclaredSecret {
+            preset: preset.name.clone(),
+            service: app.name.clone(),
+            secret: n.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A bridge-network app's ports as Docker publishes them.
+fn published(app: &AppService, ports: &[Port]) -> Vec<Publish> {
+    ports
+        .iter()
+        .filter(|p| p.service.as_str() == app.name)
+        .filter(|p| {
+            matches!(
+                p.exposure,
+                Exposure::Proxied | Exposure::Loopback | Exposure::Public | Exposure::Vpn
+            )
+        })
+        .map(|p| Publish {
+            // Published ports bypass host firewalls, so only ports meant for everyone use all addresses.
+            host_ip: if p.exposure == Exposure::Public {
+                "0.0.0.0".into()
+            } else {
+                "127.0.0.1".into()
+            },
+            port: p.port,
+            end: p.end,
+            proto: p.proto,
+        })
+        .collect()
+}
+
 /// `name:/path`, `./dir:/path` or either with `:ro`.
 fn parse_volume(spec: &str) -> Option<Mount> {
     let (spec, read_only) = match spec.strip_suffix(":ro") {
@@ -309,20 +351,6 @@ fn parse_volume(spec: &str) -> Option<Mount> {
     };
     let (source, target) = spec.split_once(':')?;
     Some(mount(source, target, read_only))
-}
-
-/// The secrets a value names, as `{{secret.NAME}}` or a hex form derived from one.
-fn secret_names(value: &str) -> Vec<&str> {
-    value
-        .split("{{secret")
-        .skip(1)
-        .filter_map(|rest| rest.split_once("}}").map(|(name, _)| name))
-        .filter_map(|name| {
-            [".", "_hex.", "_hex24."]
-                .iter()
-                .find_map(|form| name.strip_prefix(form))
-        })
-        .collect()
 }
 
 /// The preset's config files, with `{{host}}` filled in.
@@ -339,87 +367,4 @@ pub(crate) fn files(answers: &Answers, preset: &Preset) -> Vec<ConfigFile> {
             })
         })
         .collect()
-}
-
-/// The WebSocket form of an HTTP URL.
-fn websocket_url(url: &str) -> String {
-    url.replacen("https://", "wss://", 1)
-        .replacen("http://", "ws://", 1)
-}
-
-/// Where each web service is reached from a browser: the site itself behind a proxy (services
-/// share its origin and are told apart by path), the service's own port without one.
-fn service_urls(answers: &Answers, preset: &Preset, urls: &Urls) -> BTreeMap<String, String> {
-    let address = answers.address().ok();
-    let host = address.as_ref().map(|a| a.url_host()).unwrap_or_default();
-    preset
-        .services
-        .iter()
-        .filter_map(|s| {
-            let web = s.ports.iter().find(|p| p.expose == Expose::Web)?;
-            let url = match (&web.subdomain, &address) {
-                _ if answers.proxy == ProxyMode::None => {
-                    Some(format!("http://{host}:{}", web.port))
-                }
-                // Its own host name, at the root (S3 signs the path, so it takes no prefix).
-                (Some(sub), Some(Address::Domain(domain))) => Some(format!(
-                    "https://{sub}.{domain}{}",
-                    if preset.web.https_port == 443 {
-                        String::new()
-                    } else {
-                        format!(":{}", preset.web.https_port)
-                    }
-                )),
-                // No host name of its own without a domain: browsers cannot reach it.
-                (Some(_), _) => None,
-                (None, _) => urls.site.clone(),
-            };
-            url.map(|u| (s.name.clone(), u))
-        })
-        .collect()
-}
-
-/// Replace the plan's placeholders; `{{secret.*}}` stay for the renderer, which has the values.
-/// Returns the unknown placeholder's name on failure.
-fn expand(
-    value: &str,
-    urls: &Urls,
-    service_urls: &BTreeMap<String, String>,
-) -> Result<String, String> {
-    let mut out = String::new();
-    let mut rest = value;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else {
-            out.push_str(&rest[open..]);
-            return Ok(out);
-        };
-        let name = &after[..close];
-        let replacement = match name {
-            "public_url" => urls.site.clone(),
-            "public_wss" => urls.site.as_deref().map(websocket_url),
-            "livekit_url" => Some(urls.livekit.clone()),
-            // Both live in secrets.toml; the renderer fills them into the service's 0600 env file.
-            "livekit_api_key" => Some("{{livekit_api_key}}".to_string()),
-            n if n.starts_with("secret.")
-                || n.starts_with("secret_hex.")
-                || n.starts_with("secret_hex24.") =>
-            {
-                Some(format!("{{{{{n}}}}}"))
-            }
-            n if n.starts_with("service_url.") => service_urls.get(&n[12..]).cloned(),
-            n if n.starts_with("service_wss.") => {
-                service_urls.get(&n[12..]).map(|u| websocket_url(u))
-            }
-            _ => None,
-        };
-        match replacement {
-            Some(r) => out.push_str(&r),
-            None => return Err(name.to_string()),
-        }
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }

@@ -1,8 +1,9 @@
 use super::*;
 use crate::answers::ProxyMode;
-use crate::preset::{self, Proto};
+use crate::preset;
 use crate::role::Role;
 use crate::testing::answers;
+use crate::transport::Proto;
 
 fn port<'a>(plan: &'a Plan, service: &str, number: u16) -> &'a Port {
     plan.ports

@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use super::{Media, PROJECT};
 use crate::answers::{Address, Cidr, ImageRef, Provider, ProxyMode};
-use crate::preset::{LimitDefaults, NetworkKind, Proto, RoomDefaults};
+use crate::preset::{LimitDefaults, NetworkKind, RoomDefaults};
 use crate::role::Role;
+use crate::transport::Proto;
 
 pub use super::dns::{DnsRecord, RecordKind};
 pub use super::mount::{Mount, MountSource};

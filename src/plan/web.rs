@@ -1,4 +1,4 @@
-//! The web side of the plan: host names, URLs, proxy routes, DNS records and next steps.
+//! The web side of the plan: host names, URLs, LiveKit's addresses and the proxy routes.
 
 use std::net::IpAddr;
 
@@ -9,8 +9,7 @@ use crate::preset::{Expose, Preset};
 use crate::role::Role;
 
 use super::{
-    DnsRecord, Livekit, RecordKind, Route, Turn, Urls, Web, SIGNAL_PORT, TCP_FALLBACK_PORT,
-    TURN_TLS_PORT, TURN_UDP_PORT,
+    Livekit, Route, Turn, Urls, Web, SIGNAL_PORT, TCP_FALLBACK_PORT, TURN_TLS_PORT, TURN_UDP_PORT,
 };
 
 /// The path LiveKit gets on the main site when the app owns `/` and the preset names none.
@@ -26,7 +25,8 @@ pub(crate) struct Hosts {
     pub apps: Vec<(String, Hostname)>,
 }
 
-fn behind_proxy(proxy: ProxyMode) -> bool {
+/// Whether selkie's proxy (or the operator's) fronts the web side.
+pub(super) fn behind_proxy(proxy: ProxyMode) -> bool {
     proxy != ProxyMode::None
 }
 
@@ -337,106 +337,4 @@ pub(crate) fn routes(
             .cmp(&(b.host.clone(), a.path.as_ref().map(|p| p.len())))
     });
     routes
-}
-
-pub(crate) fn dns(
-    hosts: &Hosts,
-    addr: &Address,
-    public_ip: Option<std::net::IpAddr>,
-) -> Vec<DnsRecord> {
-    let Address::Domain(domain) = addr else {
-        return Vec::new();
-    };
-    let (kind, value) = match public_ip {
-        Some(ip) if ip.is_ipv6() => (RecordKind::Aaaa, ip.to_string()),
-        Some(ip) => (RecordKind::A, ip.to_string()),
-        None => (RecordKind::A, "<this server's public IPv4>".to_string()),
-    };
-    let record = |name: String, purpose: &str| DnsRecord {
-        name,
-        kind,
-        value: value.clone(),
-        purpose: purpose.into(),
-    };
-    let mut out = vec![record(
-        domain.to_string(),
-        "the site, and HTTPS certificates for it",
-    )];
-    if let Some(lk) = &hosts.livekit {
-        out.push(record(lk.to_string(), "LiveKit signalling (wss://)"));
-    }
-    if let Some(turn) = &hosts.turn {
-        out.push(record(
-            turn.to_string(),
-            "TURN over TLS on 443, routed by SNI",
-        ));
-    }
-    for (service, host) in &hosts.apps {
-        out.push(record(
-            host.to_string(),
-            &format!("{service}, at the root of its own name"),
-        ));
-    }
-    out
-}
-
-pub(crate) fn next_steps(
-    answers: &Answers,
-    preset: &Preset,
-    addr: &Address,
-    dns: &[DnsRecord],
-    web: &Web,
-) -> Vec<String> {
-    let mut steps = Vec::new();
-    if !dns.is_empty() {
-        let names: Vec<&str> = dns.iter().map(|r| r.name.as_str()).collect();
-        steps.push(format!(
-            "Point DNS at this server: {} record(s) for {} (see dns.txt); certificates are issued once they resolve here.",
-            dns[0].kind,
-            names.join(", ")
-        ));
-    }
-    steps.push(
-        "Open the firewall: run the script for your host firewall under firewall/ (SSH is allowed first), \
-         and your cloud provider's commands if it has a cloud firewall."
-            .into(),
-    );
-    steps.push(
-        "Install the kernel settings: sudo install -m 0644 sysctl/99-selkie.conf /etc/sysctl.d/ && sudo sysctl --system"
-            .into(),
-    );
-    if answers.proxy == ProxyMode::External {
-        steps.push(
-            "Add the routes to your own proxy: proxy/nginx.conf or proxy/traefik.yml, ready to paste.".into(),
-        );
-    }
-    if web.internal_tls && behind_proxy(answers.proxy) && answers.proxy != ProxyMode::External {
-        steps.push(format!(
-            "Trust Caddy's own certificate authority on every device that connects to {addr}: \
-             docker exec selkie-caddy cat /data/caddy/pki/authorities/local/root.crt > selkie-root.crt, \
-             then import selkie-root.crt as a trusted root (browsers only allow camera and microphone over trusted HTTPS)."
-        ));
-    }
-    if preset.vpn.is_some() {
-        steps.push(
-            "Join the server to your tailnet: `docker logs selkie-tailscale` shows the login URL \
-             (or run docker exec -it selkie-tailscale tailscale --socket=/tmp/tailscaled.sock up); \
-             tailscaled listens on 41641/udp, the port the firewall opens."
-                .into(),
-        );
-    }
-    steps.push(
-        "Containers: selkie starts them and waits until they are healthy (skip with --no-start); \
-         `docker compose up -d` in the deployment directory runs the same stack for compose users."
-            .into(),
-    );
-    let host = addr.url_host();
-    steps.extend(
-        preset
-            .services
-            .iter()
-            .flat_map(|s| &s.next_steps)
-            .map(|step| step.replace("{{host}}", &host)),
-    );
-    steps
 }

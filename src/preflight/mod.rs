@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::host::HostFacts;
 use crate::plan::{HTTPS_PORT, HTTP_PORT, TCP_FALLBACK_PORT, TURN_UDP_PORT};
-use crate::preset::Proto;
+use crate::transport::Proto;
 
 pub use render::{render, render_width};
 

@@ -4,7 +4,7 @@
 use super::{Item, Mark};
 use crate::host::{Holder, Socket};
 use crate::plan::{HTTPS_PORT, HTTP_PORT, TCP_FALLBACK_PORT, TURN_UDP_PORT};
-use crate::preset::Proto;
+use crate::transport::Proto;
 
 /// What holds one wanted port.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! preset adds the application services around them and tunes the defaults.
 
 mod check;
+mod error;
 mod schema;
 
 use serde::Deserialize;
@@ -9,9 +10,10 @@ use serde::Deserialize;
 use crate::answers::ProxyMode;
 use crate::error::Error;
 
+pub use error::{PresetError, PresetProblem};
 pub use schema::{
     AppFile, AppPort, AppService, Defaults, Expose, LimitDefaults, LivekitOptions, NetworkKind,
-    Proto, RoomDefaults, SecretSpec, VpnOptions, WebOptions,
+    RoomDefaults, SecretSpec, VpnOptions, WebOptions,
 };
 
 /// The presets shipped inside the binary, in the order they are offered.
@@ -56,11 +58,14 @@ pub struct Preset {
 impl Preset {
     /// Parse and check a preset file's text.
     pub fn parse(source: &str, text: &str) -> Result<Preset, Error> {
-        let preset: Preset = toml::from_str(text).map_err(|e| Error::Other {
-            message: format!("preset {source} is not valid: {e}"),
-            hint: Some("compare it with the presets in the presets/ folder".into()),
+        let preset: Preset = toml::from_str(text).map_err(|e| PresetError::NotValid {
+            preset: source.to_string(),
+            reason: e.to_string(),
         })?;
-        preset.check(source)?;
+        preset.check().map_err(|problem| PresetError::Refused {
+            preset: source.to_string(),
+            problem,
+        })?;
         Ok(preset)
     }
 

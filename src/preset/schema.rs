@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::answers::{ImageRef, Participants, ProxyMode, UdpMode, UdpStart};
+use crate::transport::Proto;
 
 /// The answers a preset suggests.
 #[derive(Debug, Clone, Deserialize)]
@@ -166,27 +167,6 @@ pub enum NetworkKind {
     Bridge,
     /// The host's network stack (media, VPN, and apps that must see real client addresses).
     Host,
-}
-
-/// A transport protocol.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize, serde::Serialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Proto {
-    #[default]
-    Tcp,
-    Udp,
-}
-
-impl Proto {
-    /// `tcp` or `udp`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-        }
-    }
 }
 
 /// One port of an application service.

@@ -5,11 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::plan::{self, Plan, Service, PROJECT};
+use crate::plan::{self, Plan, Service, NETWORK, PROJECT};
 use crate::preset::NetworkKind;
-
-/// The bridge network bridged services share (databases and apps that need no host networking).
-pub const NETWORK: &str = "selkie";
 
 #[derive(Serialize)]
 struct Compose {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use selkie::answers::{Cidr, HostFirewall};
 use selkie::plan::Plan;
-use selkie::preset::Proto;
+use selkie::transport::Proto;
 
 /// One opening: protocol, first port, last port, source network.
 pub type Rule = (Proto, u16, u16, String);

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use super::{host_target, Check, ProbeKind, Target};
 use crate::answers::Address;
 use crate::plan::{DnsRecord, Exposure, Plan, Port, SIGNAL_PORT};
-use crate::preset::Proto;
 use crate::role::Role;
+use crate::transport::Proto;
 
 /// The STUN servers livekit-server asks for its public address when `rtc.use_external_ip` is set
 /// and `rtc.stun_servers` is not: `rtcconfig.DefaultStunServers` in livekit/mediatransportutil,

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use crate::answers::{Cidr, Provider};
 use crate::plan::{FirewallRule, Plan};
-use crate::preset::Proto;
+use crate::transport::Proto;
 
 use super::{clean, describe, header, ssh_restricted};
 use crate::role::Role;

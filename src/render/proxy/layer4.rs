@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::plan::Plan;
+use crate::plan::{Plan, Route};
 
 /// Where Caddy keeps certificates and its ACME account: the `caddy-data` volume.
 const STORAGE_ROOT: &str = "/data";
@@ -152,45 +152,93 @@ struct StaticResponse {
 
 /// caddy.json for the plan, pretty-printed and ending in a newline.
 pub(super) fn render(plan: &Plan) -> String {
-    let routes = plan
-        .routes
-        .iter()
-        .map(|route| Layer4Route {
-            matchers: vec![Matcher {
-                tls: SniMatch {
-                    sni: vec![route.host.clone()],
-                },
-            }],
-            handle: vec![
-                Handler::Tls {
-                    // TURN clients negotiate no ALPN; the HTTP upstreams read the stream as
-                    // HTTP/1.1, so HTTP/2 must never be negotiated for them.
-                    connection_policies: if route.tcp {
-                        Vec::new()
-                    } else {
-                        vec![ConnectionPolicy {
-                            alpn: vec!["http/1.1"],
-                        }]
+    let config = Config {
+        logging: Logging {
+            logs: BTreeMap::from([("default", Log { level: "INFO" })]),
+        },
+        storage: Storage {
+            module: "file_system",
+            root: STORAGE_ROOT,
+        },
+        apps: Apps {
+            layer4: Layer4 {
+                servers: BTreeMap::from([(
+                    "tls_by_server_name",
+                    Layer4Server {
+                        listen: vec![format!(":{}", plan.web.https_port)],
+                        routes: plan.routes.iter().map(layer4_route).collect(),
                     },
-                },
-                Handler::Proxy {
-                    upstreams: vec![Upstream {
-                        dial: vec![route.upstream.clone()],
-                    }],
-                },
-            ],
-        })
-        .collect();
+                )]),
+            },
+            tls: tls(plan),
+            http: plan.web.redirect_http.then(|| redirect(plan)),
+        },
+    };
+    // Structs of strings, numbers and string-keyed maps always serialise; an empty file would
+    // still make Caddy refuse to start rather than run with a wrong config.
+    let mut json = serde_json::to_string_pretty(&config).unwrap_or_default();
+    json.push('\n');
+    json
+}
 
+/// One host: terminate TLS on its server name, then forward the plain stream to its upstream.
+fn layer4_route(route: &Route) -> Layer4Route {
+    Layer4Route {
+        matchers: vec![Matcher {
+            tls: SniMatch {
+                sni: vec![route.host.clone()],
+            },
+        }],
+        handle: vec![
+            Handler::Tls {
+                // TURN clients negotiate no ALPN; the HTTP upstreams read the stream as
+                // HTTP/1.1, so HTTP/2 must never be negotiated for them.
+                connection_policies: if route.tcp {
+                    Vec::new()
+                } else {
+                    vec![ConnectionPolicy {
+                        alpn: vec!["http/1.1"],
+                    }]
+                },
+            },
+            Handler::Proxy {
+                upstreams: vec![Upstream {
+                    dial: vec![route.upstream.clone()],
+                }],
+            },
+        ],
+    }
+}
+
+/// The `tls` app: a certificate for every host, with the ACME issuer's settings when the
+/// operator gave an e-mail address or another CA.
+fn tls(plan: &Plan) -> Tls {
     let mut hosts: Vec<String> = Vec::new();
     for route in &plan.routes {
         if !hosts.contains(&route.host) {
             hosts.push(route.host.clone());
         }
     }
+    Tls {
+        automation: (plan.web.email.is_some() || plan.web.acme_ca.is_some()).then(|| Automation {
+            policies: vec![Policy {
+                subjects: hosts.clone(),
+                issuers: vec![Issuer {
+                    module: "acme",
+                    email: plan.web.email.clone(),
+                    ca: plan.web.acme_ca.clone(),
+                    trusted_roots_pem_files: plan.web.acme_ca_root_path().into_iter().collect(),
+                }],
+            }],
+        }),
+        certificates: Certificates { automate: hosts },
+    }
+}
 
+/// The `http` app: port 80 redirects everything to HTTPS.
+fn redirect(plan: &Plan) -> Http {
     let port = plan.web.port_suffix();
-    let redirect = plan.web.redirect_http.then(|| Http {
+    Http {
         servers: BTreeMap::from([(
             "http_redirect",
             HttpServer {
@@ -210,52 +258,5 @@ pub(super) fn render(plan: &Plan) -> String {
                 }],
             },
         )]),
-    });
-
-    let config = Config {
-        logging: Logging {
-            logs: BTreeMap::from([("default", Log { level: "INFO" })]),
-        },
-        storage: Storage {
-            module: "file_system",
-            root: STORAGE_ROOT,
-        },
-        apps: Apps {
-            layer4: Layer4 {
-                servers: BTreeMap::from([(
-                    "tls_by_server_name",
-                    Layer4Server {
-                        listen: vec![format!(":{}", plan.web.https_port)],
-                        routes,
-                    },
-                )]),
-            },
-            tls: Tls {
-                automation: (plan.web.email.is_some() || plan.web.acme_ca.is_some()).then(|| {
-                    Automation {
-                        policies: vec![Policy {
-                            subjects: hosts.clone(),
-                            issuers: vec![Issuer {
-                                module: "acme",
-                                email: plan.web.email.clone(),
-                                ca: plan.web.acme_ca.clone(),
-                                trusted_roots_pem_files: plan
-                                    .web
-                                    .acme_ca_root_path()
-                                    .into_iter()
-                                    .collect(),
-                            }],
-                        }],
-                    }
-                }),
-                certificates: Certificates { automate: hosts },
-            },
-            http: redirect,
-        },
-    };
-    // Structs of strings, numbers and string-keyed maps always serialise; an empty file would
-    // still make Caddy refuse to start rather than run with a wrong config.
-    let mut json = serde_json::to_string_pretty(&config).unwrap_or_default();
-    json.push('\n');
-    json
+    }
 }

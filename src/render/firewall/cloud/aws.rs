@@ -20,6 +20,16 @@ const NOTES: &str = "\
 
 /// The aws CLI script.
 pub(super) fn script(plan: &Plan) -> String {
+    let mut out = header(plan);
+    group(&mut out, plan);
+    allow_rules(&mut out, plan);
+    revoke_others(&mut out, plan);
+    attach(&mut out);
+    out
+}
+
+/// The preamble: what the script needs and the variables it takes.
+fn header(plan: &Plan) -> String {
     let vars = [
         Var::required(
             "INSTANCE_ID",
@@ -27,7 +37,7 @@ pub(super) fn script(plan: &Plan) -> String {
         ),
         Var::optional("SG_NAME", "the security group's name", "selkie"),
     ];
-    let mut out = preamble(
+    preamble(
         plan,
         Provider::Aws,
         NOTES,
@@ -36,7 +46,11 @@ pub(super) fn script(plan: &Plan) -> String {
             "aws",
             "see docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html",
         )],
-    );
+    )
+}
+
+/// Find the instance's VPC and groups, find or create selkie's group, and define `allow`.
+fn group(out: &mut String, plan: &Plan) {
     let description = clean(
         &format!("selkie: {} plan at {}", plan.preset, plan.address),
         200,
@@ -68,12 +82,20 @@ pub(super) fn script(plan: &Plan) -> String {
          # does not make the IPv6 one fail with it.\n",
         desc = super::super::sq(&description),
     );
+}
+
+/// One `allow` per rule and family, SSH first.
+fn allow_rules(out: &mut String, plan: &Plan) {
     for rule in plan.firewall.all() {
         let _ = writeln!(out, "# {}", describe(rule, 100));
         for family in families(rule) {
             let _ = writeln!(out, "allow '{}'", permission(rule, *family));
         }
     }
+}
+
+/// Revoke every ingress rule of the group that the plan does not hold.
+fn revoke_others(out: &mut String, plan: &Plan) {
     // What the group should hold, one `PROTO FROM TO CIDR` per line, as describe-security-group-rules
     // reports a rule; anything else in the group is revoked after the plan's rules are in.
     out.push_str("\n# Revoke what an earlier plan opened and this one does not (after adding, so SSH stays open).\nWANT=$(cat <<'RULES'\n");
@@ -100,13 +122,16 @@ pub(super) fn script(plan: &Plan) -> String {
          fi\n\
          done\n",
     );
+}
+
+/// Attach the group, keeping the instance's other groups.
+fn attach(out: &mut String) {
     out.push_str(
         "\n# Attach last, once SSH is allowed. --groups REPLACES the instance's groups: keep the old ones.\n\
          if [[ \" ${OLD[*]} \" != *\" $SG \"* ]]; then\n  \
          aws ec2 modify-instance-attribute --instance-id \"$INSTANCE_ID\" --groups \"${OLD[@]}\" \"$SG\"\n\
          fi\n",
     );
-    out
 }
 
 /// The JSON form of one permission (the shorthand would split a description at its commas).

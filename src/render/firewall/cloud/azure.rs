@@ -78,8 +78,8 @@ pub(super) fn script(plan: &Plan) -> String {
             continue;
         };
         let protocol = match first.proto {
-            crate::preset::Proto::Tcp => "Tcp",
-            crate::preset::Proto::Udp => "Udp",
+            crate::transport::Proto::Tcp => "Tcp",
+            crate::transport::Proto::Udp => "Udp",
         };
         // "Internet" is Azure's tag for every public address, IPv4 and IPv6.
         let source = group

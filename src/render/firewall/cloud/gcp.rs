@@ -6,7 +6,7 @@ use crate::answers::Provider;
 use crate::plan::Plan;
 
 use super::super::{families, source_in, span, Family};
-use super::{comment_lines, groups, joined, preamble, ssh_restricted, summary, Var};
+use super::{comment_lines, groups, joined, preamble, ssh_restricted, summary, Group, Var};
 
 const NOTES: &str = "\
 # A rule holds either IPv4 or IPv6 ranges, never both, so each group of ports gets a -v4 and a -v6\n\
@@ -28,6 +28,20 @@ fn ssh_note(plan: &Plan) -> &'static str {
 
 /// The gcloud script.
 pub(super) fn script(plan: &Plan) -> String {
+    let mut out = header(plan);
+    for group in groups(plan, false) {
+        group_rules(&mut out, &group);
+    }
+    delete_others(&mut out, plan);
+    out.push_str(
+        "\n# Tag the VM last, once every rule exists.\n\
+         gcloud compute instances add-tags \"$INSTANCE\" --zone=\"$ZONE\" --tags=\"$TAG\"\n",
+    );
+    out
+}
+
+/// The preamble and the `fw_rule` function that creates or updates one rule.
+fn header(plan: &Plan) -> String {
     let vars = [
         Var::required(
             "INSTANCE",
@@ -56,33 +70,40 @@ pub(super) fn script(plan: &Plan) -> String {
          fi\n\
          }\n",
     );
-    for group in groups(plan, false) {
-        let allow: Vec<String> = group
-            .rules
-            .iter()
-            .map(|r| format!("{}:{}", r.proto.as_str(), span(r, "-")))
-            .collect();
-        // SSH gets a higher priority (a lower number) than the default 1000, as a deny rule for
-        // tcp:22 at 1000 would otherwise win over it.
-        let priority = if group.name == "ssh" { 900 } else { 1000 };
-        let _ = write!(out, "\n{}", comment_lines(&group.rules));
-        let description = summary(&group.rules, 200);
-        for family in [Family::V4, Family::V6] {
-            let Some(first) = group.rules.first() else {
-                continue;
-            };
-            if !families(first).contains(&family) {
-                continue;
-            }
-            let _ = writeln!(
-                out,
-                "fw_rule \"{}\" --allow={} --source-ranges={} --priority={priority} --description='{description}'",
-                joined(&["$TAG", &group.name, family.suffix()]),
-                allow.join(","),
-                source_in(first, family),
-            );
+    out
+}
+
+/// One rule group: a `fw_rule` per address family its sources have.
+fn group_rules(out: &mut String, group: &Group) {
+    let allow: Vec<String> = group
+        .rules
+        .iter()
+        .map(|r| format!("{}:{}", r.proto.as_str(), span(r, "-")))
+        .collect();
+    // SSH gets a higher priority (a lower number) than the default 1000, as a deny rule for
+    // tcp:22 at 1000 would otherwise win over it.
+    let priority = if group.name == "ssh" { 900 } else { 1000 };
+    let _ = write!(out, "\n{}", comment_lines(&group.rules));
+    let description = summary(&group.rules, 200);
+    for family in [Family::V4, Family::V6] {
+        let Some(first) = group.rules.first() else {
+            continue;
+        };
+        if !families(first).contains(&family) {
+            continue;
         }
+        let _ = writeln!(
+            out,
+            "fw_rule \"{}\" --allow={} --source-ranges={} --priority={priority} --description='{description}'",
+            joined(&["$TAG", &group.name, family.suffix()]),
+            allow.join(","),
+            source_in(first, family),
+        );
     }
+}
+
+/// Delete the rules an earlier plan created under names this plan no longer uses.
+fn delete_others(out: &mut String, plan: &Plan) {
     let keep: Vec<String> = groups(plan, false)
         .iter()
         .flat_map(|g| {
@@ -104,11 +125,6 @@ pub(super) fn script(plan: &Plan) -> String {
          done\n",
         keep.join(" ")
     );
-    out.push_str(
-        "\n# Tag the VM last, once every rule exists.\n\
-         gcloud compute instances add-tags \"$INSTANCE\" --zone=\"$ZONE\" --tags=\"$TAG\"\n",
-    );
-    out
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::answers::Provider;
 use crate::plan::{FirewallRule, Plan};
-use crate::preset::Proto;
+use crate::transport::Proto;
 
 use super::super::{describe, families, source_in, ssh_restricted, Family};
 use super::{preamble, Var};

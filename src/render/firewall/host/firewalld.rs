@@ -84,6 +84,29 @@ selkie_service() {
 
 /// The firewalld script.
 pub(super) fn script(plan: &Plan) -> String {
+    let mut out = header(plan);
+    let mut services = Vec::new();
+    let mut rich = Vec::new();
+    for (i, group) in groups(plan).iter().enumerate() {
+        rich.extend(open_group(&mut out, i == 0, group));
+        services.push(group.name.clone());
+    }
+    if let Some(iface) = &plan.firewall.trusted_interface {
+        let _ = write!(
+            out,
+            "\n# The VPN: {iface} joins the trusted zone (the tailnet authenticates its peers).\n\
+             if [[ $(firewall-cmd --permanent --get-zone-of-interface={iface} 2>/dev/null || true) != trusted ]]; then\n  \
+             firewall-cmd --permanent --zone=trusted --change-interface={iface}\n\
+             fi\n"
+        );
+    }
+    out.push_str(&prune(&services, &rich));
+    out.push_str(FINISH);
+    out
+}
+
+/// The preamble, the check that the daemon runs, and the `selkie_service` function.
+fn header(plan: &Plan) -> String {
     let mut out = bash_preamble(
         plan,
         "Host firewall (firewalld)",
@@ -107,71 +130,64 @@ pub(super) fn script(plan: &Plan) -> String {
          ZONE=$(firewall-cmd --get-default-zone)\n",
     );
     out.push_str(SERVICE_FN);
-    let groups = groups(plan);
-    let mut services = Vec::new();
-    let mut rich = Vec::new();
-    for (i, group) in groups.iter().enumerate() {
-        let heading = if i == 0 {
-            "SSH first."
-        } else {
-            "The plan's public ports."
-        };
-        let from = group
-            .source
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "anywhere".to_string());
-        let _ = writeln!(out, "\n# {heading} Service {} (from {from}):", group.name);
-        for rule in &group.rules {
-            let _ = writeln!(
-                out,
-                "#   {}/{}  {}",
-                rule.label(),
-                rule.proto.as_str(),
-                describe(rule, 100)
-            );
-        }
-        let ports: Vec<String> = group
-            .rules
-            .iter()
-            .map(|r| format!("{}/{}", span(r, "-"), r.proto.as_str()))
-            .collect();
-        let _ = writeln!(out, "selkie_service {} {}", group.name, ports.join(" "));
-        match group.source {
-            None => {
-                let _ = writeln!(
-                    out,
-                    "if ! firewall-cmd --permanent --zone=\"$ZONE\" --query-service={name} >/dev/null 2>&1; then\n  \
-                     firewall-cmd --permanent --zone=\"$ZONE\" --add-service={name} >/dev/null\n\
-                     fi",
-                    name = group.name
-                );
-            }
-            Some(source) => {
-                let rule = rich_rule(&group.name, source);
-                let _ = writeln!(
-                    out,
-                    "if ! firewall-cmd --permanent --zone=\"$ZONE\" --query-rich-rule={q} >/dev/null 2>&1; then\n  \
-                     firewall-cmd --permanent --zone=\"$ZONE\" --add-rich-rule={q} >/dev/null\n\
-                     fi",
-                    q = sq(&rule)
-                );
-                rich.push(rule);
-            }
-        }
-        services.push(group.name.clone());
-    }
-    if let Some(iface) = &plan.firewall.trusted_interface {
-        let _ = write!(
+    out
+}
+
+/// One group's service with its ports, opened in the zone to everyone or, by a rich rule (which
+/// is returned), to its network.
+fn open_group(out: &mut String, ssh: bool, group: &Group) -> Option<String> {
+    let heading = if ssh {
+        "SSH first."
+    } else {
+        "The plan's public ports."
+    };
+    let from = group
+        .source
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "anywhere".to_string());
+    let _ = writeln!(out, "\n# {heading} Service {} (from {from}):", group.name);
+    for rule in &group.rules {
+        let _ = writeln!(
             out,
-            "\n# The VPN: {iface} joins the trusted zone (the tailnet authenticates its peers).\n\
-             if [[ $(firewall-cmd --permanent --get-zone-of-interface={iface} 2>/dev/null || true) != trusted ]]; then\n  \
-             firewall-cmd --permanent --zone=trusted --change-interface={iface}\n\
-             fi\n"
+            "#   {}/{}  {}",
+            rule.label(),
+            rule.proto.as_str(),
+            describe(rule, 100)
         );
     }
-    out.push_str(&prune(&services, &rich));
-    out.push_str(
-        "\n# Only now deny the rest: the zone's `default` target rejects whatever nothing above allows,\n\
+    let ports: Vec<String> = group
+        .rules
+        .iter()
+        .map(|r| format!("{}/{}", span(r, "-"), r.proto.as_str()))
+        .collect();
+    let _ = writeln!(out, "selkie_service {} {}", group.name, ports.join(" "));
+    match group.source {
+        None => {
+            let _ = writeln!(
+                out,
+                "if ! firewall-cmd --permanent --zone=\"$ZONE\" --query-service={name} >/dev/null 2>&1; then\n  \
+                 firewall-cmd --permanent --zone=\"$ZONE\" --add-service={name} >/dev/null\n\
+                 fi",
+                name = group.name
+            );
+            None
+        }
+        Some(source) => {
+            let rule = rich_rule(&group.name, source);
+            let _ = writeln!(
+                out,
+                "if ! firewall-cmd --permanent --zone=\"$ZONE\" --query-rich-rule={q} >/dev/null 2>&1; then\n  \
+                 firewall-cmd --permanent --zone=\"$ZONE\" --add-rich-rule={q} >/dev/null\n\
+                 fi",
+                q = sq(&rule)
+            );
+            Some(rule)
+        }
+    }
+}
+
+/// Deny the rest, apply, and name what the zone still allows that selkie did not add.
+const FINISH: &str = "\n# Only now deny the rest: the zone's `default` target rejects whatever nothing above allows,\n\
          # and the stock `ssh` service goes, because the SSH rules above replace it (it would keep port\n\
          # 22 open to everyone). Outbound is not filtered by zones: it stays open.\n\
          if [[ $(firewall-cmd --permanent --zone=\"$ZONE\" --get-target) != default ]]; then\n  \
@@ -193,10 +209,7 @@ pub(super) fn script(plan: &Plan) -> String {
          if [[ -n $ports ]]; then\n  \
          echo \"note: zone $ZONE also opens these ports, which selkie did not add: $ports (firewall-cmd --permanent --zone=$ZONE --remove-port=PORT)\" >&2\n\
          fi\n\
-         firewall-cmd --zone=\"$ZONE\" --list-all\n",
-    );
-    out
-}
+         firewall-cmd --zone=\"$ZONE\" --list-all\n";
 
 /// Remove what an earlier plan added and this one lacks: rich rules naming a selkie service that
 /// are not this plan's, the `selkie` service from the zone when nothing is open to everyone, and

@@ -13,6 +13,16 @@ const CHAIN: &str = "SELKIE-INPUT";
 
 /// The iptables script.
 pub(super) fn script(plan: &Plan) -> String {
+    let mut out = header(plan);
+    out.push_str(&jump_functions());
+    out.push_str(&family_block(plan, Family::V4));
+    ipv6(&mut out, plan);
+    save(&mut out);
+    out
+}
+
+/// The preamble, with Oracle's own INPUT rules explained on its images.
+fn header(plan: &Plan) -> String {
     let rollback = "bash -c 'iptables -P INPUT ACCEPT; ip6tables -P INPUT ACCEPT'";
     let warning = if on_oracle(plan) {
         "# ORACLE CLOUD: the Ubuntu images end INPUT with `-j REJECT --reject-with icmp-host-prohibited`.\n\
@@ -38,8 +48,12 @@ pub(super) fn script(plan: &Plan) -> String {
              # rule below: iptables -D INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n",
         );
     }
-    let _ = write!(
-        out,
+    out
+}
+
+/// The shell functions that keep INPUT's jump to the chain single and ahead of any catch-all.
+fn jump_functions() -> String {
+    format!(
         "\n# Every rule of this plan lives in the chain {CHAIN}. Each run empties and refills it in one\n\
          # step (iptables-restore --noflush replaces the chains it names and nothing else), so ports an\n\
          # earlier plan opened are gone afterwards and no packet ever meets a half-built chain. INPUT\n\
@@ -78,8 +92,11 @@ pub(super) fn script(plan: &Plan) -> String {
          \"$tool\" -D INPUT \"${{jumps[n]}}\"\n  \
          done\n\
          }}\n"
-    );
-    out.push_str(&family_block(plan, Family::V4));
+    )
+}
+
+/// The IPv6 block, indented inside a test for ip6tables (the heredoc's lines stay as they are).
+fn ipv6(out: &mut String, plan: &Plan) {
     out.push_str(
         "\n# IPv6 gets the same rules; a kernel without IPv6 has nothing to filter.\n\
          if ip6tables -L INPUT -n >/dev/null 2>&1; then\n",
@@ -99,6 +116,10 @@ pub(super) fn script(plan: &Plan) -> String {
         }
     }
     out.push_str("else\n  echo \"ip6tables is unavailable: IPv6 left as it is\" >&2\nfi\n");
+}
+
+/// Save the rules so they survive a reboot, then list them.
+fn save(out: &mut String) {
     let _ = write!(
         out,
         "\n# Save, so the rules survive a reboot. Never `iptables -F`: that would also wipe Docker's rules\n\
@@ -116,7 +137,6 @@ pub(super) fn script(plan: &Plan) -> String {
          iptables -S INPUT\n\
          iptables -S {CHAIN}\n"
     );
-    out
 }
 
 /// One family: the chain rebuilt in one `iptables-restore`, the jump, then the policy.

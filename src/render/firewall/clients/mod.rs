@@ -1,35 +1,15 @@
 //! The client side of the firewall: what a network's egress filter (a corporate firewall, a guest
 //! Wi-Fi) must let out for people to use this deployment.
 
+mod rows;
+
 use std::fmt::Write as _;
-use std::net::IpAddr;
 
 use crate::answers::Address;
-use crate::plan::{Exposure, Plan, Port, SIGNAL_PORT};
-use crate::preset::Proto;
+use crate::plan::{Exposure, Plan, SIGNAL_PORT};
 use crate::role::Role;
 
-/// How much a rule matters to a client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tier {
-    /// Calls work.
-    Minimum,
-    /// Calls work at their best.
-    Recommended,
-    /// Conveniences.
-    Optional,
-}
-
-/// One egress rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Row {
-    dest: String,
-    port: String,
-    purpose: String,
-    tier: Tier,
-    /// Reached inside the VPN tunnel, not across the client network.
-    vpn: bool,
-}
+use rows::{rows, Row, Tier};
 
 /// The Markdown document.
 pub(super) fn render(plan: &Plan) -> String {
@@ -124,202 +104,9 @@ fn notes(out: &mut String, plan: &Plan) {
     );
 }
 
-/// Every egress rule, from the plan's ports that clients reach.
-fn rows(plan: &Plan) -> Vec<Row> {
-    let server = plain_address(plan);
-    let site = plan.urls.site.as_deref().and_then(url_host);
-    let livekit = url_host(&plan.urls.livekit);
-    let media_dest = match plan.address {
-        Address::Domain(_) => format!("IP address of {}", plan.address),
-        Address::Ip(_) => server.clone(),
-    };
-    let vpn_plan = plan.firewall.trusted_interface.is_some();
-    let mut rows = Vec::new();
-    for p in plan.ports.iter().filter(|p| {
-        matches!(p.exposure, Exposure::Public | Exposure::Vpn)
-            && p.service != Role::Ssh
-            && p.source.is_none()
-            && !p.admin
-    }) {
-        let vpn = p.exposure == Exposure::Vpn;
-        let mut row = |dest: &str, port: String, purpose: &str, tier: Tier| {
-            rows.push(Row {
-                dest: dest.to_string(),
-                port,
-                purpose: purpose.to_string(),
-                tier,
-                vpn,
-            })
-        };
-        let plain = format!("{} {}", proto_name(p.proto), p.label());
-        let turn = plan.livekit.turn.as_ref();
-        if p.service == Role::Proxy && p.proto == Proto::Tcp && p.port == plan.web.https_port {
-            let port = format!("TCP {} (HTTPS, WSS)", p.port);
-            match (&site, &livekit) {
-                (Some(s), Some(l)) if s == l => row(
-                    s,
-                    port.clone(),
-                    "the web app and LiveKit signalling",
-                    Tier::Minimum,
-                ),
-                (s, l) => {
-                    if let Some(s) = s {
-                        row(s, port.clone(), "the web app", Tier::Minimum);
-                    }
-                    if let Some(l) = l {
-                        row(
-                            l,
-                            port.clone(),
-                            "LiveKit signalling (WebSocket)",
-                            Tier::Minimum,
-                        );
-                    }
-                    if s.is_none() && l.is_none() {
-                        row(&server, port.clone(), &p.purpose, Tier::Minimum);
-                    }
-                }
-            }
-            if let Some(t) = turn.filter(|t| t.tls_port.is_some()) {
-                let port = format!("TCP {} (TLS)", p.port);
-                row(
-                    &t.domain,
-                    port,
-                    "TURN over TLS: relays media when UDP is blocked",
-                    Tier::Minimum,
-                );
-            }
-        } else if p.service == Role::Proxy && p.port == 80 {
-            let dest = site.as_ref().or(livekit.as_ref()).unwrap_or(&server);
-            row(
-                dest,
-                plain,
-                "plain http:// links, redirected to HTTPS",
-                Tier::Optional,
-            );
-        } else if p.service == Role::Livekit {
-            livekit_row(
-                plan,
-                p,
-                &media_dest,
-                livekit.as_deref().unwrap_or(&server),
-                &mut row,
-            );
-        } else if vpn_plan && !vpn {
-            // The VPN's own port: peers reach it at the server's internet address, which the plan
-            // (built around the tailnet address) does not know.
-            let tier = if p.required {
-                Tier::Minimum
-            } else {
-                Tier::Optional
-            };
-            row("public IP address of this server", plain, &p.purpose, tier);
-        } else {
-            let tier = if p.required {
-                Tier::Minimum
-            } else {
-                Tier::Optional
-            };
-            row(site.as_deref().unwrap_or(&server), plain, &p.purpose, tier);
-        }
-    }
-    rows
-}
-
-/// The row of one of LiveKit's own ports.
-fn livekit_row(
-    plan: &Plan,
-    p: &Port,
-    media_dest: &str,
-    signal_dest: &str,
-    row: &mut impl FnMut(&str, String, &str, Tier),
-) {
-    let plain = format!("{} {}", proto_name(p.proto), p.label());
-    let no_turn = plan.livekit.turn.is_none();
-    let turn_udp = plan
-        .livekit
-        .turn
-        .as_ref()
-        .filter(|t| p.proto == Proto::Udp && t.udp_port == p.port);
-    if let Some(t) = turn_udp {
-        row(
-            &t.domain,
-            plain,
-            "TURN over UDP: relays media for clients behind strict NATs",
-            Tier::Minimum,
-        );
-    } else if p.proto == Proto::Udp && p.port == plan.media.start {
-        // Without a relay or a TCP fallback, direct UDP is the only way media flows.
-        let tier = if no_turn && plan.livekit.tcp_port.is_none() {
-            Tier::Minimum
-        } else {
-            Tier::Recommended
-        };
-        row(
-            media_dest,
-            plain,
-            "WebRTC media (audio and video), the best path",
-            tier,
-        );
-    } else if p.proto == Proto::Tcp && Some(p.port) == plan.livekit.tcp_port {
-        let tier = if no_turn {
-            Tier::Minimum
-        } else {
-            Tier::Recommended
-        };
-        row(
-            media_dest,
-            plain,
-            "WebRTC over TCP, when UDP is blocked",
-            tier,
-        );
-    } else if p.proto == Proto::Tcp && p.port == SIGNAL_PORT {
-        row(
-            signal_dest,
-            plain,
-            "LiveKit signalling (WebSocket, plain HTTP: trusted networks only)",
-            Tier::Minimum,
-        );
-    } else {
-        let tier = if p.required {
-            Tier::Minimum
-        } else {
-            Tier::Optional
-        };
-        row(media_dest, plain, &p.purpose, tier);
-    }
-}
-
-/// `TCP` or `UDP`.
-fn proto_name(proto: Proto) -> &'static str {
-    match proto {
-        Proto::Tcp => "TCP",
-        Proto::Udp => "UDP",
-    }
-}
-
-/// The server's address without URL brackets.
-fn plain_address(plan: &Plan) -> String {
-    plan.address
-        .to_string()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string()
-}
-
-/// The host of a URL, unless it is this machine's loopback (an app-internal URL clients never use).
-fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    let host = match authority.strip_prefix('[') {
-        Some(inner) => inner.split(']').next().unwrap_or(inner),
-        None => authority.split(':').next().unwrap_or(authority),
-    };
-    let loopback = host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-    (!host.is_empty() && !loopback).then(|| host.to_string())
-}
-
 #[cfg(test)]
 mod tests {
+    use super::rows::url_host;
     use super::*;
     use crate::answers::ProxyMode;
     use crate::render::firewall::tests::plan;
