@@ -4,12 +4,16 @@
 mod common;
 #[path = "wizard/harness.rs"]
 mod harness;
+#[path = "wizard/netns.rs"]
+mod netns;
 
 use harness::{read, Host, Term};
+use netns::host_firewall;
 
 #[test]
 fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_summary() {
     let host = Host::new(None);
+    let machine = host_firewall();
     let t = Term::start(&host, "--no-start");
     t.preflight();
     t.wait("Which stack should this server run?");
@@ -32,9 +36,21 @@ fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_summary
     t.keys(&["Enter"]);
     t.wait("Where does this server run?");
     t.keys(&["Enter"]);
+    let screen = t.consent();
+    assert!(
+        screen.contains("host firewall it wrote (ufw)")
+            && screen.contains(
+                "reverts by itself after 5 minutes unless you confirm it from a new SSH connection"
+            ),
+        "one sentence says what is applied and how it comes back:\n{screen}"
+    );
     // The one-screen summary comes first; the whole review is a choice on it.
     let summary = t.wait("What now?");
     assert!(!summary.contains("-- more"), "{summary}");
+    assert!(
+        summary.contains("Host:         firewall (ufw) and kernel settings applied"),
+        "{summary}"
+    );
     assert!(
         summary.contains("Participants: 50 -> UDP 50000-50119"),
         "{summary}"
@@ -65,10 +81,46 @@ fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_summary
     );
     assert_eq!(api_key(&summary), key, "the API key is made once per run");
     t.keys(&["Enter"]);
-    let end = t.wait("DONE-");
+    let end = t.keep_from_second_login();
     assert_eq!(t.exit_code(), 0, "{end}");
     assert!(end.contains("Log of this run:"), "{end}");
+    assert!(
+        end.contains("A new SSH connection from 203.0.113.9 to port 22 is open"),
+        "{end}"
+    );
+    // Live in the server's namespace: ufw's chains with the plan's ports; SSH still answers.
+    let rules = t.net.ruleset();
+    assert!(
+        rules.contains("ufw-user-input") && rules.contains("50000-50199"),
+        "{rules}"
+    );
+    assert!(t.net.reaches(22) && !t.net.reaches(9999));
+    assert!(t
+        .net
+        .read("/etc/sysctl.d/99-selkie.conf")
+        .contains("50000-50199"));
+    assert!(
+        t.net
+            .read("/proc/sys/net/ipv4/ip_local_reserved_ports")
+            .contains("50000-50199"),
+        "the kernel setting is loaded in the namespace"
+    );
+    assert!(host.dir().join("applied/firewall/confirmed").is_file());
+    assert_eq!(
+        t.net.quiet_within(5),
+        Vec::<String>::new(),
+        "the revert timer is gone"
+    );
+    assert_eq!(
+        host_firewall(),
+        machine,
+        "the machine's own firewall changed"
+    );
     let answers = read(&host, "selkie.toml");
+    assert!(
+        answers.contains("[apply]\nfirewall = true\nsysctl = true"),
+        "{answers}"
+    );
     assert!(answers.contains("ip = \"203.0.113.7\""), "{answers}");
     assert!(answers.contains("participants = 80"), "{answers}");
     assert!(read(&host, "secrets.toml").contains(&key));
@@ -123,9 +175,18 @@ fn a_first_run_in_domain_mode_explains_dns_and_writes_the_domain() {
     let screen = t.wait("Where does this server run?");
     assert!(screen.contains("DigitalOcean (detected)"), "{screen}");
     t.keys(&["Enter"]);
-    t.review_and_write();
+    t.wait("Apply the host firewall and kernel settings now?");
+    t.keys(&["n", "Enter"]);
+    let summary = t.review_and_write();
+    assert!(
+        summary.contains("Host:         nothing applied (firewall/, sysctl/ by hand)"),
+        "{summary}"
+    );
     assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    assert!(!t.net.ruleset().contains("ufw"), "{}", t.net.ruleset());
+    assert!(!host.dir().join("applied").exists());
     let answers = read(&host, "selkie.toml");
+    assert!(!answers.contains("[apply]"), "{answers}");
     assert!(
         answers.contains("domain = \"meet.selkie-test.invalid\""),
         "{answers}"
@@ -212,7 +273,7 @@ fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
     t.wait("A setup stopped at the participants step was found.");
     t.keys(&["Enter"]);
     let screen = t.wait("Expected peak number of people in calls at once:");
-    assert!(screen.contains("participants (4 of 5)"), "{screen}");
+    assert!(screen.contains("participants (4 of 6)"), "{screen}");
     assert!(
         screen.contains("so far: livekit, 203.0.113.7, proxy caddy"),
         "{screen}"
@@ -220,11 +281,13 @@ fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
     t.typed("120");
     t.wait("Where does this server run?");
     t.keys(&["Enter"]);
+    t.consent();
     let summary = t.review_and_write();
     assert!(
         summary.contains("Participants: 120 -> UDP 50000-50289 (290 ports)"),
         "{summary}"
     );
+    t.keep_from_second_login();
     assert_eq!(t.exit_code(), 0, "{}", t.screen());
     assert!(read(&host, "selkie.toml").contains("participants = 120"));
     assert!(!host.dir().join(".selkie-draft.toml").exists());
@@ -244,6 +307,9 @@ fn resume_with_200(t: &Term) {
     t.typed("200");
     t.wait("Where does this server run?");
     t.keys(&["Enter"]);
+    // The saved deployment was written without consent: no stays the default.
+    let screen = t.consent();
+    assert!(screen.contains("(y/N)"), "{screen}");
 }
 
 #[test]
@@ -350,6 +416,7 @@ fn stand_in_images(preset: &str) -> String {
 
 #[test]
 fn enter_alone_writes_every_preset_in_at_most_eight_presses_at_80x24() {
+    let machine = host_firewall();
     for preset in selkie::preset::all() {
         let name = preset.name.clone();
         let host = Host::new(None);
@@ -357,7 +424,12 @@ fn enter_alone_writes_every_preset_in_at_most_eight_presses_at_80x24() {
         let t = Term::start(&host, &args);
         let (presses, screens) = t.enter_until_done(8);
         let last = screens.last().cloned().unwrap_or_default();
-        assert_eq!(t.exit_code(), 0, "{name}: {last}");
+        // Written, and the firewall live in the namespace, waiting to be kept.
+        assert!(host.dir().join("manifest.toml").is_file(), "{name}: {last}");
+        assert!(t.net.ruleset().contains("ufw-user-input"), "{name}: {last}");
+        println!("{name}: {presses} key presses to a written deployment");
+        t.keep_from_second_login();
+        assert_eq!(t.exit_code(), 0, "{name}: {}", t.screen());
         assert!(presses <= 8, "{name}: {presses} presses");
         let answers = read(&host, "selkie.toml");
         assert!(
@@ -365,18 +437,25 @@ fn enter_alone_writes_every_preset_in_at_most_eight_presses_at_80x24() {
             "{answers}"
         );
         assert!(host.dir().join("manifest.toml").is_file(), "{name}");
-        for screen in &screens {
+        for screen in screens.iter().chain([&t.screen()]) {
             let over = t.overflowing(screen);
             assert!(over.is_empty(), "{name}: lines past 80 columns: {over:#?}");
         }
     }
+    assert_eq!(
+        host_firewall(),
+        machine,
+        "the machine's own firewall changed"
+    );
 }
 
 #[test]
 fn at_60x20_nothing_breaks_mid_word_and_the_so_far_line_fits() {
     let host = Host::new(Some("Hetzner"));
     let t = Term::sized(&host, "--no-start", 60, 20);
-    let (presses, screens) = t.enter_until_done(8);
+    let (presses, mut screens) = t.enter_until_done(8);
+    t.keep_from_second_login();
+    screens.push(t.screen());
     assert_eq!(t.exit_code(), 0, "{:?}", screens.last());
     assert!(presses <= 8, "{presses}");
     let mut so_far = 0;
@@ -418,11 +497,16 @@ fn esc_goes_back_one_question_and_the_summary_back_to_the_last() {
     t.keys(&["Enter"]);
     t.wait("Where does this server run?");
     t.keys(&["Enter"]);
+    t.consent();
     t.wait("What now?");
+    t.keys(&["Escape"]);
+    t.wait("Apply the host firewall and kernel settings now?");
     t.keys(&["Escape"]);
     t.wait("Where does this server run?");
     t.keys(&["Enter"]);
+    t.consent();
     t.review_and_write();
+    t.keep_from_second_login();
     assert_eq!(t.exit_code(), 0, "{}", t.screen());
     assert!(read(&host, "selkie.toml").contains("ip = \"203.0.113.8\""));
 }
@@ -454,11 +538,13 @@ fn caddy_l4_host_names_are_used_as_shown() {
     t.keys(&["Enter"]);
     t.wait("Where does this server run?");
     t.keys(&["Enter"]);
+    t.consent();
     let summary = t.review_and_write();
     assert!(
         summary.contains("wss://lk.meet.selkie-test.invalid"),
         "{summary}"
     );
+    t.keep_from_second_login();
     assert_eq!(t.exit_code(), 0, "{}", t.screen());
     let answers = read(&host, "selkie.toml");
     assert!(
@@ -466,4 +552,45 @@ fn caddy_l4_host_names_are_used_as_shown() {
         "{answers}"
     );
     assert!(read(&host, "dns.txt").contains("lk.meet.selkie-test.invalid"));
+}
+
+#[test]
+fn a_wizard_killed_while_the_firewall_waits_leaves_the_revert_to_its_timer() {
+    let host = Host::new(None);
+    let machine = host_firewall();
+    let t = Term::start(&host, "--no-start --confirm-within 10s");
+    assert!(t.net.reaches(22) && t.net.reaches(9999), "before anything");
+    let (presses, _) = t.enter_until_done(8);
+    let screen = t.wait(harness::KEEP_PROMPT);
+    assert!(presses <= 8, "{presses}");
+    assert!(!t.net.reaches(9999), "the firewall is not live:\n{screen}");
+    let pending = read(&host, "applied/firewall/pending.toml");
+    assert!(pending.contains("kind = \"detached\""), "{pending}");
+    // selkie dies (not a clean exit): the revert does not depend on it.
+    let pid = t.net.selkie_pid().expect("selkie runs in the namespace");
+    // SAFETY: a signal to the selkie process this test started.
+    assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) }, 0);
+    assert_eq!(t.exit_code(), 137);
+    let start = std::time::Instant::now();
+    let reverted = host.dir().join("applied/firewall/reverted");
+    while !reverted.exists() && start.elapsed() < std::time::Duration::from_secs(30) {
+        assert!(t.net.reaches(22), "SSH stopped answering");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let log =
+        std::fs::read_to_string(host.dir().join("applied/firewall/revert.log")).unwrap_or_default();
+    assert!(reverted.exists(), "no revert by itself; log:\n{log}");
+    assert!(
+        log.contains("reverting the ufw firewall applied at"),
+        "{log}"
+    );
+    assert!(
+        t.net.reaches(22) && t.net.reaches(9999),
+        "the rules from before are back"
+    );
+    assert_eq!(
+        host_firewall(),
+        machine,
+        "the machine's own firewall changed"
+    );
 }

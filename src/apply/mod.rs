@@ -13,6 +13,8 @@
 
 mod firewall;
 mod iptables;
+pub mod keep;
+pub mod logins;
 pub mod pending;
 pub mod session;
 pub mod sysctl;
@@ -56,7 +58,8 @@ pub enum Applied {
     Waiting(Pending),
 }
 
-fn now() -> u64 {
+/// Unix seconds now.
+pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

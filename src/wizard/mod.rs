@@ -6,6 +6,7 @@
 //! Esc goes back one question; Ctrl-C at any prompt stops cleanly and keeps a draft to continue
 //! from.
 
+pub mod confirm;
 pub mod draft;
 pub mod line;
 pub mod log;
@@ -53,6 +54,10 @@ pub struct Wizard<'a> {
     /// The secrets made for this run, so the API key shown stays the same however often the
     /// summary is rebuilt.
     pub secrets: Option<Secrets>,
+    /// `--apply-firewall` or `--apply-sysctl` was given: the consent question is not asked.
+    pub consent_by_flag: bool,
+    /// The consent given in this run, the question's default when it comes again.
+    pub consent: Option<bool>,
 }
 
 impl Wizard<'_> {
@@ -207,6 +212,7 @@ fn begin<'a>(
         dir,
         host,
     } = cx;
+    let by_flag = flags.apply_firewall.is_some() || flags.apply_sysctl.is_some();
     if let Some(d) = draft {
         let question = format!(
             "A setup stopped at the {} step was found. Continue from there?",
@@ -232,6 +238,8 @@ fn begin<'a>(
                 resume: d.resume,
                 reached: d.step,
                 secrets: None,
+                consent_by_flag: by_flag,
+                consent: None,
             };
             return Ok((w, d.step));
         }
@@ -260,6 +268,8 @@ fn begin<'a>(
         resume: options.resume,
         reached: Step::Preset,
         secrets: None,
+        consent_by_flag: by_flag,
+        consent: None,
     };
     Ok((w, Step::Preset))
 }

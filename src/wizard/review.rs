@@ -155,8 +155,23 @@ fn pick(w: &Wizard) -> Asked<Step> {
         choice(format!("UDP ports ({})", a.udp), Step::Udp),
         choice(format!("Provider ({})", a.provider), Step::Provider),
         choice(format!("SSH access ({ssh})"), Step::Access),
+        choice(format!("Host firewall ({})", host_line(w)), Step::Host),
     ]);
     prompt::choose("Change which answer?", choices, None, prompt::MENU_HELP)
+}
+
+/// What the write applies on the host itself, in a few words.
+fn host_line(w: &Wizard) -> String {
+    let a = &w.answers.apply;
+    let kind = a
+        .host_firewall
+        .unwrap_or_else(|| installed_host_firewall(w.answers.provider));
+    match (a.firewall, a.sysctl) {
+        (true, true) => format!("firewall ({kind}) and kernel settings applied"),
+        (true, false) => format!("firewall ({kind}) applied"),
+        (false, true) => "kernel settings applied".into(),
+        (false, false) => "nothing applied (firewall/, sysctl/ by hand)".into(),
+    }
 }
 
 /// Each file the write would add or change, with how.
@@ -216,6 +231,7 @@ fn summary(w: &Wizard, p: &Prepared, changed: &[(String, Change)]) -> String {
         p.secrets.livekit_api_key,
         secrets::mask(&p.secrets.livekit_api_secret),
     );
+    out.push_str(&format!("  Host:         {}\n", host_line(w)));
     out.push_str(&files_line(changed));
     if !plan.warnings.is_empty() {
         out.push_str(&format!(

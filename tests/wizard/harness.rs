@@ -11,8 +11,12 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use crate::common;
+use crate::netns::Net;
 
 pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// What selkie shows while the applied firewall waits to be kept.
+pub const KEEP_PROMPT: &str = "Press Enter here once the second login works";
 
 /// A host the test controls: /proc and DMI fixtures, an SSH session, and no Docker.
 pub struct Host {
@@ -115,10 +119,12 @@ fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
     }
 }
 
-/// `selkie setup ARGS` running in its own tmux server with an 80x24 (or any size) window.
+/// `selkie setup ARGS` running in its own tmux server with an 80x24 (or any size) window, in
+/// network and mount namespaces of its own (see netns.rs).
 pub struct Term {
     socket: String,
     pub cols: usize,
+    pub net: Net,
 }
 
 impl Term {
@@ -139,12 +145,14 @@ impl Term {
             .into_iter()
             .map(|(k, v)| format!("{k}='{v}'"))
             .collect();
-        let cmd = format!(
-            "env {} {} setup --dir '{}' {args}; echo DONE-$?; sleep 300",
+        let net = Net::new();
+        let selkie = format!(
+            "env {} {} setup --dir '{}' {args}",
             env.join(" "),
             env!("CARGO_BIN_EXE_selkie"),
             host.dir().display()
         );
+        let cmd = format!("{}; echo DONE-$?; sleep 300", net.wrap(&selkie));
         let status = Command::new("tmux")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
             .args(["-x", &cols.to_string(), "-y", &rows.to_string(), &cmd])
@@ -152,7 +160,7 @@ impl Term {
             .status()
             .unwrap();
         assert!(status.success(), "tmux could not start");
-        Term { socket, cols }
+        Term { socket, cols, net }
     }
 
     pub fn tmux(&self, args: &[&str]) -> String {
@@ -237,7 +245,8 @@ impl Term {
     }
 
     /// Press Enter at every question (each shows its help line in brackets, the pager its
-    /// "more") until selkie ends; returns the presses and every screen seen.
+    /// "more") until selkie ends or, the deployment written and the firewall applied, waits for
+    /// it to be kept; returns the presses and every screen seen.
     pub fn enter_until_done(&self, most: usize) -> (usize, Vec<String>) {
         let mut presses = 0;
         let mut screens = Vec::new();
@@ -245,7 +254,7 @@ impl Term {
         loop {
             let screen = self.settled();
             screens.push(screen.clone());
-            if screen.contains("DONE-") {
+            if screen.contains("DONE-") || screen.contains(KEEP_PROMPT) {
                 return (presses, screens);
             }
             let asking = screen
@@ -319,6 +328,27 @@ impl Term {
             "{screen}"
         );
         self.keys(&["Enter"]);
+    }
+
+    /// The consent question: take its default (yes on a new deployment).
+    pub fn consent(&self) -> String {
+        let screen = self.wait("Apply the host firewall and kernel settings now?");
+        self.keys(&["Enter"]);
+        screen
+    }
+
+    /// The firewall is live and waits: log in from the laptop (a second session), press Enter
+    /// here; selkie keeps it and ends. Returns the screen at the end.
+    pub fn keep_from_second_login(&self) -> String {
+        self.wait(KEEP_PROMPT);
+        assert!(
+            self.net.reaches(22),
+            "SSH does not answer with the new firewall"
+        );
+        self.net.second_login();
+        self.keys(&["Enter"]);
+        self.wait("Confirmed: the ufw firewall applied at");
+        self.wait("DONE-")
     }
 
     /// At the summary, choose to write.

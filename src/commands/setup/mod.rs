@@ -51,7 +51,12 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
         "{}",
         report::wrap::fit(&report::setup::summary(&committed), width)
     );
-    let reminder = setup::host_changes(&committed, dir, &host, options.confirm_within)?;
+    let mut reminder = setup::host_changes(&committed, dir, &host, options.confirm_within)?;
+    // On a terminal the wizard waits for the operator to keep the firewall (Enter once a new
+    // SSH login works, or `selkie confirm` from it) before the stack starts.
+    if interactive && reminder.is_some() && crate::wizard::confirm::wait(dir, &committed.plan)? {
+        reminder = None;
+    }
     let result = if options.no_start {
         let installed = if options.install_docker || install_docker {
             setup::install_docker_if_missing(dir)

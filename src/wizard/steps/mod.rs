@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod address;
+pub mod host;
 pub mod participants;
 pub mod preflight;
 pub mod preset;
@@ -28,12 +29,13 @@ pub enum Step {
     Udp,
     Provider,
     Access,
+    Host,
     Review,
 }
 
 impl Step {
     /// The questions, in the order they are asked (the summary comes after them).
-    pub const QUESTIONS: [Step; 7] = [
+    pub const QUESTIONS: [Step; 8] = [
         Step::Preset,
         Step::Address,
         Step::Proxy,
@@ -41,6 +43,7 @@ impl Step {
         Step::Udp,
         Step::Provider,
         Step::Access,
+        Step::Host,
     ];
 
     /// What the step asks, as its title and the summary's "change" menu say it.
@@ -53,6 +56,7 @@ impl Step {
             Step::Udp => "UDP ports",
             Step::Provider => "cloud provider",
             Step::Access => "SSH access",
+            Step::Host => "host firewall",
             Step::Review => "summary",
         }
     }
@@ -67,6 +71,7 @@ impl Step {
             Step::Udp => "udp",
             Step::Provider => "provider",
             Step::Access => "access",
+            Step::Host => "host",
             Step::Review => "review",
         }
     }
@@ -88,6 +93,7 @@ pub fn applies(w: &Wizard, step: Step) -> bool {
         Step::Participants => w.answers.udp == UdpMode::Range && w.answers.udp_end.is_none(),
         Step::Udp => participants::trouble(w),
         Step::Access => access::needed(w),
+        Step::Host => host::needed(w),
         Step::Preset | Step::Address | Step::Provider | Step::Review => true,
     }
 }
@@ -127,6 +133,7 @@ pub fn ask(w: &mut Wizard, step: Step, all: bool) -> Asked<()> {
         Step::Udp => participants::ask_ports(w),
         Step::Provider => provider::ask(w),
         Step::Access => access::ask(w, all),
+        Step::Host => host::ask(w),
         Step::Review => Ok(()),
     }
 }
