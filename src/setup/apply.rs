@@ -9,6 +9,7 @@ use crate::apply;
 use crate::docker::{connect, converge, PullPolicy};
 use crate::error::{Error, Result};
 use crate::host::{installed_host_firewall, HostFacts};
+use crate::report::wrap::say;
 
 /// Bring the written deployment up; installs Docker first when it is missing and allowed.
 /// What starting the stack did, once every service is healthy.
@@ -115,17 +116,17 @@ pub fn host_changes(
     if consent.sysctl {
         let (target, unset) =
             apply::sysctl::apply(dir, Path::new("/etc/sysctl.d"), Path::new("/proc/sys"))?;
-        println!(
+        say(&format!(
             "\nKernel settings installed as {} and loaded.",
             target.display()
-        );
+        ));
         if !unset.is_empty() {
-            println!(
-                "  warning: this kernel kept its own value of {}\n  \
-                 (read-only here, as in some containers). LiveKit still works, with\n  \
-                 less room for bursts of media; ask the provider to raise it.",
+            say(&format!(
+                "  warning: this kernel kept its own value of {} (read-only here, as in some \
+                 containers). LiveKit still works, with less room for bursts of media; ask the \
+                 provider to raise it.",
                 unset.join(", ")
-            );
+            ));
         }
     }
     if !consent.firewall {
@@ -159,24 +160,24 @@ pub fn host_changes(
         .collect();
     match apply::firewall(&request)? {
         apply::Applied::Unchanged => {
-            println!(
+            say(&format!(
                 "\nHost firewall ({kind}): unchanged since it was confirmed; not applied again."
-            );
+            ));
             Ok(None)
         }
         apply::Applied::Kept => {
-            println!(
+            say(&format!(
                 "\nHost firewall ({kind}) applied and kept (--confirm-within 0). SSH: {}.",
                 ssh.join(", ")
-            );
+            ));
             Ok(None)
         }
         apply::Applied::Waiting(p) => {
             let reminder = confirm_reminder(&p, dir, within);
-            println!(
+            say(&format!(
                 "\nHost firewall ({kind}) applied; SSH stays open on {}.\n{reminder}",
                 ssh.join(", ")
-            );
+            ));
             Ok(Some(reminder))
         }
     }

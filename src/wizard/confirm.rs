@@ -53,12 +53,10 @@ pub fn wait(dir: &Path, plan: &Plan) -> Result<bool> {
         }
         match enter_pressed(Duration::from_millis(500)) {
             Some(false) => return Ok(false),
-            Some(true) => {
-                if proven(&p, &before, &logins::established(proc, &ports)) {
-                    return Ok(kept(dir)?);
-                }
+            Some(true) if proven(&p, &before, &logins::established(proc, &ports)) => {
+                return kept(dir);
             }
-            None => {}
+            Some(true) | None => {}
         }
     }
 }

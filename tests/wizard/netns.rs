@@ -12,9 +12,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// The server's address (the fixture's public address) and the laptop's.
+/// The server's address (the fixture's public address) and the laptop's (the fixture's SSH
+/// client, which a preset may limit SSH to).
 pub const SERVER: &str = "203.0.113.7";
-pub const LAPTOP: &str = "203.0.113.9";
+pub const LAPTOP: &str = "198.51.100.4";
 
 pub struct Net {
     pub server: String,
@@ -114,6 +115,27 @@ impl Net {
         ]);
         ok(&["ip", "-n", &net.server, "link", "set", &a, "up"]);
         ok(&["ip", "-n", &net.laptop, "link", "set", &b, "up"]);
+        // Two networks on one link: each reaches the other's address directly.
+        ok(&[
+            "ip",
+            "-n",
+            &net.server,
+            "route",
+            "add",
+            &format!("{LAPTOP}/32"),
+            "dev",
+            &a,
+        ]);
+        ok(&[
+            "ip",
+            "-n",
+            &net.laptop,
+            "route",
+            "add",
+            &format!("{SERVER}/32"),
+            "dev",
+            &b,
+        ]);
         net.private_etc();
         let mut net = net;
         net.listener = Some(net.listen());
@@ -143,12 +165,20 @@ impl Net {
     fn listen(&self) -> Child {
         let script = "import socket, select\nsocks = []\nfor port in (22, 9999):\n    \
                       s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n    \
-                      s.bind(('0.0.0.0', port)); s.listen(64); socks.append(s)\nheld = []\n\
+                      s.bind(('0.0.0.0', port)); s.listen(64); socks.append(s)\nheld = []\nprint('listening', flush=True)\n\
                       while True:\n    for s in select.select(socks, [], [])[0]:\n        \
                       held.append(s.accept()[0])\n";
-        in_ns(&self.server, &["python3", "-c", script])
+        let mut child = in_ns(&self.server, &["python3", "-c", script])
+            .stdout(Stdio::piped())
             .spawn()
-            .expect("python3 in the server namespace")
+            .expect("python3 in the server namespace");
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "listening");
+        child
     }
 
     /// The command line that runs `selkie ARGS` in the server namespace with an empty /run.

@@ -94,7 +94,9 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
         report::wrap::say(&format!("\nLog of this run: {}", log.display()));
     }
     if let Some(reminder) = reminder {
-        println!("\nThe host firewall waits for your confirmation:\n{reminder}");
+        report::wrap::say(&format!(
+            "\nThe host firewall waits for your confirmation:\n{reminder}"
+        ));
     }
     result
 }

@@ -42,7 +42,7 @@ fn minutes(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         60 => "1 minute".into(),
-        _ if s % 60 == 0 => format!("{} minutes", s / 60),
+        _ if s.is_multiple_of(60) => format!("{} minutes", s / 60),
         _ => format!("{s} s"),
     }
 }
