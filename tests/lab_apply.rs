@@ -481,9 +481,9 @@ fn firewalld_reverts_unless_confirmed() {
     scenario("firewalld");
 }
 
-/// A mount namespace that outlives its commands, inside the server's network namespace: its own
-/// /run (where atd's pid file tells selkie that atd runs) and its own at spool, so atd's jobs
-/// and everything selkie arms stay in the lab.
+/// A mount namespace that outlives its commands (pinned on a file), used with the server's
+/// network namespace: its own /run (where atd's pid file tells selkie that atd runs) and its own
+/// at spool, so atd's jobs and everything selkie arms stay in the lab.
 struct AtLab {
     file: PathBuf,
     atd: Child,
@@ -504,9 +504,10 @@ impl AtLab {
         std::fs::write(&file, "").unwrap();
         let setup = "mount -t tmpfs tmpfs /run && for s in atjobs atspool; do \
                      mount -t tmpfs tmpfs /var/spool/cron/$s && chown daemon:daemon /var/spool/cron/$s && \
-                     chmod 1770 /var/spool/cron/$s; done";
-        let out = lab
-            .on_server("unshare")
+                     chmod 1770 /var/spool/cron/$s; done && echo 0 >/var/spool/cron/atjobs/.SEQ && \
+                     chown daemon:daemon /var/spool/cron/atjobs/.SEQ && chmod 600 /var/spool/cron/atjobs/.SEQ";
+        // Made from the machine's mount namespace (where the pin stays visible), all private.
+        let out = Command::new("unshare")
             .arg(format!("--mount={}", file.display()))
             .args(["--propagation", "private", "sh", "-c", setup])
             .output()
