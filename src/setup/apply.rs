@@ -9,7 +9,6 @@ use crate::apply;
 use crate::docker::{connect, converge, PullPolicy};
 use crate::error::{Error, Result};
 use crate::host::{installed_host_firewall, HostFacts};
-use crate::report::wrap::say;
 
 /// Bring the written deployment up; installs Docker first when it is missing and allowed.
 /// What starting the stack did, once every service is healthy.
@@ -105,12 +104,14 @@ pub fn install_docker_if_missing(dir: &Path) -> Result<()> {
 
 /// Apply what the operator consented to (`answers.apply`) on the host itself: the sysctl
 /// drop-in, then the host firewall, commit-confirmed. Returns the reminder to print again at
-/// the end of the run, when a confirmation is awaited.
+/// the end of the run, when a confirmation is awaited. `say` prints a message (wrapped to the
+/// terminal by the caller).
 pub fn host_changes(
     outcome: &Committed,
     dir: &Path,
     host: &HostFacts,
     within: Duration,
+    say: &dyn Fn(&str),
 ) -> Result<Option<String>> {
     let consent = &outcome.answers.apply;
     if consent.sysctl {

@@ -51,12 +51,7 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
         "{}",
         report::wrap::fit(&report::setup::summary(&committed), width)
     );
-    let mut reminder = setup::host_changes(&committed, dir, &host, options.confirm_within)?;
-    // On a terminal the wizard waits for the operator to keep the firewall (Enter once a new
-    // SSH login works, or `selkie confirm` from it) before the stack starts.
-    if interactive && reminder.is_some() && crate::wizard::confirm::wait(dir, &committed.plan)? {
-        reminder = None;
-    }
+    let reminder = host_changes(&committed, dir, &host, &options, interactive)?;
     let result = if options.no_start {
         let installed = if options.install_docker || install_docker {
             setup::install_docker_if_missing(dir)
@@ -99,6 +94,24 @@ fn run_in(args: &SetupArgs, dir: &Path) -> Result<()> {
         ));
     }
     result
+}
+
+/// Apply what the operator consented to on the host. On a terminal the wizard then waits for
+/// the operator to keep the firewall (Enter once a new SSH login works, or `selkie confirm` from
+/// it) before the stack starts. The reminder to print at the end, when it still waits.
+fn host_changes(
+    committed: &setup::Committed,
+    dir: &Path,
+    host: &crate::host::HostFacts,
+    options: &Options,
+    interactive: bool,
+) -> Result<Option<String>> {
+    let within = options.confirm_within;
+    let reminder = setup::host_changes(committed, dir, host, within, &report::wrap::say)?;
+    if interactive && reminder.is_some() && crate::wizard::confirm::wait(dir, &committed.plan)? {
+        return Ok(None);
+    }
+    Ok(reminder)
 }
 
 /// The run's options from the flags that are not answers.
