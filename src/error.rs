@@ -64,12 +64,13 @@ pub enum Error {
     #[error(transparent)]
     Preset(#[from] crate::preset::PresetError),
 
-    /// Anything else, already phrased for the operator.
-    #[error("{message}")]
-    Other {
-        message: String,
-        hint: Option<String>,
-    },
+    /// The host firewall or kernel settings could not be applied (src/apply).
+    #[error(transparent)]
+    Apply(#[from] crate::apply::ApplyError),
+
+    /// The wizard could not go on (src/wizard).
+    #[error(transparent)]
+    Wizard(#[from] crate::wizard::WizardError),
 }
 
 impl Error {
@@ -127,9 +128,10 @@ impl Error {
             Error::Setup(e) => e.hint(),
             Error::Command(e) => e.hint(),
             Error::Docker(e) => e.hint(),
+            Error::Apply(e) => e.hint(),
+            Error::Wizard(e) => e.hint(),
             Error::Plan(e) => e.hint(),
             Error::Preset(e) => e.hint(),
-            Error::Other { hint, .. } => hint.clone(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! revert undoes what selkie's own file changes and leaves the rest, so Docker's rules, added
 //! while the change waits for confirmation, survive it.
 
+use super::ApplyError;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -181,10 +182,11 @@ fn keep(base: &Path, name: &str, text: &str) -> Result<String> {
 }
 
 fn failed(what: &str, why: &str) -> Error {
-    Error::Other {
-        message: format!("cannot save the host firewall before changing it ({what}): {why}"),
-        hint: Some("nothing was changed; fix the cause, or run without --apply-firewall".into()),
+    ApplyError::Save {
+        what: what.into(),
+        why: why.into(),
     }
+    .into()
 }
 
 #[cfg(test)]

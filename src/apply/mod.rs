@@ -11,6 +11,7 @@
 //! armed on a timer that does not depend on selkie ([`timer`]). Unless `selkie confirm` runs
 //! from a new SSH connection before it fires, the revert puts the saved state back.
 
+mod error;
 mod firewall;
 mod iptables;
 pub mod keep;
@@ -30,6 +31,7 @@ use crate::plan::Plan;
 use crate::render::host_firewall_path;
 use crate::state;
 
+pub use error::ApplyError;
 pub use pending::{Pending, Status};
 pub use session::Session;
 pub use timer::{Mechanism, Timer};
@@ -113,19 +115,17 @@ pub fn firewall(req: &Request) -> Result<Applied> {
 fn ready(req: &Request) -> Result<(std::path::PathBuf, String)> {
     let (tool, package) = firewall::tool(req.kind);
     if !on_path(tool) {
-        return Err(Error::Other {
-            message: format!("cannot apply the {} firewall: `{tool}` is not installed", req.kind),
-            hint: Some(format!(
-                "install it (apt-get install {package}), or name the firewall in use with --host-firewall"
-            )),
-        });
+        return Err(ApplyError::ToolMissing {
+            kind: req.kind.to_string(),
+            tool,
+            package,
+        }
+        .into());
     }
     session::check_kept(req.plan, req.session.as_ref())?;
     let file = req.dir.join(host_firewall_path(req.kind));
-    let bytes = state::read_nofollow(&file)?.ok_or_else(|| Error::Other {
-        message: format!("{} is missing", file.display()),
-        hint: Some("run `selkie setup --resume` to write it again".into()),
-    })?;
+    let bytes = state::read_nofollow(&file)?
+        .ok_or_else(|| ApplyError::FileMissing { path: file.clone() })?;
     Ok((file, crate::digest::sha256(&bytes)))
 }
 
@@ -133,19 +133,12 @@ fn ready(req: &Request) -> Result<(std::path::PathBuf, String)> {
 /// waiting for confirmation (refused: saving now would keep its rules as the ones to go back to).
 fn earlier(req: &Request, sha: &str) -> Result<Option<Applied>> {
     match pending::status(req.dir)? {
-        Status::Confirmed(p) if p.kind == req.kind && p.sha256 == sha => Ok(Some(Applied::Unchanged)),
-        Status::Waiting(p) if now() < p.reverts_after + 180 => Err(Error::Other {
-            message: format!(
-                "the firewall change of {} still waits for `selkie confirm`; a second one now would save \
-                 the unconfirmed rules as the ones to go back to",
-                p.id
-            ),
-            hint: Some(
-                "run `selkie confirm` from a new SSH connection (or wait until it reverts), then run \
-                 setup again"
-                    .into(),
-            ),
-        }),
+        Status::Confirmed(p) if p.kind == req.kind && p.sha256 == sha => {
+            Ok(Some(Applied::Unchanged))
+        }
+        Status::Waiting(p) if now() < p.reverts_after + 180 => {
+            Err(ApplyError::StillWaiting { id: p.id }.into())
+        }
         _ => Ok(None),
     }
 }
@@ -183,9 +176,9 @@ fn clear_previous(base: &Path) -> Result<()> {
 /// Run `cmd` with its output in `log` (0600); on failure, an error that shows the log's last
 /// lines.
 pub fn run_logged(mut cmd: std::process::Command, log: &Path) -> Result<()> {
-    let out = cmd.output().map_err(|e| Error::Other {
-        message: format!("cannot run {:?}: {e}", cmd.get_program()),
-        hint: None,
+    let out = cmd.output().map_err(|e| ApplyError::Spawn {
+        program: format!("{:?}", cmd.get_program()),
+        why: e.to_string(),
     })?;
     let mut text = out.stdout.clone();
     text.extend_from_slice(&out.stderr);
@@ -193,17 +186,12 @@ pub fn run_logged(mut cmd: std::process::Command, log: &Path) -> Result<()> {
     if out.status.success() {
         return Ok(());
     }
-    Err(Error::Other {
-        message: format!(
-            "applying the firewall failed ({}); the rules from before are back. Its last lines:\n{}",
-            out.status,
-            tail(&String::from_utf8_lossy(&text), 12)
-        ),
-        hint: Some(format!(
-            "the whole output is in {}; fix the cause, then run `selkie setup --resume`",
-            log.display()
-        )),
-    })
+    Err(ApplyError::Refused {
+        status: out.status,
+        tail: tail(&String::from_utf8_lossy(&text), 12),
+        log: log.to_path_buf(),
+    }
+    .into())
 }
 
 /// The last `n` lines of `text`, indented.

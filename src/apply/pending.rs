@@ -3,6 +3,7 @@
 //! and `reverted`, and a lock that the revert script and `selkie confirm` both take, so a
 //! confirmation and a revert never both happen.
 
+use super::ApplyError;
 use std::fs::File;
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::io::AsRawFd;
@@ -94,10 +95,7 @@ pub fn record(dir: &Path, pending: &Pending) -> Result<()> {
     for marker in ["confirmed", "reverted"] {
         remove(&base.join(marker))?;
     }
-    let text = toml::to_string(pending).map_err(|e| Error::Other {
-        message: format!("cannot write the apply record: {e}"),
-        hint: None,
-    })?;
+    let text = toml::to_string(pending).map_err(|e| ApplyError::Record { why: e.to_string() })?;
     state::write_atomic(&base.join("pending.toml"), text.as_bytes(), 0o600)
 }
 

@@ -2,6 +2,7 @@
 //! dropped it; whether a firewall keeps that session; and whether `selkie confirm` runs from
 //! another connection than the one that applied.
 
+use super::ApplyError;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::Path;
@@ -145,27 +146,11 @@ pub fn check_new(
     without_ssh: bool,
 ) -> Result<()> {
     match (applied, confirm) {
-        (Some(a), Some(c)) if a == c => Err(Error::Other {
-            message: format!(
-                "this is the SSH connection that applied the firewall ({a}): it stays open through any \
-                 firewall, so it proves nothing"
-            ),
-            hint: Some(
-                "open a NEW ssh connection to this server and run `selkie confirm` there; if the new \
-                 login fails, do nothing: the old rules come back by themselves"
-                    .into(),
-            ),
-        }),
-        (_, None) if !without_ssh => Err(Error::Other {
-            message: "`selkie confirm` is not running over SSH (no SSH_CONNECTION here or in a parent \
-                      process), so it cannot show that a new SSH login works"
-                .into(),
-            hint: Some(
-                "log in with a new ssh connection and run it there; from a console where SSH does not \
-                 matter, run `selkie confirm --without-ssh`"
-                    .into(),
-            ),
-        }),
+        (Some(a), Some(c)) if a == c => Err(ApplyError::SameSession {
+            session: a.to_string(),
+        }
+        .into()),
+        (_, None) if !without_ssh => Err(ApplyError::NotOverSsh.into()),
         _ => Ok(()),
     }
 }

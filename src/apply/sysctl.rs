@@ -1,10 +1,11 @@
 //! The sysctl drop-in: installed into /etc/sysctl.d and loaded, with the values it replaces kept
 //! in `applied/sysctl/previous.conf` of the deployment directory.
 
+use super::ApplyError;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::state;
 
 /// The drop-in's name, in the deployment directory (`sysctl/`) and in /etc/sysctl.d.
@@ -37,19 +38,15 @@ fn key_path(proc_sys: &Path, key: &str) -> Option<PathBuf> {
 /// here, as in some containers).
 pub fn apply(dir: &Path, target_dir: &Path, proc_sys: &Path) -> Result<(PathBuf, Vec<String>)> {
     let source = dir.join("sysctl").join(NAME);
-    let text = state::read_nofollow(&source)?.ok_or_else(|| Error::Other {
-        message: format!("{} is missing", source.display()),
-        hint: Some("run `selkie setup --resume` to write it again".into()),
+    let text = state::read_nofollow(&source)?.ok_or_else(|| ApplyError::FileMissing {
+        path: source.clone(),
     })?;
     let text = String::from_utf8_lossy(&text).into_owned();
     let mut previous = String::from("# Values before selkie loaded its drop-in.\n");
     for (key, _) in settings(&text) {
-        let path = key_path(proc_sys, &key).ok_or_else(|| Error::Other {
-            message: format!(
-                "{}: `{key}` is not a kernel setting selkie writes",
-                source.display()
-            ),
-            hint: Some("run `selkie setup --resume --force` to write the file again".into()),
+        let path = key_path(proc_sys, &key).ok_or_else(|| ApplyError::UnknownSetting {
+            path: source.clone(),
+            key: key.clone(),
         })?;
         let now = std::fs::read_to_string(&path).unwrap_or_default();
         previous.push_str(&format!(
@@ -67,12 +64,7 @@ pub fn apply(dir: &Path, target_dir: &Path, proc_sys: &Path) -> Result<(PathBuf,
         .arg(&target)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Error::Other {
-            message: format!("cannot run sysctl: {e}"),
-            hint: Some(
-                "install it (apt-get install procps), then run `selkie setup --resume`".into(),
-            ),
-        })?;
+        .map_err(|e| ApplyError::NoSysctl { why: e.to_string() })?;
     let mut log = out.stdout.clone();
     log.extend_from_slice(&out.stderr);
     state::write_atomic(&record.join("apply.log"), &log, 0o600)?;

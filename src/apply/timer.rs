@@ -3,6 +3,7 @@
 //! `sleep; revert` in a session of its own (it survives selkie and the SSH session, not a reboot,
 //! which reverts an unsaved ruleset anyway).
 
+use super::ApplyError;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -228,14 +229,11 @@ fn ok(out: &std::process::Output, what: &str) -> Result<()> {
 }
 
 fn failed(what: &str, why: &str) -> Error {
-    Error::Other {
-        message: format!("cannot arm the firewall's revert with {what}: {why}"),
-        hint: Some(
-            "nothing was changed; apply the firewall by hand (firewall/ in the deployment directory) \
-             or run without --apply-firewall"
-                .into(),
-        ),
+    ApplyError::Timer {
+        what: what.into(),
+        why: why.into(),
     }
+    .into()
 }
 
 /// Single-quote for sh.

@@ -10,6 +10,7 @@ use super::steps::Step;
 use crate::answers::Answers;
 use crate::error::{Error, Result};
 use crate::state;
+use crate::wizard::WizardError;
 
 /// The draft's file name in the deployment directory.
 pub const FILE: &str = ".selkie-draft.toml";
@@ -48,10 +49,7 @@ pub fn load(dir: &Path) -> Result<Option<Draft>> {
 
 /// Keep `draft` in `dir` (created if needed).
 pub fn save(dir: &Path, draft: &Draft) -> Result<PathBuf> {
-    let text = toml::to_string(draft).map_err(|e| Error::Other {
-        message: format!("cannot encode the draft: {e}"),
-        hint: None,
-    })?;
+    let text = toml::to_string(draft).map_err(|e| WizardError::Draft { why: e.to_string() })?;
     let body = format!(
         "# A `selkie setup` that was stopped; the next `selkie setup` offers to continue it.\n{text}"
     );

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::answers::Answers;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::secrets::{self, Secrets};
 use crate::state::{self, Report};
+use crate::wizard::WizardError;
 
 /// Lines gathered during a run, written once the deployment is.
 #[derive(Debug, Clone)]
@@ -79,10 +80,7 @@ impl RunLog {
             text.push('\n');
         }
         state::write_atomic(&path, text.as_bytes(), 0o644)
-            .map_err(|e| Error::Other {
-                message: format!("cannot write the run log: {e}"),
-                hint: None,
-            })
+            .map_err(|e| WizardError::RunLog { why: e.to_string() }.into())
             .map(|()| path)
     }
 }

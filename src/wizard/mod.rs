@@ -6,8 +6,11 @@
 //! Esc goes back one question; Ctrl-C at any prompt stops cleanly and keeps a draft to continue
 //! from.
 
+pub use error::WizardError;
+
 pub mod confirm;
 pub mod draft;
+mod error;
 pub mod line;
 pub mod log;
 pub mod prompt;
@@ -183,10 +186,11 @@ fn stopped(step: &str, draft: Option<&Path>) -> Error {
         ),
         None => "run `selkie setup` again when you are ready".into(),
     };
-    Error::Other {
-        message: format!("setup stopped at {step}; no deployment file was written"),
-        hint: Some(hint),
+    WizardError::Stopped {
+        step: step.into(),
+        hint,
     }
+    .into()
 }
 
 /// What a run starts from: the flags as given, the run's options, where, and on what host.

@@ -15,6 +15,7 @@ use super::line::{self, Key, Line};
 use super::terminal::{height, width, wrap};
 use super::terms;
 use crate::error::Error;
+use crate::wizard::WizardError;
 
 /// Why the wizard left a question other than by answering it.
 #[derive(Debug)]
@@ -39,20 +40,19 @@ impl From<InquireError> for Stop {
             InquireError::OperationCanceled => Stop::Back,
             InquireError::OperationInterrupted => Stop::Cancelled,
             InquireError::NotTTY => Stop::Failed(not_a_terminal()),
-            other => Stop::Failed(Error::Other {
-                message: format!("the terminal failed: {other}"),
-                hint: None,
-            }),
+            other => Stop::Failed(
+                WizardError::Terminal {
+                    why: other.to_string(),
+                }
+                .into(),
+            ),
         }
     }
 }
 
 impl From<std::io::Error> for Stop {
     fn from(e: std::io::Error) -> Self {
-        Stop::Failed(Error::Other {
-            message: format!("the terminal failed: {e}"),
-            hint: None,
-        })
+        Stop::Failed(WizardError::Terminal { why: e.to_string() }.into())
     }
 }
 

@@ -9,6 +9,7 @@ use super::Wizard;
 use crate::error::Error;
 use crate::setup::{self, review as diff, Committed, Prepared};
 use crate::state::Deployment;
+use crate::wizard::WizardError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Edit {
@@ -56,17 +57,7 @@ pub fn run(w: &mut Wizard, prepared: Prepared) -> Asked<Committed> {
             match decision {
                 Edit::Keep => keep.push(path),
                 Edit::Take => take = true,
-                Edit::Stop => {
-                    return Err(Error::Other {
-                        message: format!("stopped at the edited file {path}; nothing was written"),
-                        hint: Some(
-                            "move your change into selkie.toml where possible, or run \
-                             `selkie setup --resume` again and keep or replace the file"
-                                .into(),
-                        ),
-                    }
-                    .into())
-                }
+                Edit::Stop => return Err(Error::from(WizardError::StoppedAtEdit { path }).into()),
             }
         }
     }

@@ -9,6 +9,7 @@ use crate::setup;
 use crate::wizard::log::RunLog;
 use crate::wizard::prompt::{self, Asked};
 use crate::wizard::terminal::Style;
+use crate::wizard::WizardError;
 
 /// Run the checks, show them, and stop on a blocking one. Returns whether the operator agreed to
 /// install Docker (offered when it is missing and containers are to be started).
@@ -60,14 +61,7 @@ pub fn run(
         ));
     }
     if report.blocking() {
-        return Err(Error::Other {
-            message: "setup cannot go on: the checks marked as failed above block it".into(),
-            hint: Some(
-                "fix what each of them says, then run `selkie setup` again (nothing was written)"
-                    .into(),
-            ),
-        }
-        .into());
+        return Err(Error::from(WizardError::Blocked).into());
     }
     if install {
         // Agreeing to the install was the answer to going on.
