@@ -32,12 +32,13 @@ impl Failure {
             text: "missing".into(),
             ..Seen::default()
         });
+        let logs = failed_run_logs(docker, &want.container, &seen).await;
         Failure {
             service: want.service.clone(),
             container: want.container.clone(),
             state: seen.text,
             health_log: seen.health_log,
-            logs: tail_logs(docker, &want.container, LOG_LINES).await,
+            logs,
             reason,
         }
     }
@@ -77,6 +78,65 @@ impl Failure {
     }
 }
 
+/// The last lines of the run that failed. A crash-looping container may already be in its next
+/// run, whose first lines would hide how the last one ended: when it has stopped or restarted,
+/// only what it logged up to its last exit counts.
+async fn failed_run_logs(docker: &Docker, container: &str, seen: &Seen) -> Vec<String> {
+    let stopped = !seen.running || seen.restarting || seen.restart_count > 0;
+    let Some(until) = seen.finished_at.as_deref().filter(|_| stopped) else {
+        return tail_logs(docker, container, LOG_LINES).await;
+    };
+    let Some(until) = instant(until) else {
+        return tail_logs(docker, container, LOG_LINES).await;
+    };
+    // Enough of the newest lines to hold the failed run's end behind a next run's start.
+    let options = LogsOptionsBuilder::default()
+        .stdout(true)
+        .stderr(true)
+        .timestamps(true)
+        .tail(&(LOG_LINES * 40).to_string())
+        .build();
+    let text = collect(docker.logs(container, Some(options))).await;
+    up_to(&text, until, LOG_LINES)
+}
+
+/// The last `count` lines of timestamped log `text` logged no later than `until`, without their
+/// timestamps.
+fn up_to(text: &str, until: (String, u32), count: usize) -> Vec<String> {
+    let lines: Vec<String> = text
+        .lines()
+        .filter_map(|line| {
+            let (stamp, rest) = line.split_once(' ')?;
+            (instant(stamp)? <= until).then(|| rest.to_string())
+        })
+        .collect();
+    let skip = lines.len().saturating_sub(count);
+    lines.into_iter().skip(skip).collect()
+}
+
+/// An RFC 3339 UTC time as Docker writes it (`2026-11-30T11:10:01.5Z`, fraction optional and of
+/// any length), as (whole seconds as written, nanoseconds): ordered as the times are.
+fn instant(text: &str) -> Option<(String, u32)> {
+    let body = text.strip_suffix('Z')?;
+    let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
+    if whole.len() != 19 || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos = format!("{fraction:0<9}").parse().ok()?;
+    Some((whole.to_string(), nanos))
+}
+
+async fn collect<S, E>(mut stream: S) -> String
+where
+    S: futures_util::Stream<Item = Result<bollard::container::LogOutput, E>> + Unpin,
+{
+    let mut text = String::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        text.push_str(&chunk.to_string());
+    }
+    text
+}
+
 /// The last `count` lines a container logged (stdout and stderr).
 pub async fn tail_logs(docker: &Docker, container: &str, count: usize) -> Vec<String> {
     let options = LogsOptionsBuilder::default()
@@ -84,12 +144,37 @@ pub async fn tail_logs(docker: &Docker, container: &str, count: usize) -> Vec<St
         .stderr(true)
         .tail(&count.to_string())
         .build();
-    let mut stream = docker.logs(container, Some(options));
-    let mut text = String::new();
-    while let Some(Ok(chunk)) = stream.next().await {
-        text.push_str(&chunk.to_string());
-    }
+    let text = collect(docker.logs(container, Some(options))).await;
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     let skip = lines.len().saturating_sub(count);
     lines.into_iter().skip(skip).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{instant, up_to};
+
+    #[test]
+    fn times_order_whatever_the_length_of_their_fraction() {
+        let a = instant("2026-11-30T11:10:01.5Z").unwrap();
+        let b = instant("2026-11-30T11:10:01.400000000Z").unwrap();
+        let c = instant("2026-11-30T11:10:02Z").unwrap();
+        assert!(b < a && a < c);
+        assert_eq!(instant("2026-11-30T11:10:01.5+01:00"), None);
+        assert_eq!(instant("yesterday"), None);
+    }
+
+    #[test]
+    fn a_restarted_containers_next_run_is_cut_off_at_the_last_exit() {
+        let log = "2026-11-30T11:10:01.100000000Z run 1 line 1\n\
+                   2026-11-30T11:10:01.200000000Z run 1 line 2\n\
+                   2026-11-30T11:10:01.300000000Z run 1 line 3\n\
+                   2026-11-30T11:10:01.600000000Z run 2 line 1\n";
+        let exit = instant("2026-11-30T11:10:01.35Z").unwrap();
+        assert_eq!(
+            up_to(log, exit.clone(), 2),
+            ["run 1 line 2", "run 1 line 3"]
+        );
+        assert_eq!(up_to(log, exit, 30).len(), 3);
+    }
 }

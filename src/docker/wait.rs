@@ -60,6 +60,8 @@ pub struct Seen {
     pub text: String,
     /// The last three healthcheck results, newest last.
     pub health_log: Vec<String>,
+    /// When its last run ended (Docker's `FinishedAt`), if it ever ended.
+    pub finished_at: Option<String>,
 }
 
 impl Seen {
@@ -86,7 +88,10 @@ impl Seen {
             _ => status.clone(),
         };
         let restarting = state.restarting.unwrap_or(false);
+        // Docker gives the zero time for a container that never stopped.
+        let finished_at = state.finished_at.filter(|t| !t.starts_with("0001-"));
         Seen {
+            finished_at,
             running: state.running.unwrap_or(false) && !restarting,
             restarting,
             restart_count: info.restart_count.unwrap_or(0),
