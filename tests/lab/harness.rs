@@ -185,12 +185,48 @@ pub fn domain_with_pebble(proxy: &str, proxy_image: &str, names: &[&str]) -> Dom
         &root,
         Some(&pebble),
     );
+    // Caddy orders each name's certificate on its own: the other names (TURN's, behind the
+    // layer-4 route) may come a little later than the LiveKit URL's.
+    for name in names.iter().filter(|n| !url.contains(*n)) {
+        wait_for_tls(&lab, name, &root);
+    }
     Domain {
         pebble,
         lab,
         dir,
         root,
         url,
+    }
+}
+
+/// Waits (at most 90 s) until `name` on port 443 completes a TLS handshake with a certificate
+/// `ca` verifies, whatever protocol runs inside it.
+fn wait_for_tls(lab: &Lab, name: &str, ca: &Path) {
+    let started = Instant::now();
+    loop {
+        let out = lab
+            .on_client("openssl")
+            .args([
+                "s_client",
+                "-connect",
+                &format!("{name}:443"),
+                "-servername",
+                name,
+            ])
+            .args(["-verify_return_error", "-CAfile"])
+            .arg(ca)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        if out.status.success() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "{name}:443 never served a certificate the client trusts:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_secs(1));
     }
 }
 
