@@ -35,7 +35,17 @@ impl Planned {
 
     /// This path's result, with the fix when it failed.
     pub fn result(&self, outcome: PathOutcome) -> PathResult {
-        let fix = matches!(outcome, PathOutcome::Failed { .. }).then(|| self.fix.clone());
+        let fix = match &outcome {
+            // The port answered, so opening it is not the fix: the certificate is.
+            PathOutcome::Failed { reason } if reason.starts_with(TLS_FAILED) => Some(format!(
+                "{} answered but the TLS handshake failed: right after setup the proxy may still \
+                 be obtaining this name's certificate (run `selkie check` again in a minute); \
+                 otherwise `docker logs selkie-caddy` says why it has none",
+                self.target
+            )),
+            PathOutcome::Failed { .. } => Some(self.fix.clone()),
+            _ => None,
+        };
         PathResult {
             transport: self.transport,
             target: self.target.clone(),
@@ -45,6 +55,9 @@ impl Planned {
         }
     }
 }
+
+/// How a TURN/TLS failure after the TCP connection begins (`turn_tls::TlsConn::connect`).
+pub const TLS_FAILED: &str = "TLS with ";
 
 /// The paths the plan opens, every one required: the plan opened each for clients that need it.
 pub fn planned(plan: &Plan) -> Vec<Planned> {
@@ -172,6 +185,39 @@ impl TurnUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_handshake_points_at_the_certificate_not_the_firewall() {
+        let turn = Planned {
+            transport: Transport::TurnTls,
+            target: "443/tcp".into(),
+            fix: fix("443/tcp", Provider::None),
+            required: true,
+            from_plan: true,
+        };
+        let failed = |reason: &str| {
+            turn.result(PathOutcome::Failed {
+                reason: reason.into(),
+            })
+            .fix
+            .unwrap()
+        };
+        let tls = failed(&format!(
+            "{TLS_FAILED}turn.example.org (203.0.113.5:443): received fatal alert: InternalError"
+        ));
+        assert!(
+            tls.contains("certificate") && !tls.contains("open 443/tcp"),
+            "{tls}"
+        );
+        let refused = failed("203.0.113.5:443: Connection refused (os error 111)");
+        assert!(refused.starts_with("open 443/tcp"), "{refused}");
+        let ok = turn.result(PathOutcome::Ok {
+            rtt_ms: Some(1.0),
+            local: String::new(),
+            remote: String::new(),
+        });
+        assert_eq!(ok.fix, None);
+    }
 
     #[test]
     fn turn_urls_from_livekit_are_read() {

@@ -50,7 +50,7 @@ impl TlsConn {
         let tls = TlsConnector::from(Arc::new(config))
             .connect(server_name, tcp)
             .await
-            .map_err(|e| format!("TLS with {name} ({server}): {e}"))?;
+            .map_err(|e| format!("{}{name} ({server}): {e}", super::targets::TLS_FAILED))?;
         let (reader, writer) = tokio::io::split(tls);
         Ok(TlsConn {
             reader: Mutex::new(reader),
