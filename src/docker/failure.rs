@@ -5,8 +5,11 @@ use bollard::query_parameters::LogsOptionsBuilder;
 use bollard::Docker;
 use futures_util::StreamExt;
 
+use std::time::SystemTime;
+
 use super::spec::Desired;
 use super::wait::Seen;
+use crate::state::parse_rfc3339_exact;
 
 /// How many log lines a failure report shows.
 const LOG_LINES: usize = 30;
@@ -86,7 +89,7 @@ async fn failed_run_logs(docker: &Docker, container: &str, seen: &Seen) -> Vec<S
     let Some(until) = seen.finished_at.as_deref().filter(|_| stopped) else {
         return tail_logs(docker, container, LOG_LINES).await;
     };
-    let Some(until) = instant(until) else {
+    let Some(until) = parse_rfc3339_exact(until) else {
         return tail_logs(docker, container, LOG_LINES).await;
     };
     // Enough of the newest lines to hold the failed run's end behind a next run's start.
@@ -102,28 +105,16 @@ async fn failed_run_logs(docker: &Docker, container: &str, seen: &Seen) -> Vec<S
 
 /// The last `count` lines of timestamped log `text` logged no later than `until`, without their
 /// timestamps.
-fn up_to(text: &str, until: (String, u32), count: usize) -> Vec<String> {
+fn up_to(text: &str, until: SystemTime, count: usize) -> Vec<String> {
     let lines: Vec<String> = text
         .lines()
         .filter_map(|line| {
             let (stamp, rest) = line.split_once(' ')?;
-            (instant(stamp)? <= until).then(|| rest.to_string())
+            (parse_rfc3339_exact(stamp)? <= until).then(|| rest.to_string())
         })
         .collect();
     let skip = lines.len().saturating_sub(count);
     lines.into_iter().skip(skip).collect()
-}
-
-/// An RFC 3339 UTC time as Docker writes it (`2026-11-30T11:10:01.5Z`, fraction optional and of
-/// any length), as (whole seconds as written, nanoseconds): ordered as the times are.
-fn instant(text: &str) -> Option<(String, u32)> {
-    let body = text.strip_suffix('Z')?;
-    let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
-    if whole.len() != 19 || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let nanos = format!("{fraction:0<9}").parse().ok()?;
-    Some((whole.to_string(), nanos))
 }
 
 async fn collect<S, E>(mut stream: S) -> String
@@ -152,7 +143,8 @@ pub async fn tail_logs(docker: &Docker, container: &str, count: usize) -> Vec<St
 
 #[cfg(test)]
 mod tests {
-    use super::{instant, up_to};
+    use super::up_to;
+    use crate::state::parse_rfc3339_exact as instant;
 
     #[test]
     fn times_order_whatever_the_length_of_their_fraction() {
@@ -160,7 +152,10 @@ mod tests {
         let b = instant("2026-11-30T11:10:01.400000000Z").unwrap();
         let c = instant("2026-11-30T11:10:02Z").unwrap();
         assert!(b < a && a < c);
-        assert_eq!(instant("2026-11-30T11:10:01.5+01:00"), None);
+        assert_eq!(
+            instant("2026-11-30T12:10:01.5+01:00"),
+            instant("2026-11-30T11:10:01.5Z")
+        );
         assert_eq!(instant("yesterday"), None);
     }
 

@@ -34,7 +34,7 @@ pub use error::{Looseness, Place, StateError};
 pub use files::{append_line, read_nofollow, write_atomic};
 pub use lock::{lock, lock_existing, no_deployment, Lock};
 pub use state_files::{check_manifest, parse_answers, parse_secrets};
-pub use time::{parse_rfc3339, timestamp};
+pub use time::{parse_rfc3339, parse_rfc3339_exact, timestamp};
 
 /// The state format written by this version.
 pub const VERSION: u32 = 1;

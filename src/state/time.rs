@@ -23,6 +23,15 @@ pub fn timestamp(t: SystemTime) -> String {
 /// fractions of a second are dropped, an offset such as `+02:00` is applied. `None` for anything
 /// else, and for times before 1970 (Docker's `0001-01-01T00:00:00Z` means "never").
 pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    parse_rfc3339_exact(text).map(|t| {
+        let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        UNIX_EPOCH + Duration::from_secs(secs)
+    })
+}
+
+/// The moment an RFC 3339 time names, to the nanosecond: Docker's log timestamps and its
+/// `FinishedAt` compare with this (fractions of up to nine digits).
+pub fn parse_rfc3339_exact(text: &str) -> Option<SystemTime> {
     let (date, time) = text.split_once(['T', 't'])?;
     let [year, month, day] = fields(date, '-')?;
     let (clock, offset) = match time.strip_suffix(['Z', 'z']) {
@@ -35,7 +44,11 @@ pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
             (clock, sign * (hh * 3600 + mm * 60))
         }
     };
-    let clock = clock.split_once('.').map_or(clock, |(whole, _)| whole);
+    let (clock, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+    if fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos: u32 = format!("{fraction:0<9}").parse().ok()?;
     let [hh, mm, ss] = fields(clock, ':')?;
     let valid = (1..=12).contains(&month)
         && (1..=31).contains(&day)
@@ -49,7 +62,7 @@ pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     let secs = days_from_civil(year, month, day) * 86_400 + hh * 3600 + mm * 60 + ss - offset;
     u64::try_from(secs)
         .ok()
-        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+        .map(|s| UNIX_EPOCH + Duration::new(s, nanos))
 }
 
 /// `N` unsigned decimal fields separated by `sep`, nothing more.
