@@ -166,10 +166,7 @@ mod tests {
                    2026-11-30T11:10:01.300000000Z run 1 line 3\n\
                    2026-11-30T11:10:01.600000000Z run 2 line 1\n";
         let exit = instant("2026-11-30T11:10:01.35Z").unwrap();
-        assert_eq!(
-            up_to(log, exit.clone(), 2),
-            ["run 1 line 2", "run 1 line 3"]
-        );
+        assert_eq!(up_to(log, exit, 2), ["run 1 line 2", "run 1 line 3"]);
         assert_eq!(up_to(log, exit, 30).len(), 3);
     }
 }
