@@ -4,8 +4,10 @@
 //! new SSH connection in: the proof the wizard's "press Enter here" asks for.
 
 use std::collections::BTreeSet;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+
+use crate::host::{socket_rows, SocketState};
 
 /// One established connection: this machine's end and the peer's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,9 +24,12 @@ pub fn established(proc: &Path, ports: &[u16]) -> BTreeSet<Conn> {
             continue;
         };
         out.extend(
-            text.lines()
-                .skip(1)
-                .filter_map(parse_line)
+            socket_rows(&text)
+                .filter(|row| row.state == SocketState::ESTABLISHED)
+                .map(|row| Conn {
+                    local: row.local,
+                    peer: row.remote,
+                })
                 .filter(|c| ports.contains(&c.local.port()) && !c.peer.ip().is_loopback())
                 .filter(|c| !mapped_loopback(c.peer.ip())),
         );
@@ -37,38 +42,6 @@ fn mapped_loopback(ip: IpAddr) -> bool {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
         IpAddr::V4(_) => false,
     }
-}
-
-/// `sl local rem st ...`: an established connection (state 01), else `None`.
-fn parse_line(line: &str) -> Option<Conn> {
-    let mut f = line.split_whitespace();
-    let _sl = f.next()?;
-    let local = address(f.next()?)?;
-    let peer = address(f.next()?)?;
-    (f.next()? == "01").then_some(Conn { local, peer })
-}
-
-/// `0100007F:0016` (IPv4) or 32 hex digits (IPv6), each 32-bit word in host byte order.
-fn address(text: &str) -> Option<SocketAddr> {
-    let (ip, port) = text.split_once(':')?;
-    let port = u16::from_str_radix(port, 16).ok()?;
-    let words: Vec<u32> = (0..ip.len() / 8)
-        .map(|i| {
-            ip.get(i * 8..i * 8 + 8)
-                .and_then(|w| u32::from_str_radix(w, 16).ok())
-        })
-        .collect::<Option<_>>()?;
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_ne_bytes()).collect();
-    let ip = match (ip.len(), bytes.len()) {
-        (8, 4) => IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3])),
-        (32, 16) => {
-            let mut b = [0u8; 16];
-            b.copy_from_slice(&bytes);
-            IpAddr::V6(Ipv6Addr::from(b))
-        }
-        _ => return None,
-    };
-    Some(SocketAddr::new(ip, port))
 }
 
 #[cfg(test)]

@@ -135,7 +135,7 @@ pub async fn turn(
     servers: &[IceServer],
     tls: bool,
     roots: &Arc<RootCertStore>,
-) -> Result<(Io, Candidate, mpsc::Receiver<Incoming>), String> {
+) -> Result<(Io, Candidate, mpsc::Receiver<Incoming>), OpenError> {
     let (url, server) = servers
         .iter()
         .flat_map(|s| s.urls.iter().map(move |u| (u, s)))
@@ -207,13 +207,34 @@ pub async fn turn(
     Ok((io, candidate, rx))
 }
 
+/// Why a path's transport could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+    /// No socket, no route, no answer, a refused connection.
+    Network(String),
+    /// The TURN server answered, but the TLS handshake failed.
+    Tls(String),
+}
+
+impl From<String> for OpenError {
+    fn from(reason: String) -> Self {
+        OpenError::Network(reason)
+    }
+}
+
+impl From<&str> for OpenError {
+    fn from(reason: &str) -> Self {
+        OpenError::Network(reason.to_string())
+    }
+}
+
 /// The client's connection to the TURN server at `addr`: a UDP socket, or (`tls_name`) a TLS
 /// stream verified for that name.
 async fn turn_conn(
     addr: SocketAddr,
     tls_name: Option<&str>,
     roots: &Arc<RootCertStore>,
-) -> Result<(Arc<dyn Conn + Send + Sync>, SocketAddr), String> {
+) -> Result<(Arc<dyn Conn + Send + Sync>, SocketAddr), OpenError> {
     if let Some(name) = tls_name {
         let conn = super::turn_tls::TlsConn::connect(addr, name, roots).await?;
         let local = conn.local_addr().map_err(|e| e.to_string())?;

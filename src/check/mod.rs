@@ -95,9 +95,41 @@ pub enum PathOutcome {
         remote: String,
     },
     /// Did not connect.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+        /// Where it broke, when that changes the fix (a port that answered needs no opening).
+        #[serde(skip_serializing_if = "FailCause::is_network")]
+        cause: FailCause,
+    },
     /// Not tried, and why.
     NotChecked { reason: String },
+}
+
+/// Where a failed path broke.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailCause {
+    /// No answer, a refused connection, a timeout: the network or a firewall.
+    #[default]
+    Network,
+    /// The server answered but the TLS handshake failed: its certificate, not the firewall.
+    Certificate,
+}
+
+impl FailCause {
+    fn is_network(&self) -> bool {
+        *self == FailCause::Network
+    }
+}
+
+impl PathOutcome {
+    /// A failure on the way (no answer, refused, timed out).
+    pub fn failed(reason: impl Into<String>) -> Self {
+        PathOutcome::Failed {
+            reason: reason.into(),
+            cause: FailCause::Network,
+        }
+    }
 }
 
 /// One path's result.

@@ -15,9 +15,9 @@ use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::sync::mpsc;
 
-use super::io::{self, Incoming, Io};
+use super::io::{self, Incoming, Io, OpenError};
 use super::join::{self, Joined};
-use super::{PathOutcome, Planned, Transport, PATH_TIMEOUT};
+use super::{FailCause, PathOutcome, Planned, Transport, PATH_TIMEOUT};
 
 /// After the channel opens, how long to wait for ICE's round-trip time to be reported.
 const RTT_GRACE: Duration = Duration::from_millis(600);
@@ -32,9 +32,7 @@ pub async fn check(
     let mut joined = match join::join(url, token, roots).await {
         Ok(j) => j,
         Err(e) => {
-            return PathOutcome::Failed {
-                reason: format!("signalling: {e}"),
-            }
+            return PathOutcome::failed(format!("signalling: {e}"));
         }
     };
     let deadline = tokio::time::Instant::now() + PATH_TIMEOUT;
@@ -45,18 +43,20 @@ pub async fn check(
     )
     .await;
     let outcome = match opened {
-        Err(_) => PathOutcome::Failed {
-            reason: format!(
-                "{} did not answer within {} s",
-                planned.transport.label(),
-                PATH_TIMEOUT.as_secs()
-            ),
-        },
+        Err(_) => PathOutcome::failed(format!(
+            "{} did not answer within {} s",
+            planned.transport.label(),
+            PATH_TIMEOUT.as_secs()
+        )),
         Ok(Err(NotOpened::NotOffered(reason))) if !planned.from_plan => {
             PathOutcome::NotChecked { reason }
         }
-        Ok(Err(NotOpened::NotOffered(reason))) => PathOutcome::Failed { reason },
-        Ok(Err(NotOpened::Failed(reason))) => PathOutcome::Failed { reason },
+        Ok(Err(NotOpened::NotOffered(reason))) => PathOutcome::failed(reason),
+        Ok(Err(NotOpened::Failed(OpenError::Network(reason)))) => PathOutcome::failed(reason),
+        Ok(Err(NotOpened::Failed(OpenError::Tls(reason)))) => PathOutcome::Failed {
+            reason,
+            cause: FailCause::Certificate,
+        },
         Ok(Ok((io, candidate, rx))) => {
             let mut peer = Peer::new(io, rx, planned);
             let result = peer.connect(&mut joined, candidate, deadline).await;
@@ -71,7 +71,7 @@ pub async fn check(
 enum NotOpened {
     /// The server offers no such transport (outside view: not checked).
     NotOffered(String),
-    Failed(String),
+    Failed(OpenError),
 }
 
 async fn open(
@@ -81,8 +81,8 @@ async fn open(
     roots: &Arc<RootCertStore>,
 ) -> Result<(Io, Candidate, mpsc::Receiver<Incoming>), NotOpened> {
     match transport {
-        Transport::Udp => io::udp(peer).await.map_err(NotOpened::Failed),
-        Transport::Tcp => io::tcp(peer).map_err(NotOpened::Failed),
+        Transport::Udp => io::udp(peer).await.map_err(|e| NotOpened::Failed(e.into())),
+        Transport::Tcp => io::tcp(peer).map_err(|e| NotOpened::Failed(e.into())),
         Transport::TurnUdp | Transport::TurnTls => {
             if servers.is_empty() {
                 return Err(NotOpened::NotOffered(
@@ -147,9 +147,7 @@ impl Peer {
         let mut api = rtc.sdp_api();
         api.add_channel("_reliable".to_string());
         let Some((offer, pending)) = api.apply() else {
-            return PathOutcome::Failed {
-                reason: "no offer to make".into(),
-            };
+            return PathOutcome::failed("no offer to make");
         };
         let offer = SessionDescription {
             r#type: "offer".into(),
@@ -157,13 +155,13 @@ impl Peer {
             ..Default::default()
         };
         if let Err(e) = join::send(&mut joined.ws, signal_request::Message::Offer(offer)).await {
-            return PathOutcome::Failed { reason: e };
+            return PathOutcome::failed(e);
         }
         let mut pending = Some(pending);
         loop {
             let wake = match self.drain(&mut rtc).await {
                 Ok(t) => t,
-                Err(reason) => return PathOutcome::Failed { reason },
+                Err(reason) => return PathOutcome::failed(reason),
             };
             if let Some(at) = self.opened_at {
                 if self.rtt.is_some() || at.elapsed() > RTT_GRACE {
@@ -181,7 +179,7 @@ impl Peer {
             tokio::select! {
                 msg = join::next(&mut joined.ws) => {
                     if let Err(reason) = self.signal(&mut rtc, &mut pending, msg) {
-                        return PathOutcome::Failed { reason };
+                        return PathOutcome::failed(reason);
                     }
                 }
                 incoming = self.rx.recv() => match incoming {
@@ -191,7 +189,7 @@ impl Peer {
                         }
                     }
                     Some(Incoming::Note(n)) => self.notes.push(n),
-                    None => return PathOutcome::Failed { reason: "the transport closed".into() },
+                    None => return PathOutcome::failed("the transport closed"),
                 },
                 _ = tokio::time::sleep_until(wake) => {
                     let _ = rtc.handle_input(Input::Timeout(Instant::now()));
@@ -290,9 +288,7 @@ impl Peer {
                 reason: format!("LiveKit offered no {} candidate", self.protocol()),
             };
         }
-        PathOutcome::Failed {
-            reason: self.timeout_reason(),
-        }
+        PathOutcome::failed(self.timeout_reason())
     }
 
     fn timeout_reason(&self) -> String {

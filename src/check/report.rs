@@ -36,7 +36,7 @@ pub fn render(report: &CheckReport) -> String {
                     .unwrap_or_else(|| "rtt n/a".into());
                 let _ = writeln!(out, "  ✓ {label:<28} {rtt}, data both ways via {remote}");
             }
-            PathOutcome::Failed { reason } => {
+            PathOutcome::Failed { reason, .. } => {
                 let _ = writeln!(out, "  ✗ {label:<28} {reason}{optional}");
                 if let Some(fix) = &p.fix {
                     let _ = writeln!(out, "    fix: {fix}");
@@ -114,9 +114,7 @@ mod tests {
             local: "10.0.0.2:40000".into(),
             remote: "10.0.0.1:50003/udp".into(),
         };
-        let bad = PathOutcome::Failed {
-            reason: "no answer".into(),
-        };
+        let bad = PathOutcome::failed("no answer");
         let r = report(vec![
             path(Transport::Tcp, true, ok.clone()),
             path(Transport::Udp, true, bad.clone()),

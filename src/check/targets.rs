@@ -4,7 +4,7 @@
 use livekit_protocol::JoinResponse;
 use serde::Serialize;
 
-use super::{PathOutcome, PathResult, Transport};
+use super::{FailCause, PathOutcome, PathResult, Transport};
 use crate::answers::{Provider, UdpMode};
 use crate::plan::Plan;
 
@@ -37,7 +37,10 @@ impl Planned {
     pub fn result(&self, outcome: PathOutcome) -> PathResult {
         let fix = match &outcome {
             // The port answered, so opening it is not the fix: the certificate is.
-            PathOutcome::Failed { reason } if reason.starts_with(TLS_FAILED) => Some(format!(
+            PathOutcome::Failed {
+                cause: FailCause::Certificate,
+                ..
+            } => Some(format!(
                 "{} answered but the TLS handshake failed: right after setup the proxy may still \
                  be obtaining this name's certificate (run `selkie check` again in a minute); \
                  otherwise `docker logs selkie-caddy` says why it has none",
@@ -55,9 +58,6 @@ impl Planned {
         }
     }
 }
-
-/// How a TURN/TLS failure after the TCP connection begins (`turn_tls::TlsConn::connect`).
-pub const TLS_FAILED: &str = "TLS with ";
 
 /// The paths the plan opens, every one required: the plan opened each for clients that need it.
 pub fn planned(plan: &Plan) -> Vec<Planned> {
@@ -195,21 +195,18 @@ mod tests {
             required: true,
             from_plan: true,
         };
-        let failed = |reason: &str| {
-            turn.result(PathOutcome::Failed {
-                reason: reason.into(),
-            })
-            .fix
-            .unwrap()
-        };
-        let tls = failed(&format!(
-            "{TLS_FAILED}turn.example.org (203.0.113.5:443): received fatal alert: InternalError"
-        ));
+        let failed = |outcome: PathOutcome| turn.result(outcome).fix.unwrap();
+        let tls = failed(PathOutcome::Failed {
+            reason: "TLS with turn.example.org (203.0.113.5:443): received fatal alert".into(),
+            cause: FailCause::Certificate,
+        });
         assert!(
             tls.contains("certificate") && !tls.contains("open 443/tcp"),
             "{tls}"
         );
-        let refused = failed("203.0.113.5:443: Connection refused (os error 111)");
+        let refused = failed(PathOutcome::failed(
+            "203.0.113.5:443: Connection refused (os error 111)",
+        ));
         assert!(refused.starts_with("open 443/tcp"), "{refused}");
         let ok = turn.result(PathOutcome::Ok {
             rtt_ms: Some(1.0),

@@ -17,6 +17,8 @@ use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 use webrtc_util::Conn;
 
+use super::io::OpenError;
+
 /// The largest frame accepted from the server (a STUN message or ChannelData is far smaller).
 const MAX_FRAME: usize = 64 * 1024;
 
@@ -34,7 +36,7 @@ impl TlsConn {
         server: SocketAddr,
         name: &str,
         roots: &Arc<RootCertStore>,
-    ) -> Result<TlsConn, String> {
+    ) -> Result<TlsConn, OpenError> {
         let tcp = TcpStream::connect(server)
             .await
             .map_err(|e| format!("{server}: {e}"))?;
@@ -50,7 +52,7 @@ impl TlsConn {
         let tls = TlsConnector::from(Arc::new(config))
             .connect(server_name, tcp)
             .await
-            .map_err(|e| format!("{}{name} ({server}): {e}", super::targets::TLS_FAILED))?;
+            .map_err(|e| OpenError::Tls(format!("TLS with {name} ({server}): {e}")))?;
         let (reader, writer) = tokio::io::split(tls);
         Ok(TlsConn {
             reader: Mutex::new(reader),

@@ -11,6 +11,7 @@ mod firewall;
 pub mod metadata;
 mod net;
 mod provider;
+mod socket_table;
 mod sockets;
 mod ssh;
 mod system;
@@ -22,8 +23,9 @@ use crate::answers::Provider;
 
 pub use docker::{DockerFacts, DockerState};
 pub use firewall::{installed_host_firewall, on_path};
-pub use net::{parse_socket_row, public_address, SocketRow};
+pub use net::public_address;
 pub use provider::detect_provider;
+pub use socket_table::{parse_socket_row, socket_rows, SocketRow, SocketState};
 pub use sockets::{listening, Holder, Socket};
 pub use ssh::{parse_ssh_connection, sshd_ports};
 pub use system::{Disk, System};

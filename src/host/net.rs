@@ -111,50 +111,9 @@ fn global_ipv6(proc_dir: &Path) -> Vec<IpAddr> {
         .collect()
 }
 
-/// One row of a /proc/net/{tcp,udp}[6] table: the local port, the state (`0A` is TCP LISTEN,
-/// `07` an unconnected UDP socket), the owner's uid and the socket's inode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SocketRow {
-    pub port: u16,
-    pub state: String,
-    pub uid: Option<u32>,
-    pub inode: u64,
-}
-
-/// Parse `sl local_address rem_address st queues timer retrnsmt uid timeout inode …`; the
-/// header line (and anything else) gives `None`.
-pub fn parse_socket_row(line: &str) -> Option<SocketRow> {
-    let fields: Vec<&str> = line.split_whitespace().collect();
-    let (_, port) = fields.get(1)?.rsplit_once(':')?;
-    Some(SocketRow {
-        port: u16::from_str_radix(port, 16).ok()?,
-        state: fields.get(3)?.to_string(),
-        uid: fields.get(7).and_then(|s| s.parse().ok()),
-        inode: fields.get(9).and_then(|s| s.parse().ok()).unwrap_or(0),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn socket_rows_are_parsed() {
-        let row = "   0: 00000000:1BBC 00000000:0000 0A 00000000:00000000 00:00000000 00000000   106        0 31337 1";
-        assert_eq!(
-            parse_socket_row(row),
-            Some(SocketRow {
-                port: 7100,
-                state: "0A".into(),
-                uid: Some(106),
-                inode: 31337
-            })
-        );
-        assert_eq!(
-            parse_socket_row("  sl  local_address rem_address   st"),
-            None
-        );
-    }
 
     #[test]
     fn the_public_address_comes_from_the_interfaces() {

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::net::parse_socket_row;
+use super::socket_table::{parse_socket_row, SocketState};
 use crate::transport::Proto;
 
 /// A process that has a socket open.
@@ -82,9 +82,9 @@ fn rows(proc_dir: &Path) -> Vec<Row> {
         };
         out.extend(text.lines().skip(1).filter_map(|line| {
             let row = parse_socket_row(line)?;
-            // `0A` is TCP LISTEN; a UDP socket in the table is bound whatever its state.
-            (proto == Proto::Udp || row.state == "0A").then_some(Row {
-                port: row.port,
+            // A UDP socket in the table is bound whatever its state.
+            (proto == Proto::Udp || row.state == SocketState::LISTEN).then_some(Row {
+                port: row.local.port(),
                 proto,
                 uid: row.uid,
                 inode: row.inode,

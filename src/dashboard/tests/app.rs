@@ -275,12 +275,7 @@ fn c_runs_one_media_check_and_keeps_its_result() {
                     remote: "r".into(),
                 },
             ),
-            path(
-                Transport::Tcp,
-                PathOutcome::Failed {
-                    reason: "no answer".into(),
-                },
-            ),
+            path(Transport::Tcp, PathOutcome::failed("no answer")),
         ],
         elapsed_ms: 7000,
         outside_command: None,

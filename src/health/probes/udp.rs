@@ -3,16 +3,12 @@
 //! For a public port a socket bound to 127.0.0.1 or ::1 only does not count: no client reaches it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::path::Path;
 
 use super::io_reason;
 use crate::health::{Status, Verdict};
-
-/// In /proc/net/udp, an unconnected socket waiting for datagrams shows as 07 (TCP_CLOSE).
-/// Connected client sockets (01) are left out: they are outgoing traffic on an ephemeral port
-/// that may fall inside the range, not a service.
-const BOUND: &str = "07";
+use crate::host::{socket_rows, SocketState};
 
 /// One unconnected UDP socket of /proc/net/udp or udp6: where it is bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,44 +117,17 @@ fn is_loopback(ip: IpAddr) -> bool {
     }
 }
 
-/// The bound (state 07) sockets of one /proc/net/udp-style table, with their local address.
+/// The unconnected sockets of one /proc/net/udp-style table, with their local address.
+/// Connected ones are left out: they are outgoing traffic on an ephemeral port that may fall
+/// inside the range, not a service.
 pub fn bound_sockets(table: &str) -> Vec<BoundSocket> {
-    // Lines read `sl local_address rem_address st ...`, the address as HEXIP:HEXPORT; the first
-    // line is the header and fails to parse.
-    table
-        .lines()
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            if fields.get(3) != Some(&BOUND) {
-                return None;
-            }
-            let (ip, port) = fields.get(1)?.split_once(':')?;
-            Some(BoundSocket {
-                ip: parse_hex_ip(ip)?,
-                port: u16::from_str_radix(port, 16).ok()?,
-            })
+    socket_rows(table)
+        .filter(|row| row.state == SocketState::UNCONNECTED)
+        .map(|row| BoundSocket {
+            ip: row.local.ip(),
+            port: row.local.port(),
         })
         .collect()
-}
-
-/// The kernel prints an address as its 32-bit words in host byte order (little-endian on every
-/// platform selkie runs on), each as 8 hex digits: `0100007F` is 127.0.0.1.
-fn parse_hex_ip(hex: &str) -> Option<IpAddr> {
-    let word = |i: usize| -> Option<[u8; 4]> {
-        let w = u32::from_str_radix(hex.get(i * 8..i * 8 + 8)?, 16).ok()?;
-        Some(w.to_ne_bytes())
-    };
-    match hex.len() {
-        8 => Some(IpAddr::V4(Ipv4Addr::from(word(0)?))),
-        32 => {
-            let mut bytes = [0u8; 16];
-            for i in 0..4 {
-                bytes[i * 4..i * 4 + 4].copy_from_slice(&word(i)?);
-            }
-            Some(IpAddr::V6(Ipv6Addr::from(bytes)))
-        }
-        _ => None,
-    }
 }
 
 #[cfg(test)]
