@@ -11,6 +11,7 @@ mod lab {
     pub mod acme;
     pub mod client;
     pub mod harness;
+    pub mod helper;
     pub mod net;
 }
 
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use lab::harness::*;
+use lab::helper::{self, Helper};
 use lab::{client, net};
 use net::{Lab, SERVER_IP};
 
@@ -151,13 +153,15 @@ fn layer4_routes_signalling_and_turn_tls_on_443() {
 }
 
 /// A UDP echo in the server namespace (test scaffolding: the TURN relay's peer).
-fn udp_echo(lab: &Lab, ip: &str, port: u16) -> Decoys {
+fn udp_echo(lab: &Lab, ip: &str, port: u16) -> Helper {
     let script = format!(
         "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
          s.bind(('{ip}', {port}))\nprint('listening', flush=True)\n\
          while True:\n    data, peer = s.recvfrom(2048)\n    s.sendto(data, peer)\n"
     );
-    spawn_listening(lab, &script)
+    let mut cmd = lab.on_server("python3");
+    cmd.args(["-c", &script]);
+    Helper::start(cmd, "listening", "the UDP echo")
 }
 
 /// Caddy's own root for `tls internal` (IP mode), from its data volume.
@@ -189,21 +193,7 @@ fn caddy_internal_root(lab: &Lab) -> PathBuf {
 #[test]
 fn ip_behind_caddy_then_udp_mux() {
     let _one = one_lab();
-    let mut lab = Lab::new();
-    lab.start_docker(&[LIVEKIT, CADDY]);
-    let dir = deployment(&lab, "caddy-ip");
-    setup(
-        &lab,
-        &dir,
-        &[
-            "--ip",
-            SERVER_IP,
-            "--proxy",
-            "caddy",
-            "--ip-cert",
-            "internal",
-        ],
-    );
+    let (lab, dir) = at_ip("caddy-ip", "caddy", &["--ip-cert", "internal"]);
     let root = caddy_internal_root(&lab);
     let url = format!("https://{SERVER_IP}/");
     wait_for_certificate(&lab, &url, &root, None);
@@ -274,10 +264,7 @@ fn ip_behind_caddy_then_udp_mux() {
 #[test]
 fn external_nginx_and_no_proxy() {
     let _one = one_lab();
-    let mut lab = Lab::new();
-    lab.start_docker(&[LIVEKIT]);
-    let dir = deployment(&lab, "external");
-    setup(&lab, &dir, &["--ip", SERVER_IP, "--proxy", "external"]);
+    let (lab, dir) = at_ip("external", "external", &[]);
     let ca = nginx_with_snippet(&lab, &dir);
     let joined = client::join(&lab, &dir, &format!("wss://{SERVER_IP}"), Some(&ca), false);
     joined.assert_media();
@@ -291,54 +278,12 @@ fn external_nginx_and_no_proxy() {
     joined.assert_media();
 }
 
-/// Listeners on 0.0.0.0 in the server namespace (SSH's port and ports that must stay closed),
-/// so the firewall, not the absence of a listener, decides what the client reaches. Test
-/// scaffolding: a Python process accepting and closing connections.
-fn decoys(lab: &Lab, ports: &[(&str, u16)]) -> Decoys {
-    let binds: Vec<String> = ports
-        .iter()
-        .map(|(addr, port)| format!("('{addr}', {port})"))
-        .collect();
-    let script = format!(
-        "import selectors, socket\nsel = selectors.DefaultSelector()\n\
-         for addr in [{}]:\n    s = socket.socket()\n    \
-         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n    s.bind(addr)\n    \
-         s.listen()\n    sel.register(s, selectors.EVENT_READ)\nprint('listening', flush=True)\n\
-         while True:\n    for key, _ in sel.select():\n        c, _ = key.fileobj.accept()\n        c.close()\n",
-        binds.join(", ")
-    );
-    spawn_listening(lab, &script)
-}
-
-/// Runs a Python snippet in the server namespace that prints `listening` once it is ready.
-fn spawn_listening(lab: &Lab, script: &str) -> Decoys {
-    let mut child = lab
-        .on_server("python3")
-        .args(["-c", script])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    use std::io::BufRead;
-    std::io::BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(
-        line.trim(),
-        "listening",
-        "the decoy listeners did not start"
-    );
-    Decoys(child)
-}
-
-/// The decoy listeners; stopped when dropped.
-struct Decoys(std::process::Child);
-
-impl Drop for Decoys {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Listeners in the server namespace (SSH's port and ports that must stay closed), so the
+/// firewall, not the absence of a listener, decides what the client reaches.
+fn decoys(lab: &Lab, ports: &[(&str, u16)]) -> Helper {
+    let mut cmd = lab.on_server("python3");
+    cmd.args(["-c", &helper::tcp_listeners(ports, false)]);
+    Helper::start(cmd, "listening", "the decoy listeners")
 }
 
 /// Runs one of selkie's host firewall outputs in the server namespace, in a mount namespace of

@@ -20,6 +20,7 @@ mod lab {
     #[allow(dead_code)]
     pub mod client;
     pub mod harness;
+    pub mod helper;
     #[allow(dead_code)]
     pub mod net;
 }
@@ -29,6 +30,7 @@ use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use lab::harness::one_lab;
+use lab::helper::{self, Helper};
 use lab::net;
 use net::{ok, Lab, CLIENT_IP, SERVER_IP};
 
@@ -133,33 +135,11 @@ fn text(out: &Output) -> String {
 
 /// Listeners in the server namespace on 22 (sshd's port), 443 (a port the plan opens), 9998
 /// (one the operator's own rule drops) and 9999 (one nothing opens). Killed on drop.
-struct Listeners(Child);
-
-impl Drop for Listeners {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn listen(lab: &Lab) -> Listeners {
-    let script = "import socket, select\nsocks = []\nfor port in (22, 443, 9998, 9999):\n    \
-                  s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n    \
-                  s.bind(('0.0.0.0', port)); s.listen(64); socks.append(s)\nprint('listening', flush=True)\n\
-                  while True:\n    for s in select.select(socks, [], [])[0]:\n        s.accept()[0].close()\n";
-    let mut child = lab
-        .on_server("python3")
-        .args(["-c", script])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 in the server namespace");
-    let mut line = String::new();
-    use std::io::BufRead;
-    std::io::BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "listening");
-    Listeners(child)
+fn listen(lab: &Lab) -> Helper {
+    let mut cmd = lab.on_server("python3");
+    let ports = helper::any_address(&[22, 443, 9998, 9999]);
+    cmd.args(["-c", &helper::tcp_listeners(&ports, false)]);
+    Helper::start(cmd, "listening", "the lab's listeners")
 }
 
 /// The server namespace's own /etc/ufw, /etc/default and /etc/sysctl.d.

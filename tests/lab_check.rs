@@ -314,22 +314,8 @@ fn b64url(bytes: &[u8]) -> String {
 #[test]
 fn ip_behind_caddy_trusts_its_own_ca() {
     let _one = one_lab();
-    let mut lab = Lab::new();
-    lab.start_docker(&[LIVEKIT, CADDY]);
-    let dir = deployment(&lab, "check-caddy-ip");
     // `--ip-cert internal`: the deployment's own CA (a public six-day certificate is the default).
-    setup(
-        &lab,
-        &dir,
-        &[
-            "--ip",
-            SERVER_IP,
-            "--proxy",
-            "caddy",
-            "--ip-cert",
-            "internal",
-        ],
-    );
+    let (lab, dir) = at_ip("check-caddy-ip", "caddy", &["--ip-cert", "internal"]);
     let started = Instant::now();
     loop {
         let (code, report, _) = on_server(&lab, &dir, None);
@@ -394,10 +380,7 @@ fn layer4_every_path_and_turn_tls_alone_through_an_https_only_network() {
 #[test]
 fn external_nginx_paths() {
     let _one = one_lab();
-    let mut lab = Lab::new();
-    lab.start_docker(&[LIVEKIT]);
-    let dir = deployment(&lab, "check-external");
-    setup(&lab, &dir, &["--ip", SERVER_IP, "--proxy", "external"]);
+    let (lab, dir) = at_ip("check-external", "external", &[]);
     let ca = nginx_with_snippet(&lab, &dir);
     assert_all_ok(&lab, &dir, Some(&ca), &["udp", "tcp", "turn_udp"]);
     stop_nginx(&lab);
@@ -408,10 +391,7 @@ fn external_nginx_paths() {
 #[test]
 fn no_proxy_plain_websocket() {
     let _one = one_lab();
-    let mut lab = Lab::new();
-    lab.start_docker(&[LIVEKIT]);
-    let dir = deployment(&lab, "check-none");
-    setup(&lab, &dir, &["--ip", SERVER_IP, "--proxy", "none"]);
+    let (lab, dir) = at_ip("check-none", "none", &[]);
     assert_all_ok(&lab, &dir, None, &["udp", "tcp", "turn_udp"]);
     let d = dir.to_str().unwrap();
     let resume = |extra: &[&str]| {

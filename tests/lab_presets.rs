@@ -13,6 +13,7 @@ mod lab {
     #[allow(dead_code)]
     pub mod client;
     pub mod harness;
+    pub mod helper;
     #[allow(dead_code)]
     pub mod net;
     pub mod presets;
@@ -249,7 +250,7 @@ fn private_exposes_only_ssh_and_wireguard() {
         all_logs(&lab)
     );
 
-    let _ssh = Listeners::start(&lab, &[22]);
+    let _ssh = listeners(&lab, &[22]);
     let tcp_closed = [8443u16, 7881, 7880, 80, 443];
     let udp = ["41641", "3478", "50000-50099"];
     count_udp(&lab, &udp);

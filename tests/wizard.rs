@@ -4,6 +4,8 @@
 mod common;
 #[path = "wizard/harness.rs"]
 mod harness;
+#[path = "lab/helper.rs"]
+mod helper;
 #[path = "wizard/netns.rs"]
 mod netns;
 

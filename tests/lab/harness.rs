@@ -129,6 +129,23 @@ pub fn deployment(lab: &Lab, name: &str) -> PathBuf {
     lab.run.join(format!("deploy-{name}"))
 }
 
+/// A lab whose daemon has LiveKit (and `proxy`'s image, for a proxy selkie runs), where selkie
+/// has set up the livekit preset at the server's address behind `proxy`, with `extra` flags:
+/// the lab and the deployment directory `name`.
+pub fn at_ip(name: &str, proxy: &str, extra: &[&str]) -> (Lab, PathBuf) {
+    let mut lab = Lab::new();
+    match proxy {
+        "caddy" => lab.start_docker(&[LIVEKIT, CADDY]),
+        "caddy-l4" => lab.start_docker(&[LIVEKIT, CADDY_L4]),
+        _ => lab.start_docker(&[LIVEKIT]),
+    }
+    let dir = deployment(&lab, name);
+    let mut args = vec!["--ip", SERVER_IP, "--proxy", proxy];
+    args.extend_from_slice(extra);
+    setup(&lab, &dir, &args);
+    (lab, dir)
+}
+
 /// LiveKit's own answer on its signalling port, from the server.
 pub fn livekit_root(lab: &Lab) -> String {
     let out = lab

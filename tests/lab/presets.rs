@@ -10,6 +10,7 @@ use std::process::Output;
 
 use super::acme;
 use super::harness::{deployment, selkie, wait_for_certificate};
+use super::helper::{self, Helper};
 use super::net::{cache_dir, Lab, SERVER_IP};
 
 /// An image reference tests/images/build.sh wrote to `paths.env` (`SELKIE_LAB_HATCHET_IMAGE`…).
@@ -211,46 +212,14 @@ pub fn scratch(lab: &Lab, name: &str, contents: &[u8]) -> PathBuf {
 
 /// TCP listeners on 0.0.0.0 in the server namespace (SSH's port, which no sshd serves in the
 /// lab), so the firewall, not a missing listener, decides what the client reaches. Stopped
-/// when dropped. Test scaffolding: a Python process accepting and closing connections.
-pub struct Listeners(std::process::Child);
-
-impl Listeners {
-    pub fn start(lab: &Lab, ports: &[u16]) -> Listeners {
-        use std::io::BufRead;
-        let list: Vec<String> = ports.iter().map(u16::to_string).collect();
-        let script = format!(
-            "import selectors, socket\nsel = selectors.DefaultSelector()\n\
-             for port in [{}]:\n    s = socket.socket()\n    \
-             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n    \
-             s.bind(('0.0.0.0', port))\n    s.listen()\n    sel.register(s, selectors.EVENT_READ)\n\
-             print('listening', flush=True)\n\
-             while True:\n    for key, _ in sel.select():\n        c, _ = key.fileobj.accept()\n        c.close()\n",
-            list.join(", ")
-        );
-        let mut child = lab
-            .on_server("python3")
-            .args(["-c", &script])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(
-            line.trim(),
-            "listening",
-            "the lab's listeners did not start"
-        );
-        Listeners(child)
-    }
-}
-
-impl Drop for Listeners {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// when dropped.
+pub fn listeners(lab: &Lab, ports: &[u16]) -> Helper {
+    let mut cmd = lab.on_server("python3");
+    cmd.args([
+        "-c",
+        &helper::tcp_listeners(&helper::any_address(ports), false),
+    ]);
+    Helper::start(cmd, "listening", "the lab's listeners")
 }
 
 /// A preset at a domain whose certificates come from Pebble: the lab, Pebble, the deployment

@@ -8,7 +8,9 @@
 //! kernel settings and the revert all stay inside; nothing of the machine's own changes.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use crate::helper::{tcp_listeners, Helper};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -20,8 +22,8 @@ pub const LAPTOP: &str = "198.51.100.4";
 pub struct Net {
     pub server: String,
     pub laptop: String,
-    listener: Option<Child>,
-    logins: std::cell::RefCell<Vec<Child>>,
+    listener: Option<Helper>,
+    logins: std::cell::RefCell<Vec<Helper>>,
 }
 
 fn ok(args: &[&str]) -> String {
@@ -162,23 +164,13 @@ impl Net {
 
     /// Listeners that accept and hold connections: on the SSH port (sshd's stand-in) and on
     /// 9999, a port no plan opens.
-    fn listen(&self) -> Child {
-        let script = "import socket, select\nsocks = []\nfor port in (22, 9999):\n    \
-                      s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n    \
-                      s.bind(('0.0.0.0', port)); s.listen(64); socks.append(s)\nheld = []\nprint('listening', flush=True)\n\
-                      while True:\n    for s in select.select(socks, [], [])[0]:\n        \
-                      held.append(s.accept()[0])\n";
-        let mut child = in_ns(&self.server, &["python3", "-c", script])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 in the server namespace");
-        let mut line = String::new();
-        use std::io::BufRead;
-        std::io::BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "listening");
-        child
+    fn listen(&self) -> Helper {
+        let script = tcp_listeners(&[("0.0.0.0", 22), ("0.0.0.0", 9999)], true);
+        Helper::start(
+            in_ns(&self.server, &["python3", "-c", &script]),
+            "listening",
+            "the server's listeners",
+        )
     }
 
     /// The command line that runs `selkie ARGS` in the server namespace with an empty /run.
@@ -196,21 +188,12 @@ impl Net {
             "import socket, time\nc = socket.create_connection(('{SERVER}', 22), timeout=3)\n\
              print('open', flush=True)\ntime.sleep(600)\n"
         );
-        let mut child = in_ns(&self.laptop, &["python3", "-c", &script])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        use std::io::BufRead;
-        std::io::BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(
-            line.trim(),
+        let login = Helper::start(
+            in_ns(&self.laptop, &["python3", "-c", &script]),
             "open",
-            "the laptop could not connect to port 22"
+            "a login from the laptop to port 22",
         );
-        self.logins.borrow_mut().push(child);
+        self.logins.borrow_mut().push(login);
     }
 
     /// The pid of `selkie` running in the server namespace.
@@ -289,11 +272,8 @@ pub fn host_firewall() -> String {
 
 impl Drop for Net {
     fn drop(&mut self) {
-        let logins: Vec<Child> = self.logins.borrow_mut().drain(..).collect();
-        for mut c in logins.into_iter().chain(self.listener.take()) {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        self.logins.borrow_mut().clear();
+        self.listener = None;
         for ns in [&self.server, &self.laptop] {
             if let Ok(out) = Command::new("ip").args(["netns", "pids", ns]).output() {
                 for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
