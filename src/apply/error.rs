@@ -15,10 +15,6 @@ pub enum ApplyError {
     #[error("{}: `{key}` is not a kernel setting selkie writes", path.display())]
     UnknownSetting { path: PathBuf, key: String },
 
-    /// `sysctl` could not be started.
-    #[error("cannot run sysctl: {why}")]
-    NoSysctl { why: String },
-
     /// The tool of the firewall to apply is not installed.
     #[error("cannot apply the {kind} firewall: `{tool}` is not installed")]
     ToolMissing {
@@ -50,8 +46,8 @@ pub enum ApplyError {
     #[error("cannot save the host firewall before changing it ({what}): {why}")]
     Save { what: String, why: String },
 
-    /// No timer could be armed to revert the firewall, so nothing was changed.
-    #[error("cannot arm the firewall's revert with {what}: {why}")]
+    /// The revert's timer could not be armed (nothing was changed) or cancelled.
+    #[error("the firewall's revert timer: {what} failed: {why}")]
     Timer { what: String, why: String },
 
     /// The apply record could not be encoded.
@@ -80,9 +76,6 @@ impl ApplyError {
             ApplyError::FileMissing { .. } => "run `selkie setup --resume` to write it again".into(),
             ApplyError::UnknownSetting { .. } => {
                 "run `selkie setup --resume --force` to write the file again".into()
-            }
-            ApplyError::NoSysctl { .. } => {
-                "install it (apt-get install procps), then run `selkie setup --resume`".into()
             }
             ApplyError::ToolMissing { package, .. } => format!(
                 "install it (apt-get install {package}), or name the firewall in use with --host-firewall"

@@ -79,9 +79,11 @@ pub fn save(kind: HostFirewall, base: &Path) -> Result<String> {
             if !made.success() {
                 return Err(failed("tar", "could not save /etc/firewalld"));
             }
+            // /etc/firewalld exactly as it was: the apply may have created files there (a zone
+            // first changed from its stock copy in /usr/lib/firewalld), which extracting alone
+            // would leave behind, naming a service that is gone, so the reload would fail.
             Ok(format!(
-                "rm -f /etc/firewalld/services/selkie.xml /etc/firewalld/services/selkie-*.xml\n\
-                 tar -C /etc -xf {}\nfirewall-cmd --reload\n",
+                "rm -rf /etc/firewalld\ntar -C /etc -xf {}\nfirewall-cmd --reload\n",
                 quote(&tar)
             ))
         }

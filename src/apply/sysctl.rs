@@ -3,7 +3,6 @@
 
 use super::ApplyError;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::error::Result;
 use crate::state;
@@ -33,8 +32,8 @@ fn key_path(proc_sys: &Path, key: &str) -> Option<PathBuf> {
     plain.then(|| proc_sys.join(key.replace('.', "/")))
 }
 
-/// Install the deployment's drop-in into `target_dir` (normally /etc/sysctl.d) and load it with
-/// `sysctl -p`. Returns the installed path and the keys that did not take the value (read-only
+/// Install the deployment's drop-in into `target_dir` (normally /etc/sysctl.d) and load it
+/// (as `sysctl -p` would). Returns the installed path and the keys that did not take the value (read-only
 /// here, as in some containers).
 pub fn apply(dir: &Path, target_dir: &Path, proc_sys: &Path) -> Result<(PathBuf, Vec<String>)> {
     let source = dir.join("sysctl").join(NAME);
@@ -59,15 +58,19 @@ pub fn apply(dir: &Path, target_dir: &Path, proc_sys: &Path) -> Result<(PathBuf,
     let target = target_dir.join(NAME);
     // Replaced through a new file and a rename: a link planted at the target is never followed.
     state::write_atomic(&target, text.as_bytes(), 0o644)?;
-    let out = Command::new("sysctl")
-        .arg("-p")
-        .arg(&target)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| ApplyError::NoSysctl { why: e.to_string() })?;
-    let mut log = out.stdout.clone();
-    log.extend_from_slice(&out.stderr);
-    state::write_atomic(&record.join("apply.log"), &log, 0o600)?;
+    // Loaded as `sysctl -p` would, by writing each value to its file under /proc/sys: no
+    // dependency on procps, which minimal images lack.
+    let mut log = String::new();
+    for (key, value) in settings(&text) {
+        let Some(path) = key_path(proc_sys, &key) else {
+            continue;
+        };
+        match std::fs::write(&path, format!("{value}\n")) {
+            Ok(()) => log.push_str(&format!("{key} = {value}\n")),
+            Err(e) => log.push_str(&format!("{key}: {e}\n")),
+        }
+    }
+    state::write_atomic(&record.join("apply.log"), log.as_bytes(), 0o600)?;
     // A container-based server may keep some keys read-only: those are reported, not fatal.
     let unset = settings(&text)
         .into_iter()

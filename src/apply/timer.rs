@@ -172,15 +172,23 @@ fn detached(script: &str, after: Duration, log: &Path) -> Result<Timer> {
     ))
 }
 
+/// systemctl's exit status for a unit that is not loaded.
+const NOT_LOADED: i32 = 5;
+
 /// Cancel an armed revert; the `confirmed` marker stops it anyway should this fail.
 pub fn cancel(timer: &Timer, script: &Path) -> Result<()> {
     match timer {
         Timer::Systemd { unit } => {
-            // The service too, should the timer have fired already (it waits on the lock).
-            let timer = format!("{unit}.timer");
-            let service = format!("{unit}.service");
-            let out = run("systemctl", &["stop", &timer, &service], None)?;
-            ok(&out, "systemctl stop")
+            // The service too, should the timer have fired already (it waits on the lock). A
+            // unit that is not loaded (exit 5) is stopped already: a service that never ran, a
+            // timer that fired and is gone.
+            for kind in ["timer", "service"] {
+                let out = run("systemctl", &["stop", &format!("{unit}.{kind}")], None)?;
+                if out.status.code() != Some(NOT_LOADED) {
+                    ok(&out, "systemctl stop")?;
+                }
+            }
+            Ok(())
         }
         Timer::At { job } => {
             let out = run("atrm", &[&job.to_string()], None)?;

@@ -48,7 +48,7 @@ pub fn summary(outcome: &Committed) -> String {
     out.push_str("\nNext steps\n");
     let steps = next_steps(plan, &outcome.answers.apply);
     if steps.is_empty() {
-        out.push_str("  none: selkie did everything\n");
+        out.push_str("  none by hand: selkie does the rest below\n");
     }
     for (i, step) in steps.iter().enumerate() {
         out.push_str(&format!("  {}. {step}\n", i + 1));

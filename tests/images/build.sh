@@ -43,6 +43,9 @@
 #   a Debian 12 root (tarball)       debootstrap --variant=minbase bookworm from the mirror the
 #                                    build host's apt uses: no Docker, no systemd; where
 #                                    tests/docker_install.rs lets selkie install Docker with apt
+#   selkie-lab/debian-systemd:12     that root with systemd (PID 1 of the container), D-Bus, netbase,
+#                                    nftables and firewalld added by apt in a chroot, imported:
+#                                    tests/systemd_host.rs applies a firewall where systemd runs
 #   a Python venv                    PyPI's livekit (the real WebRTC client, native libwebrtc),
 #                                    livekit-api, and aiortc (a second WebRTC stack, for TURN/TLS
 #                                    media with the lab's private CA)
@@ -630,6 +633,40 @@ if [ ! -f "$debian_root" ]; then
     timed "debootstrap: Debian $DEBIAN_ROOT_VERSION ($DEBIAN_ROOT_SUITE, $DEBIAN_ROOT_VARIANT)"
 fi
 
+# --- Debian with systemd as its init -----------------------------------------------------------
+
+# The Debian root above, with systemd, D-Bus, nftables, firewalld and iproute2 added by apt in a
+# chroot, imported as an image whose command is systemd: tests/systemd_host.rs boots it (systemd
+# as the container's PID 1) and lets selkie apply a host firewall where systemd runs the
+# machine: the revert's transient timer (systemd-run), its cancel (systemctl stop) and the
+# firewalld script's `systemctl enable firewalld`. Tagged with its key, like every image here.
+SYSTEMD_TAG=selkie-lab/debian-systemd:12
+SYSTEMD_PACKAGES="systemd systemd-sysv dbus netbase nftables iproute2 firewalld"
+systemd_key=$(key debian-systemd "$DEBIAN_ROOT_VERSION" "=$debian_root_key $SYSTEMD_PACKAGES")
+if [ "$(label "$SYSTEMD_TAG")" != "$systemd_key" ]; then
+    step_start=$EPOCHREALTIME
+    systemd_root=$work/systemd-root
+    mkdir -p "$systemd_root"
+    tar -C "$systemd_root" -xzf "$debian_root"
+    cp /etc/resolv.conf "$systemd_root/etc/resolv.conf"
+    mount --bind /proc "$systemd_root/proc"
+    # shellcheck disable=SC2086 # the package list is words
+    if ! chroot "$systemd_root" /bin/sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends $SYSTEMD_PACKAGES" >"$work/systemd-apt.log" 2>&1; then
+        umount "$systemd_root/proc"
+        tail -n 20 "$work/systemd-apt.log" >&2
+        die "apt could not add systemd to the Debian root (its last lines are above)"
+    fi
+    umount "$systemd_root/proc"
+    rm -rf "$systemd_root/var/cache/apt/archives/"*.deb "$systemd_root/var/lib/apt/lists/"*_Packages
+    : >"$systemd_root/etc/resolv.conf"
+    tar -C "$systemd_root" --numeric-owner -c . |
+        docker import --change "LABEL $KEY_LABEL=$systemd_key" --change 'CMD ["/sbin/init"]' \
+            - "$SYSTEMD_TAG" >/dev/null || die "docker import of $SYSTEMD_TAG failed"
+    rm -rf "$systemd_root"
+    timed "docker: $SYSTEMD_TAG (Debian $DEBIAN_ROOT_VERSION with systemd)"
+fi
+
 # --- Postgres and Redis from Debian's packages ------------------------------------------------
 
 # The build host's own Debian binaries (no source build): copied with the libraries they need
@@ -837,6 +874,8 @@ done
     echo "SELKIE_LAB_PEBBLE_TEST_DIR=$pebble_dir/test"
     echo "# Debian $DEBIAN_ROOT_VERSION without Docker, a tarball of the root (tests/docker_install.rs)."
     echo "SELKIE_LAB_DEBIAN_ROOT=$debian_root"
+    echo "# The same with systemd as its init, an image in this machine's daemon (tests/systemd_host.rs)."
+    echo "SELKIE_LAB_SYSTEMD_IMAGE=$SYSTEMD_TAG"
     if [ -n "$venv" ]; then
         echo "SELKIE_LAB_PYTHON=$venv/bin/python"
     elif [ -f "$cache/paths.env" ]; then

@@ -22,6 +22,17 @@ pub fn cache_dir() -> PathBuf {
 
 /// A path that tests/images/build.sh wrote to `paths.env`, e.g. `SELKIE_LAB_PEBBLE`.
 pub fn built(key: &str) -> PathBuf {
+    let path = PathBuf::from(built_value(key));
+    assert!(
+        path.exists(),
+        "{key}={} does not exist: rerun tests/images/build.sh",
+        path.display()
+    );
+    path
+}
+
+/// A value that tests/images/build.sh wrote to `paths.env` (a path or an image reference).
+pub fn built_value(key: &str) -> String {
     let env = cache_dir().join("paths.env");
     let text = fs::read_to_string(&env).unwrap_or_else(|e| {
         panic!(
@@ -40,13 +51,7 @@ pub fn built(key: &str) -> PathBuf {
                 env.display()
             )
         });
-    let path = PathBuf::from(value.trim().trim_matches(['"', '\'']));
-    assert!(
-        path.exists(),
-        "{key}={} does not exist: rerun tests/images/build.sh",
-        path.display()
-    );
-    path
+    value.trim().trim_matches(['"', '\'']).to_string()
 }
 
 /// Runs a command and returns its output; panics when it cannot start.

@@ -48,7 +48,7 @@ pub(super) fn ruleset(plan: &Plan) -> String {
          \t\tct state invalid drop comment \"packets that belong to no connection\"\n\
          \t\tiif \"lo\" accept comment \"loopback: services talking to each other on this host\"\n\
          \t\t# ICMPv6 carries IPv6 neighbour discovery; without it IPv6 stops working altogether.\n\
-         \t\tmeta l4proto {{ icmp, ipv6-icmp }} accept comment \"ICMP and ICMPv6\"\n"
+         \t\tmeta l4proto {{ icmp, icmpv6 }} accept comment \"ICMP and ICMPv6\"\n"
     );
     if !plan.firewall.ssh.is_empty() {
         out.push_str("\n\t\t# SSH first.\n");
