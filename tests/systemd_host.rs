@@ -38,7 +38,7 @@ impl Machine {
         assert_eq!(unsafe { libc::geteuid() }, 0, "needs root (Docker)");
         assert!(
             run("docker", &["info"]).status.success(),
-            "no Docker daemon answers `docker info`: start dockerd (.ci/run does)"
+            "no Docker daemon answers `docker info`: scripts/test-deps.sh starts it"
         );
         let image = built_value("SELKIE_LAB_SYSTEMD_IMAGE");
         assert!(
