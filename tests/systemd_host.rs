@@ -4,11 +4,13 @@
 //! selkie's binary mounted in. The revert waits in a transient systemd timer (`systemd-run`), a
 //! confirmation stops it (`systemctl stop`), firewalld's script enables the service
 //! (`systemctl enable`), and each revert restores exactly what was there. The container has no
-//! procps: the kernel settings load without `sysctl`.
+//! procps: the kernel settings load without `sysctl`. And `--install-docker` installs Docker with
+//! apt (from the Debian mirror, over the daemon's bridge) and has systemd enable and start it.
 //!
 //! The container's network namespace is its own, so nothing of the machine's firewall changes.
 //! Reachability through the applied rules is tests/lab_apply.rs's subject; this is the init
-//! system's. Needs root and a Docker daemon with that image; fails (never skips) without them.
+//! system's. Needs root, a Docker daemon with that image and (for the install) the Debian
+//! mirror; fails (never skips) without them.
 
 #[allow(dead_code)]
 #[path = "lab/net.rs"]
@@ -306,4 +308,49 @@ fn firewalld_from_its_stock_configuration_is_enabled_and_reverts_exactly() {
     assert!(log.trim_end().ends_with("success"), "{log}");
     assert_eq!(m.sh("firewall-cmd --list-services").stdout, before, "{log}");
     assert_eq!(m.sh("find /etc/firewalld | sort").stdout, etc_before);
+}
+
+/// `--install-docker` where systemd runs the machine: apt installs docker.io (its output goes to
+/// the run's log, not the terminal) and systemd enables and starts the daemon, which answers.
+#[test]
+fn install_docker_has_systemd_enable_and_start_the_daemon() {
+    let m = Machine::boot("install");
+    assert!(
+        !m.sh("command -v docker").ok,
+        "the image already has Docker"
+    );
+    let out = m.selkie(
+        SESSION,
+        &[
+            "setup",
+            "--non-interactive",
+            "--dir",
+            DIR,
+            "--no-start",
+            "--install-docker",
+            "--ip",
+            "203.0.113.7",
+            "--provider",
+            "none",
+        ],
+    );
+    assert!(out.ok, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("done: systemctl enable --now docker"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("Setting up") && !out.stdout.contains("Unpacking"),
+        "apt's output reached the terminal:\n{}",
+        out.stdout
+    );
+    assert_eq!(m.sh("systemctl is-enabled docker").stdout.trim(), "enabled");
+    let info = m.sh("docker info --format '{{.ServerVersion}}'");
+    assert!(
+        info.ok && !info.stdout.trim().is_empty(),
+        "{}{}",
+        info.stdout,
+        info.stderr
+    );
 }
