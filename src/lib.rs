@@ -36,4 +36,5 @@ extern crate self as selkie;
 #[cfg(test)]
 mod testing;
 pub mod transport;
+pub mod utc;
 pub mod wizard;

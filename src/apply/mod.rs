@@ -77,7 +77,7 @@ pub fn firewall(req: &Request) -> Result<Applied> {
         return Ok(done);
     }
     clear_previous(&base)?;
-    let id = state::timestamp(SystemTime::now());
+    let id = crate::utc::timestamp(SystemTime::now());
     let body = firewall::save(req.kind, &base)?;
     let script = base.join("revert.sh");
     let text = firewall::revert_script(&base, req.kind, &id, &body);
@@ -206,7 +206,7 @@ pub fn tail(text: &str, n: usize) -> String {
 
 /// `HH:MM:SS UTC` of a Unix time.
 pub fn clock(secs: u64) -> String {
-    let stamp = state::timestamp(UNIX_EPOCH + Duration::from_secs(secs));
+    let stamp = crate::utc::timestamp(UNIX_EPOCH + Duration::from_secs(secs));
     // 20261130T071233Z
     match stamp.get(9..15) {
         Some(t) => format!("{}:{}:{} UTC", &t[0..2], &t[2..4], &t[4..6]),

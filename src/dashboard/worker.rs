@@ -18,7 +18,7 @@ use crate::plan::{Plan, PROJECT};
 
 /// Append a line to the status log; the screen belongs to the dashboard. Never through a link.
 fn log(path: &Path, line: &str) {
-    let stamp = crate::state::timestamp(std::time::SystemTime::now());
+    let stamp = crate::utc::timestamp(std::time::SystemTime::now());
     let _ = crate::state::append_line(path, &format!("{stamp} {line}"));
 }
 

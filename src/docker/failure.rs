@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use super::spec::Desired;
 use super::wait::Seen;
-use crate::state::parse_rfc3339_exact;
+use crate::utc::parse_rfc3339_exact;
 
 /// How many log lines a failure report shows.
 const LOG_LINES: usize = 30;
@@ -144,7 +144,7 @@ pub async fn tail_logs(docker: &Docker, container: &str, count: usize) -> Vec<St
 #[cfg(test)]
 mod tests {
     use super::up_to;
-    use crate::state::parse_rfc3339_exact as instant;
+    use crate::utc::parse_rfc3339_exact as instant;
 
     #[test]
     fn times_order_whatever_the_length_of_their_fraction() {

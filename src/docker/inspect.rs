@@ -64,7 +64,7 @@ pub async fn container(docker: &Docker, name: &str) -> Option<Container> {
         started: state
             .started_at
             .as_deref()
-            .and_then(crate::state::parse_rfc3339),
+            .and_then(crate::utc::parse_rfc3339),
         ip,
     })
 }

@@ -92,7 +92,7 @@ pub fn install(dir: &Path) -> Result<()> {
     };
     let log = dir.join("logs").join(format!(
         "docker-install-{}.log",
-        state::timestamp(SystemTime::now())
+        crate::utc::timestamp(SystemTime::now())
     ));
     let start = detect_start();
     let mut steps = packages;

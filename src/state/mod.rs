@@ -13,7 +13,6 @@ mod files;
 mod lock;
 mod paths;
 mod state_files;
-mod time;
 mod txn;
 mod write;
 
@@ -34,7 +33,6 @@ pub use error::{Looseness, Place, StateError};
 pub use files::{append_line, read_nofollow, write_atomic};
 pub use lock::{lock, lock_existing, no_deployment, Lock};
 pub use state_files::{check_manifest, parse_answers, parse_secrets};
-pub use time::{parse_rfc3339, parse_rfc3339_exact, timestamp};
 
 /// The state format written by this version.
 pub const VERSION: u32 = 1;

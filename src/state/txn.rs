@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::dirfd::{is_tmp_name, Dir, Kind, Missing, TMP_PREFIX};
 use super::error::StateError;
-use super::{paths, timestamp};
+use super::paths;
+use crate::utc::timestamp;
 use crate::digest::sha256;
 use crate::error::{Error, Result};
 

@@ -68,12 +68,12 @@ impl RunLog {
 
     /// Write the log under `dir/logs/` and return its path.
     pub fn write(&self, dir: &Path) -> Result<PathBuf> {
-        let name = format!("setup-{}.log", state::timestamp(self.started));
+        let name = format!("setup-{}.log", crate::utc::timestamp(self.started));
         let path = dir.join("logs").join(name);
         let mut text = format!(
             "selkie {} setup, started {}\n",
             env!("CARGO_PKG_VERSION"),
-            state::timestamp(self.started)
+            crate::utc::timestamp(self.started)
         );
         for line in &self.lines {
             text.push_str(line);
