@@ -7,6 +7,9 @@
 #[allow(dead_code)]
 #[path = "../tests/lab/net.rs"]
 mod net;
+#[allow(dead_code)]
+#[path = "../tests/lab/tools.rs"]
+mod tools;
 
 use std::time::{Duration, Instant};
 

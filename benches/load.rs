@@ -9,12 +9,16 @@ mod client;
 #[allow(dead_code)]
 #[path = "../tests/lab/net.rs"]
 mod net;
+#[allow(dead_code)]
+#[path = "../tests/lab/tools.rs"]
+mod tools;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 use std::time::Duration;
 
-use net::{built, Lab, SERVER_IP};
+use net::{Lab, SERVER_IP};
+use tools::built;
 
 const LIVEKIT: &str = "livekit/livekit-server:v1.13.5";
 

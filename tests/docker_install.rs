@@ -12,14 +12,14 @@
 //! (never skips) without them.
 
 #[allow(dead_code)]
-#[path = "lab/net.rs"]
-mod net;
+#[path = "lab/tools.rs"]
+mod tools;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use net::{built, ok, run};
+use tools::{built, ok, run};
 
 /// The host's end of the link and the root's (TEST-NET-2: no address the machine uses).
 const HOST_IP: &str = "198.51.100.1";
@@ -268,7 +268,7 @@ fn the_hinted_command_installs_and_starts_docker(up: &Uplink, root: &Path, sourc
         text(root, "rc2").trim(),
         "0",
         "{out}\n{entered:?}\n{}\n{}",
-        net::tail(&log, 30),
+        tools::tail(&log, 30),
         text(root, "deployment/logs/dockerd.log")
     );
     assert!(

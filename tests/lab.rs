@@ -13,6 +13,7 @@ mod lab {
     pub mod harness;
     pub mod helper;
     pub mod net;
+    pub mod tools;
 }
 
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use lab::harness::*;
 use lab::helper::{self, Helper};
-use lab::{client, net};
+use lab::{client, net, tools};
 use net::{Lab, SERVER_IP};
 
 /// Scenarios 1 and 2: the livekit preset with a domain behind Caddy, certificate from Pebble.
@@ -293,7 +294,7 @@ fn apply_firewall(lab: &Lab, dir: &Path, kind: &str) {
     let etc = lab.run.join(format!("etc-{kind}"));
     std::fs::create_dir_all(&etc).unwrap();
     if Path::new("/etc/ufw").is_dir() {
-        net::ok("cp", &["-a", "/etc/ufw", etc.to_str().unwrap()]);
+        tools::ok("cp", &["-a", "/etc/ufw", etc.to_str().unwrap()]);
     }
     std::fs::create_dir_all(etc.join("ufw")).unwrap();
     for file in ["user.rules", "user6.rules", "ufw.conf"] {
@@ -373,7 +374,7 @@ fn host_firewalls_open_exactly_the_public_ports() {
         ],
     );
     let snapshot = lab.run.join("iptables-before");
-    net::ok(
+    tools::ok(
         "bash",
         &[
             "-c",
@@ -509,7 +510,7 @@ fn livekit_starts_on_every_generated_config() {
     let mut started = Vec::new();
     for (name, dir) in &configs {
         let livekit = dir.join("livekit");
-        let id = net::ok(
+        let id = tools::ok(
             "docker",
             &[
                 "run",
@@ -528,8 +529,8 @@ fn livekit_starts_on_every_generated_config() {
     std::thread::sleep(Duration::from_secs(6));
     let mut failures = Vec::new();
     for (name, id) in &started {
-        let running = net::ok("docker", &["inspect", "-f", "{{.State.Running}}", id]);
-        let logs = net::run("docker", &["logs", id]);
+        let running = tools::ok("docker", &["inspect", "-f", "{{.State.Running}}", id]);
+        let logs = tools::run("docker", &["logs", id]);
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&logs.stdout),
@@ -538,7 +539,7 @@ fn livekit_starts_on_every_generated_config() {
         if running.trim() != "true" || !text.contains("starting LiveKit server") {
             failures.push(format!("{name}: running={}\n{text}", running.trim()));
         }
-        let _ = net::run("docker", &["rm", "-f", id]);
+        let _ = tools::run("docker", &["rm", "-f", id]);
     }
     assert!(
         failures.is_empty(),

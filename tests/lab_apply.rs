@@ -23,6 +23,7 @@ mod lab {
     pub mod helper;
     #[allow(dead_code)]
     pub mod net;
+    pub mod tools;
 }
 
 use std::path::{Path, PathBuf};
@@ -31,8 +32,8 @@ use std::time::{Duration, Instant};
 
 use lab::harness::one_lab;
 use lab::helper::{self, Helper};
-use lab::net;
-use net::{ok, Lab, CLIENT_IP, SERVER_IP};
+use lab::net::{Lab, CLIENT_IP, SERVER_IP};
+use lab::tools::{self, ok};
 
 /// How long an apply waits for confirmation in these tests.
 const WITHIN: u64 = 10;
@@ -113,7 +114,7 @@ fn start_firewalld(lab: &Lab, etc: &Path) -> Firewalld {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "firewalld did not start in the server namespace:\n{}",
-            net::tail(&log, 20)
+            tools::tail(&log, 20)
         );
         std::thread::sleep(Duration::from_millis(500));
     }

@@ -15,6 +15,7 @@ mod lab {
     pub mod harness;
     #[allow(dead_code)]
     pub mod net;
+    pub mod tools;
 }
 
 use std::path::Path;

@@ -11,6 +11,7 @@ mod lab {
     pub mod client;
     pub mod harness;
     pub mod net;
+    pub mod tools;
 }
 
 use std::net::IpAddr;

@@ -18,6 +18,7 @@ mod lab {
     pub mod net;
     pub mod presets;
     pub mod presets_reflector;
+    pub mod tools;
 }
 
 use lab::client;

@@ -13,13 +13,13 @@
 //! mirror; fails (never skips) without them.
 
 #[allow(dead_code)]
-#[path = "lab/net.rs"]
-mod net;
+#[path = "lab/tools.rs"]
+mod tools;
 
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use net::{built_value, run};
+use tools::{built_value, run};
 
 /// How long an apply waits for confirmation here.
 const WITHIN: u64 = 10;

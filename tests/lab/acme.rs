@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::net::{built, ok, tail, Lab, CLIENT_IP, SERVER_IP};
+use super::net::{Lab, CLIENT_IP, SERVER_IP};
+use super::tools::{built, ok, tail};
 
 /// The profile Let's Encrypt issues IP-address certificates under, and its lifetime here (Pebble
 /// makes a certificate last its profile's period less one second).

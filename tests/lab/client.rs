@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::net::{built, Lab};
+use super::net::Lab;
+use super::tools::built;
 
 /// What the client saw: frames received, and the candidate pairs that carried media.
 #[derive(Debug)]

@@ -10,7 +10,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::acme;
-use super::net::{self, Lab, SERVER_IP};
+use super::net::{Lab, SERVER_IP};
+use super::tools;
 
 pub const LIVEKIT: &str = "livekit/livekit-server:v1.13.5";
 pub const CADDY: &str = "caddy:2.10.2";
@@ -264,7 +265,7 @@ pub fn nginx_with_snippet(lab: &Lab, dir: &Path) -> PathBuf {
     let run = lab.run.join("nginx");
     std::fs::create_dir_all(run.join("tmp")).unwrap();
     let r = run.display();
-    net::ok(
+    tools::ok(
         "bash",
         &[
             "-c",
@@ -315,7 +316,7 @@ pub fn nginx_with_snippet(lab: &Lab, dir: &Path) -> PathBuf {
     assert!(
         started.success(),
         "nginx did not start: {}",
-        net::tail(&run.join("error.log"), 20)
+        tools::tail(&run.join("error.log"), 20)
     );
     run.join("ca.pem")
 }

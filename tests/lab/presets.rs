@@ -11,7 +11,8 @@ use std::process::Output;
 use super::acme;
 use super::harness::{deployment, selkie, wait_for_certificate};
 use super::helper::{self, Helper};
-use super::net::{cache_dir, Lab, SERVER_IP};
+use super::net::{Lab, SERVER_IP};
+use super::tools::cache_dir;
 
 /// An image reference tests/images/build.sh wrote to `paths.env` (`SELKIE_LAB_HATCHET_IMAGE`…).
 pub fn image(key: &str) -> String {
@@ -117,7 +118,7 @@ pub fn create_room(lab: &Lab, deployment: &Path, url: &str, room: &str, ca: &Pat
         r = await lk.room.create_room(api.CreateRoomRequest(name=sys.argv[2]))\n        \
         print('created', r.name)\nasyncio.run(main())\n";
     let out = lab
-        .on_client(super::net::built("SELKIE_LAB_PYTHON").to_str().unwrap())
+        .on_client(super::tools::built("SELKIE_LAB_PYTHON").to_str().unwrap())
         .args(["-c", script, url, room])
         .env("LAB_API_KEY", key)
         .env("LAB_API_SECRET", secret)
