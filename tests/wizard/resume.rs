@@ -1,0 +1,153 @@
+//! Coming back to the wizard (tests/wizard.rs): the draft Ctrl-C keeps and the next run continues
+//! from, and `--resume` over a written deployment (only what depends on a change changes; a
+//! hand-edited file is shown and kept).
+
+use crate::harness::{read, Host, Term};
+
+#[test]
+fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
+    let host = Host::new(None);
+    {
+        let t = Term::start(&host, "--no-start");
+        t.preflight();
+        t.wait("Which stack should this server run?");
+        t.keys(&["Down", "Up", "Enter"]);
+        t.wait("Domain name or IP address:");
+        t.keys(&["Enter"]);
+        t.wait("How should browsers reach the services?");
+        t.keys(&["Enter"]);
+        t.wait("Expected peak number of people in calls at once:");
+        t.keys(&["C-c"]);
+        let screen = t.wait("DONE-");
+        assert_eq!(t.exit_code(), 1, "{screen}");
+        assert!(
+            screen.contains("continue from the participants step"),
+            "{screen}"
+        );
+    }
+    let files = host.files();
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        vec![".selkie-draft.toml"],
+        "only the draft is written"
+    );
+    let t = Term::start(&host, "--no-start");
+    t.preflight();
+    t.wait("A setup stopped at the participants step was found.");
+    t.keys(&["Enter"]);
+    let screen = t.wait("Expected peak number of people in calls at once:");
+    assert!(screen.contains("participants (4 of 6)"), "{screen}");
+    assert!(
+        screen.contains("so far: livekit, 203.0.113.7, proxy caddy"),
+        "{screen}"
+    );
+    t.typed("120");
+    t.wait("Where does this server run?");
+    t.keys(&["Enter"]);
+    t.consent();
+    let summary = t.review_and_write();
+    assert!(
+        summary.contains("Participants: 120 -> UDP 50000-50289 (290 ports)"),
+        "{summary}"
+    );
+    t.keep_from_second_login();
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    assert!(read(&host, "selkie.toml").contains("participants = 120"));
+    assert!(!host.dir().join(".selkie-draft.toml").exists());
+}
+
+/// Through a `--resume` run, changing only the participants to 200.
+fn resume_with_200(t: &Term) {
+    t.preflight();
+    t.wait("Which stack should this server run?");
+    t.keys(&["Enter"]);
+    let screen = t.wait("Domain name or IP address: (203.0.113.7)");
+    assert!(screen.contains("changing deployment"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait("How should browsers reach the services?");
+    t.keys(&["Enter"]);
+    t.wait("Expected peak number of people in calls at once: (50)");
+    t.typed("200");
+    t.wait("Where does this server run?");
+    t.keys(&["Enter"]);
+    // The saved deployment was written without consent: no stays the default.
+    let screen = t.consent();
+    assert!(screen.contains("(y/N)"), "{screen}");
+}
+
+#[test]
+fn resume_changing_the_participants_changes_only_what_depends_on_them() {
+    let host = Host::new(Some("Hetzner"));
+    host.setup_non_interactive();
+    let before = host.files();
+    let t = Term::start(&host, "--resume --no-start");
+    resume_with_200(&t);
+    // The summary names each changed file first; the lines are a choice on it.
+    let summary = t.wait("What now?");
+    assert!(summary.contains("livekit/livekit.yaml (+"), "{summary}");
+    assert!(
+        summary.contains("Show the changes line by line"),
+        "{summary}"
+    );
+    t.keys(&["Down", "Enter"]);
+    t.wait_gone("What now?");
+    let seen = t.page_until("What now?");
+    assert!(
+        seen.contains("+  port_range_end: 50479"),
+        "no diff of livekit.yaml:\n{seen}"
+    );
+    t.keys(&["Enter"]);
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    let after = host.files();
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    let expected = [
+        "firewall/clients.md",
+        "firewall/cloud-hetzner.sh",
+        "firewall/firewalld.sh",
+        "firewall/iptables.sh",
+        "firewall/nftables.nft",
+        "firewall/ufw.sh",
+        "livekit/livekit.yaml",
+        "manifest.toml",
+        "selkie.toml",
+        "sysctl/99-selkie.conf",
+    ];
+    assert_eq!(changed, expected.iter().collect::<Vec<_>>());
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(before["secrets.toml"], after["secrets.toml"]);
+    assert_eq!(before["livekit/keys.yaml"], after["livekit/keys.yaml"]);
+}
+
+#[test]
+fn a_hand_edited_file_is_shown_and_kept_on_resume() {
+    let host = Host::new(None);
+    host.setup_non_interactive();
+    let yaml = host.dir().join("livekit/livekit.yaml");
+    let edited = format!(
+        "{}# my own tuning\n",
+        std::fs::read_to_string(&yaml).unwrap()
+    );
+    std::fs::write(&yaml, &edited).unwrap();
+    let t = Term::start(&host, "--resume --no-start");
+    resume_with_200(&t);
+    t.review_and_write();
+    let seen = t.page_until("What should happen to livekit/livekit.yaml?");
+    assert!(seen.contains("-# my own tuning"), "{seen}");
+    let screen = t.screen();
+    assert!(screen.contains("Keep mine"), "{screen}");
+    t.keys(&["Enter"]);
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    assert_eq!(
+        std::fs::read_to_string(&yaml).unwrap(),
+        edited,
+        "the edit survives"
+    );
+    assert!(read(&host, "selkie.toml").contains("participants = 200"));
+    assert!(read(&host, "sysctl/99-selkie.conf").contains("50000-50479"));
+}
