@@ -169,6 +169,9 @@ pub struct CheckReport {
 pub struct SignalFailure {
     pub error: String,
     pub fix: String,
+    /// The TLS handshake failed (the URL answered): a certificate, not the network.
+    #[serde(skip)]
+    pub tls: bool,
 }
 
 impl CheckReport {
@@ -180,6 +183,21 @@ impl CheckReport {
                 .paths
                 .iter()
                 .any(|p| p.required && matches!(p.outcome, PathOutcome::Failed { .. }))
+    }
+
+    /// Something failed only because a TLS handshake did: right after setup, the proxy may
+    /// still be obtaining that name's certificate.
+    pub fn waits_for_certificate(&self) -> bool {
+        self.signalling_error.as_ref().is_some_and(|e| e.tls)
+            || self.paths.iter().any(|p| {
+                matches!(
+                    p.outcome,
+                    PathOutcome::Failed {
+                        cause: FailCause::Certificate,
+                        ..
+                    }
+                )
+            })
     }
 }
 
@@ -246,6 +264,7 @@ pub async fn run(target: &Target) -> CheckReport {
             report.signalling_error = Some(SignalFailure {
                 error: e.to_string(),
                 fix: e.fix(),
+                tls: matches!(e, SignalError::Tls(_)),
             });
             report.elapsed_ms = millis(started.elapsed());
             return report;

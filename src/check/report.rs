@@ -150,11 +150,37 @@ mod tests {
     }
 
     #[test]
+    fn only_a_refused_handshake_is_waited_for_as_a_certificate() {
+        let closed = path(Transport::Udp, true, PathOutcome::failed("no answer"));
+        assert!(!report(vec![closed.clone()]).waits_for_certificate());
+        let handshake = path(
+            Transport::TurnTls,
+            true,
+            PathOutcome::Failed {
+                reason: "TLS with turn.example.org: received fatal alert".into(),
+                cause: crate::check::FailCause::Certificate,
+            },
+        );
+        assert!(report(vec![closed, handshake]).waits_for_certificate());
+        let signalling = |tls| CheckReport {
+            signalling_error: Some(SignalFailure {
+                error: "TLS failed".into(),
+                fix: "f".into(),
+                tls,
+            }),
+            ..report(vec![])
+        };
+        assert!(signalling(true).waits_for_certificate());
+        assert!(!signalling(false).waits_for_certificate());
+    }
+
+    #[test]
     fn without_signalling_nothing_passes() {
         let r = CheckReport {
             signalling_error: Some(SignalFailure {
                 error: "the token was rejected".into(),
                 fix: "selkie token".into(),
+                tls: false,
             }),
             ..report(vec![])
         };

@@ -3,6 +3,7 @@
 //! Exit 0 when no required path failed, 1 otherwise, 2 for usage errors.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::CommandError;
 use crate::check::{self, CheckReport, Target, Tokens};
@@ -80,10 +81,26 @@ fn verdict(report: &CheckReport) -> Result<()> {
     Err(failed.into())
 }
 
+/// Right after setup the proxy may still be obtaining a name's certificate: a check that failed
+/// only on a TLS handshake is run again, every few seconds, for at most this long.
+const CERTIFICATE_GRACE: Duration = Duration::from_secs(60);
+
 /// The check that ends `selkie setup` once the stack is healthy: informational (the stack is up
 /// either way), so "done" says whether people on other networks get through.
 pub fn after_setup(plan: &Plan, dir: &Path) -> Result<()> {
-    let report = super::runtime()?.block_on(check::server::check(dir, plan))?;
+    let runtime = super::runtime()?;
+    let mut report = runtime.block_on(check::server::check(dir, plan))?;
+    if report.waits_for_certificate() {
+        crate::report::wrap::say(&format!(
+            "\nWaiting for the proxy to obtain its certificates (at most {} s)…",
+            CERTIFICATE_GRACE.as_secs()
+        ));
+        let deadline = Instant::now() + CERTIFICATE_GRACE;
+        while report.waits_for_certificate() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_secs(3));
+            report = runtime.block_on(check::server::check(dir, plan))?;
+        }
+    }
     println!("\nMedia paths, joined as a browser would (`selkie check`):");
     print!("{}", check::render(&report));
     Ok(())

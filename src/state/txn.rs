@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::dirfd::{is_tmp_name, Dir, Kind, Missing, TMP_PREFIX};
 use super::error::StateError;
 use super::paths;
-use crate::utc::timestamp;
 use crate::digest::sha256;
 use crate::error::{Error, Result};
+use crate::utc::timestamp;
 
 /// The intent of a commit in progress.
 pub const JOURNAL: &str = ".selkie-txn.toml";
