@@ -26,6 +26,39 @@ pub struct Lab {
     _data_lock: fs::File,
 }
 
+/// What an earlier lab left when its test process was killed (SIGKILL leaves no chance to clean
+/// up): the namespaces of a lab whose process is gone and every process still in them, its
+/// dockerd among them, which would keep the shared data root in use. Called with the data
+/// root's lock held, so no live lab is touched.
+fn sweep_stale() {
+    let Some(list) = run_quiet("ip", &["netns", "list"]) else {
+        return;
+    };
+    for line in String::from_utf8_lossy(&list.stdout).lines() {
+        let Some(name) = line.split_whitespace().next() else {
+            continue;
+        };
+        let Some(pid) = name
+            .strip_prefix("selkie-lab-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        if let Some(out) = run_quiet("ip", &["netns", "pids", name]) {
+            for p in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                let _ = run_quiet("kill", &["-9", p]);
+            }
+        }
+        let _ = run_quiet("ip", &["netns", "delete", name]);
+        let _ = fs::remove_dir_all(format!("/run/selkie-lab-{pid}"));
+        eprintln!("removed {name}, left by a lab whose process ({pid}) is gone");
+    }
+}
+
 impl Lab {
     /// Namespaces and link; the daemon starts with [`Lab::start_docker`].
     pub fn new() -> Lab {
@@ -60,6 +93,7 @@ impl Lab {
             .open(&lock_path)
             .unwrap();
         lock.lock().expect("lock the lab's Docker data root");
+        sweep_stale();
         for ns in [&server, &client] {
             let _ = run_quiet("ip", &["netns", "delete", ns]);
             ok("ip", &["netns", "add", ns]);
