@@ -10,9 +10,17 @@
 //! Each rule starts from an allow-list of what is known to break it. An entry that no longer
 //! breaks the rule fails the test too, so the lists only shrink.
 
-use std::collections::{BTreeMap, BTreeSet};
+#[path = "architecture/cycles.rs"]
+mod cycles;
+#[path = "architecture/parse.rs"]
+mod parse;
+
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use cycles::{cyclic_edges, graph};
+use parse::{code, functions, is_ident, references};
 
 /// Edges between top-level modules that still close a cycle.
 const CYCLE_ALLOW: &[(&str, &str)] = &[];
@@ -118,213 +126,6 @@ fn walk(dir: &Path, out: &mut Vec<Source>) {
     }
 }
 
-/// The line without its `//` comment (a `//` inside a string literal is kept).
-fn code(line: &str) -> &str {
-    let bytes = line.as_bytes();
-    let mut in_str = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if in_str => i += 1,
-            b'"' => in_str = !in_str,
-            b'/' if !in_str && bytes.get(i + 1) == Some(&b'/') => return &line[..i],
-            _ => {}
-        }
-        i += 1;
-    }
-    line
-}
-
-fn is_ident(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
-/// Parses a use tree at `s` (`a::b`, `a::{b, c::d}`, `*`) into its paths.
-fn use_tree(s: &[u8], i: &mut usize) -> Vec<Vec<String>> {
-    let skip_ws = |i: &mut usize| {
-        while *i < s.len() && s[*i].is_ascii_whitespace() {
-            *i += 1;
-        }
-    };
-    skip_ws(i);
-    if *i < s.len() && s[*i] == b'{' {
-        *i += 1;
-        let mut paths = Vec::new();
-        loop {
-            skip_ws(i);
-            if *i >= s.len() {
-                return paths;
-            }
-            if s[*i] == b'}' {
-                *i += 1;
-                return paths;
-            }
-            if s[*i] == b',' {
-                *i += 1;
-                continue;
-            }
-            let before = *i;
-            paths.extend(use_tree(s, i));
-            if *i == before {
-                *i += 1;
-            }
-        }
-    }
-    if *i < s.len() && s[*i] == b'*' {
-        *i += 1;
-        return vec![vec!["*".to_string()]];
-    }
-    let start = *i;
-    while *i < s.len() && is_ident(s[*i]) {
-        *i += 1;
-    }
-    if start == *i {
-        return Vec::new();
-    }
-    let head = String::from_utf8_lossy(&s[start..*i]).into_owned();
-    if s[*i..].starts_with(b"::") {
-        *i += 2;
-        let rest = use_tree(s, i);
-        if rest.is_empty() {
-            return vec![vec![head]];
-        }
-        return rest
-            .into_iter()
-            .map(|mut p| {
-                p.insert(0, head.clone());
-                p
-            })
-            .collect();
-    }
-    vec![vec![head]]
-}
-
-/// Every path from `src` into another top-level module, through `crate::` or `super::`.
-fn references(src: &Source) -> Vec<Reference> {
-    let mut out = Vec::new();
-    for line in src.text.lines() {
-        let code = code(line);
-        let indent = code.len() - code.trim_start().len();
-        let bytes = code.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            if i > 0 && (is_ident(bytes[i - 1]) || bytes[i - 1] == b':') {
-                i += 1;
-                continue;
-            }
-            let rest = &bytes[i..];
-            let base: Option<Vec<String>> = if rest.starts_with(b"crate::") {
-                i += "crate::".len();
-                Some(Vec::new())
-            } else if rest.starts_with(b"selkie::") && src.module.is_empty() {
-                i += "selkie::".len();
-                Some(Vec::new())
-            } else if rest.starts_with(b"super::") {
-                // A `use super::` indented inside the file sits in an inline module (`mod tests`).
-                let mut module = src.module.clone();
-                for _ in 0..indent / 4 {
-                    module.push("<inline>".to_string());
-                }
-                while bytes[i..].starts_with(b"super::") {
-                    i += "super::".len();
-                    module.pop();
-                }
-                module.retain(|m| m != "<inline>");
-                if module.is_empty() {
-                    Some(Vec::new())
-                } else {
-                    None
-                }
-            } else {
-                None
-            };
-            let Some(_) = base else {
-                i += 1;
-                continue;
-            };
-            for path in use_tree(bytes, &mut i) {
-                let Some(to) = path.first() else { continue };
-                let from = src.top().unwrap_or("lib");
-                if to == from || to == "*" || to == "self" {
-                    continue;
-                }
-                let item = path.get(1).cloned().unwrap_or_else(|| "self".to_string());
-                match out
-                    .iter_mut()
-                    .find(|r: &&mut Reference| r.to == *to && r.file == src.path)
-                {
-                    Some(r) => r.items.push(item),
-                    None => out.push(Reference {
-                        file: src.path.clone(),
-                        from: from.to_string(),
-                        to: to.clone(),
-                        items: vec![item],
-                    }),
-                }
-            }
-        }
-    }
-    out
-}
-
-fn top_modules(srcs: &[Source]) -> BTreeSet<String> {
-    srcs.iter()
-        .filter(|s| s.path != "src/main.rs")
-        .filter_map(|s| s.top().map(str::to_string))
-        .collect()
-}
-
-/// (from, to) edges between top-level modules, with the files that make each.
-fn graph(srcs: &[Source]) -> BTreeMap<(String, String), BTreeSet<String>> {
-    let tops = top_modules(srcs);
-    let mut edges: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for src in srcs {
-        if src.module.is_empty() {
-            continue;
-        }
-        for r in references(src) {
-            // `error` gathers each area's error enum into `Error` (one transparent variant
-            // each, issue 13's convention): naming `crate::docker::DockerError` there is the
-            // area depending on `error`, not the other way round.
-            let gathers = r.from == "error" && r.items.iter().all(|i| i.ends_with("Error"));
-            if tops.contains(&r.to) && !gathers {
-                edges
-                    .entry((r.from.clone(), r.to.clone()))
-                    .or_default()
-                    .insert(r.file.clone());
-            }
-        }
-    }
-    edges
-}
-
-/// Edges that lie on a cycle: `a -> b` where `b` reaches `a`.
-fn cyclic_edges(edges: &BTreeSet<(String, String)>) -> BTreeSet<(String, String)> {
-    let reaches = |from: &str, to: &str| {
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![from.to_string()];
-        while let Some(n) = stack.pop() {
-            if n == to {
-                return true;
-            }
-            if seen.insert(n.clone()) {
-                stack.extend(
-                    edges
-                        .iter()
-                        .filter(|(a, _)| *a == n)
-                        .map(|(_, b)| b.clone()),
-                );
-            }
-        }
-        false
-    };
-    edges
-        .iter()
-        .filter(|(a, b)| reaches(b, a))
-        .cloned()
-        .collect()
-}
-
 /// Compares what was found against an allow-list: new violations and stale entries both fail.
 fn judge(rule: &str, found: BTreeSet<String>, allowed: BTreeSet<String>) {
     let new: Vec<_> = found.difference(&allowed).collect();
@@ -426,62 +227,6 @@ fn only_docker_names_bollard() {
         found,
         BOLLARD_ALLOW.iter().map(|s| s.to_string()).collect(),
     );
-}
-
-/// `(file::name, lines)` for every function with a body, as rustfmt lays them out: the body ends
-/// at the first `}` at the indentation the `fn` started at.
-fn functions(src: &Source) -> Vec<(String, usize)> {
-    let lines: Vec<&str> = src.text.lines().collect();
-    let mut out = Vec::new();
-    for (start, line) in lines.iter().enumerate() {
-        let trimmed = line.trim_start();
-        let mut rest = trimmed;
-        for prefix in [
-            "pub(crate) ",
-            "pub(super) ",
-            "pub ",
-            "const ",
-            "async ",
-            "unsafe ",
-        ] {
-            rest = rest.strip_prefix(prefix).unwrap_or(rest);
-        }
-        let Some(sig) = rest.strip_prefix("fn ") else {
-            continue;
-        };
-        let name: String = sig.chars().take_while(|c| is_ident(*c as u8)).collect();
-        let indent = &line[..line.len() - trimmed.len()];
-        // Find where the signature ends: `{` opens a body, `;` is a declaration.
-        let mut body = None;
-        for (j, l) in lines.iter().enumerate().skip(start) {
-            let t = code(l).trim_end();
-            if t.ends_with(';') && !t.contains('{') {
-                break;
-            }
-            if t.contains('{') {
-                body = Some(j);
-                break;
-            }
-        }
-        let Some(open) = body else { continue };
-        let close = format!("{indent}}}");
-        let one_line = code(lines[open]).trim_end().ends_with('}');
-        let end = if one_line && open == start {
-            start
-        } else {
-            match lines
-                .iter()
-                .enumerate()
-                .skip(open + 1)
-                .find(|(_, l)| **l == close)
-            {
-                Some((j, _)) => j,
-                None => continue,
-            }
-        };
-        out.push((format!("{}::{name}", src.path), end - start + 1));
-    }
-    out
 }
 
 #[test]
