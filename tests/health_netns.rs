@@ -25,11 +25,16 @@ use selkie::health::{self, vantage, Check, ProbeKind, Status, Target};
 /// The server's address on its veth; the other end (10.77.0.1) is its default gateway.
 const SERVER: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 2);
 
-fn is_root() -> bool {
-    Command::new("id")
+/// Fails the test unless this process runs as root (network namespaces need it).
+fn require_root() {
+    let root = Command::new("id")
         .arg("-u")
         .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    assert!(
+        root,
+        "network namespaces need root: run `sudo -E cargo test`"
+    );
 }
 
 /// Two namespaces joined by a veth: `server` (10.77.0.2, default route via 10.77.0.1) and
@@ -190,10 +195,7 @@ fn check(kind: ProbeKind, target: Target) -> Check {
 #[test]
 fn the_vantage_is_the_default_routes_interface_unless_the_host_holds_the_plans_address() {
     lab_ca();
-    if !is_root() {
-        eprintln!("skipped: network namespaces need root");
-        return;
-    }
+    require_root();
     let lab = Lab::new("vantage");
     let (behind_nat, held) = lab.in_server(|_| {
         (
@@ -210,10 +212,7 @@ fn the_vantage_is_the_default_routes_interface_unless_the_host_holds_the_plans_a
 #[test]
 fn a_public_port_on_loopback_only_is_down_and_one_on_every_address_is_healthy() {
     lab_ca();
-    if !is_root() {
-        eprintln!("skipped: network namespaces need root");
-        return;
-    }
+    require_root();
     let lab = Lab::new("ports");
     let preset = selkie::preset::find("livekit").unwrap();
     let answers = common::answers(&preset, ProxyMode::Caddy, false);
@@ -275,10 +274,7 @@ fn a_public_port_on_loopback_only_is_down_and_one_on_every_address_is_healthy() 
 #[test]
 fn tls_from_a_ca_given_through_ssl_cert_file_is_trusted_and_another_is_not() {
     let lab_ca = lab_ca();
-    if !is_root() {
-        eprintln!("skipped: network namespaces need root");
-        return;
-    }
+    require_root();
     let lab = Lab::new("tls");
     let results = lab.in_server(move |proc_dir| {
         runtime().block_on(async move {

@@ -19,10 +19,17 @@ use std::process::{Command, Output, Stdio};
 
 const NOBODY: u32 = 65534;
 
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
+/// These tests prepare directories as an unprivileged user and run selkie as root: without
+/// root they fail (never skip) and say how to run them.
+fn require_root() {
+    let root = std::fs::metadata("/proc/self")
         .map(|m| m.uid() == 0)
-        .unwrap_or(false)
+        .unwrap_or(false);
+    assert!(
+        root,
+        "state_attacks needs root (an unprivileged user prepares the directories, selkie runs \
+         as root): run `sudo -E cargo test --test state_attacks`"
+    );
 }
 
 fn selkie(args: &[&str]) -> Output {

@@ -13,7 +13,7 @@ use crate::common;
 use crate::firewall_extract::{
     expected, net, proto, range, token_after, uncommented, Opened, ANY_V4, ANY_V6,
 };
-use crate::netns::{is_root, Netns};
+use crate::netns::{require_root, Netns};
 
 /// A fixture plan by name.
 fn fixture(name: &str) -> common::Case {
@@ -178,10 +178,7 @@ fn check_iptables(ns: &Netns, plan: &Plan, what: &str) {
 
 #[test]
 fn iptables_reruns_leave_only_the_current_plan_open() {
-    if !is_root() {
-        eprintln!("skipped: running iptables scripts in a network namespace needs root");
-        return;
-    }
+    require_root("running iptables scripts in a network namespace");
     common::require_tool("iptables", "iptables");
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = replan();
@@ -230,10 +227,7 @@ fn ufw_added(ns: &Netns, bind: &str) -> (Opened, Vec<String>) {
 
 #[test]
 fn ufw_reruns_leave_only_the_current_plan_open() {
-    if !is_root() {
-        eprintln!("skipped: running ufw scripts in a network namespace needs root");
-        return;
-    }
+    require_root("running ufw scripts in a network namespace");
     common::require_tool("ufw", "ufw");
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = replan();

@@ -1,15 +1,15 @@
 //! A throwaway network namespace to run host firewall scripts in for real. Needs root and `ip`
-//! (iproute2); the tests that use it run only as root (CI runs as root) and fail, never skip,
-//! when `ip` is missing there.
+//! (iproute2); the tests that use it fail, never skip, without them.
 
 use std::process::Command;
 
-/// Whether this process runs as root.
-pub fn is_root() -> bool {
-    Command::new("id")
+/// Fails the test unless this process runs as root, saying what needs it.
+pub fn require_root(what: &str) {
+    let root = Command::new("id")
         .arg("-u")
         .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    assert!(root, "{what} needs root: run `sudo -E cargo test`");
 }
 
 /// A network namespace of its own, deleted when dropped.

@@ -4,7 +4,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use super::{is_root, resume, sh, state_of, World, NOBODY};
+use super::{require_root, resume, sh, state_of, World, NOBODY};
 
 /// The planting scripts, run as the unprivileged user inside a copy of a deployment. `OUT` is
 /// the outside directory.
@@ -45,10 +45,7 @@ const CASES: &[(&str, &str)] = &[
 
 #[test]
 fn nothing_outside_the_deployment_is_written_or_chmodded() {
-    if !is_root() {
-        eprintln!("state_attacks: needs root (an unprivileged user prepares the directories); run `sudo cargo test --test state_attacks`");
-        return;
-    }
+    require_root();
     let world = World::new();
     let before = state_of(&world.outside);
     let mut runs = 0;
@@ -103,10 +100,7 @@ fn nothing_outside_the_deployment_is_written_or_chmodded() {
 
 #[test]
 fn what_each_attack_gets_as_adopted_by_root() {
-    if !is_root() {
-        eprintln!("state_attacks: needs root");
-        return;
-    }
+    require_root();
     let world = World::new();
     let expect: &[(&str, i32, &str)] = &[
         ("manifest-absolute-path", 2, "not a path selkie writes"),

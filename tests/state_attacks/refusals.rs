@@ -3,14 +3,11 @@
 
 use std::os::unix::fs::MetadataExt;
 
-use super::{is_root, resume, selkie, sh, state_of, World, NOBODY};
+use super::{require_root, resume, selkie, sh, state_of, World, NOBODY};
 
 #[test]
 fn links_above_the_deployment_and_foreign_owners_are_refused() {
-    if !is_root() {
-        eprintln!("state_attacks: needs root");
-        return;
-    }
+    require_root();
     let world = World::new();
     let before = state_of(&world.outside);
     let evil = world.root.join("evil");
