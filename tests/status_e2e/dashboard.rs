@@ -179,11 +179,19 @@ fn the_dashboard_follows_a_kill_answers_keys_and_gives_the_terminal_back() {
                 >= 3
     });
     eprintln!("logs view after {took:?}:\n{screen}");
-    // Esc closes the view, q quits.
+    // Esc closes the view.
     tmux.keys(&["Escape"]);
     tmux.wait("the logs view closed", Duration::from_secs(3), |s| {
         !s.contains("Logs of livekit") && s.contains("Ports and checks")
     });
+    // c: a media check, run by the dashboard's worker against the deployment's own URL. LiveKit
+    // was killed above, so signalling fails, and the screen says so with the fix.
+    tmux.keys(&["c"]);
+    let (screen, took) = tmux.wait("the media check's result", Duration::from_secs(30), |s| {
+        s.contains("media: signalling failed")
+    });
+    eprintln!("media check shown after {took:?}:\n{screen}");
+    assert!(screen.contains("media check:"), "{screen}");
     quit_and_check_the_terminal(&tmux, "q");
 }
 
