@@ -32,9 +32,9 @@ fn key_path(proc_sys: &Path, key: &str) -> Option<PathBuf> {
     plain.then(|| proc_sys.join(key.replace('.', "/")))
 }
 
-/// Install the deployment's drop-in into `target_dir` (normally /etc/sysctl.d) and load it
-/// (as `sysctl -p` would). Returns the installed path and the keys that did not take the value (read-only
-/// here, as in some containers).
+/// Install the deployment's drop-in into `target_dir` (normally /etc/sysctl.d) and load it (as
+/// `sysctl -p` would). Returns the installed path and the keys that did not take the value
+/// (read-only here, as in some containers).
 pub fn apply(dir: &Path, target_dir: &Path, proc_sys: &Path) -> Result<(PathBuf, Vec<String>)> {
     let source = dir.join("sysctl").join(NAME);
     let text = state::read_nofollow(&source)?.ok_or_else(|| ApplyError::FileMissing {
