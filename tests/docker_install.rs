@@ -33,8 +33,47 @@ struct Uplink {
     rules: Vec<(&'static str, &'static str, Vec<String>)>,
 }
 
+/// What an earlier run left when it was killed (SIGKILL gives it no chance to clean up): the
+/// namespace of a run whose process is gone, with what still runs in it, and the iptables
+/// rules that name a link of ours (`sih…`) that no longer exists.
+fn sweep_stale() {
+    let list = run("ip", &["netns", "list"]);
+    for line in String::from_utf8_lossy(&list.stdout).lines() {
+        let Some(name) = line.split_whitespace().next() else {
+            continue;
+        };
+        let Some(pid) = name.strip_prefix("selkie-install-") else {
+            continue;
+        };
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let pids = run("ip", &["netns", "pids", name]);
+        for p in String::from_utf8_lossy(&pids.stdout).split_whitespace() {
+            let _ = run("kill", &["-9", p]);
+        }
+        let _ = run("ip", &["netns", "delete", name]);
+    }
+    for table in ["nat", "filter"] {
+        let rules = run("iptables", &["-t", table, "-S"]);
+        for rule in String::from_utf8_lossy(&rules.stdout).lines() {
+            let words: Vec<&str> = rule.split_whitespace().collect();
+            let gone = words.first() == Some(&"-A")
+                && words
+                    .iter()
+                    .any(|w| w.starts_with("sih") && !Path::new("/sys/class/net").join(w).exists());
+            if gone {
+                let mut args = vec!["-t", table, "-D"];
+                args.extend(&words[1..]);
+                let _ = run("iptables", &args);
+            }
+        }
+    }
+}
+
 impl Uplink {
     fn new() -> Uplink {
+        sweep_stale();
         let id = std::process::id();
         let mut up = Uplink {
             ns: format!("selkie-install-{id}"),
