@@ -71,6 +71,28 @@ pub fn local_ip_towards(remote: IpAddr) -> Result<IpAddr, String> {
     Ok(s.local_addr().map_err(|e| e.to_string())?.ip())
 }
 
+/// Every datagram `conn` receives, as a packet to `destination` on `tx`, until either ends.
+fn forward_datagrams(
+    conn: Arc<dyn Conn + Send + Sync>,
+    destination: SocketAddr,
+    tx: mpsc::Sender<Incoming>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 2048];
+        while let Ok((n, source)) = conn.recv_from(&mut buf).await {
+            let packet = Incoming::Packet {
+                proto: Protocol::Udp,
+                source,
+                destination,
+                data: buf[..n].to_vec(),
+            };
+            if tx.send(packet).await.is_err() {
+                break;
+            }
+        }
+    })
+}
+
 /// A UDP host candidate on the address towards the server.
 pub async fn udp(server: IpAddr) -> Result<(Io, Candidate, mpsc::Receiver<Incoming>), String> {
     let ip = local_ip_towards(server)?;
@@ -78,23 +100,7 @@ pub async fn udp(server: IpAddr) -> Result<(Io, Candidate, mpsc::Receiver<Incomi
     let local = socket.local_addr().map_err(|e| e.to_string())?;
     let candidate = Candidate::host(local, "udp").map_err(|e| e.to_string())?;
     let (tx, rx) = mpsc::channel(256);
-    let reader = {
-        let (socket, tx) = (Arc::clone(&socket), tx.clone());
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 2048];
-            while let Ok((n, source)) = socket.recv_from(&mut buf).await {
-                let packet = Incoming::Packet {
-                    proto: Protocol::Udp,
-                    source,
-                    destination: local,
-                    data: buf[..n].to_vec(),
-                };
-                if tx.send(packet).await.is_err() {
-                    break;
-                }
-            }
-        })
-    };
+    let reader = forward_datagrams(Arc::clone(&socket) as _, local, tx.clone());
     let io = Io {
         kind: Kind::Udp(socket),
         tx,
@@ -182,23 +188,7 @@ pub async fn turn(
     let relayed = relay.local_addr().map_err(|e| e.to_string())?;
     let candidate = Candidate::relayed(relayed, local, "udp").map_err(|e| e.to_string())?;
     let (tx, rx) = mpsc::channel(256);
-    let reader = {
-        let (relay, tx) = (Arc::clone(&relay), tx.clone());
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 2048];
-            while let Ok((n, source)) = relay.recv_from(&mut buf).await {
-                let packet = Incoming::Packet {
-                    proto: Protocol::Udp,
-                    source,
-                    destination: relayed,
-                    data: buf[..n].to_vec(),
-                };
-                if tx.send(packet).await.is_err() {
-                    break;
-                }
-            }
-        })
-    };
+    let reader = forward_datagrams(Arc::clone(&relay), relayed, tx.clone());
     let io = Io {
         kind: Kind::Turn { relay, client },
         tx,
