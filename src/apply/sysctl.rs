@@ -41,13 +41,21 @@ pub fn apply(dir: &Path, target_dir: &Path, proc_sys: &Path) -> Result<(PathBuf,
         path: source.clone(),
     })?;
     let text = String::from_utf8_lossy(&text).into_owned();
+    // Every key checked once, up front: a file with a key selkie does not write changes nothing.
+    let wanted = settings(&text)
+        .into_iter()
+        .map(|(key, value)| match key_path(proc_sys, &key) {
+            Some(path) => Ok((key, value, path)),
+            None => Err(ApplyError::UnknownSetting {
+                path: source.clone(),
+                key,
+            }),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
     let mut previous = String::from("# Values before selkie loaded its drop-in.\n");
-    for (key, _) in settings(&text) {
-        let path = key_path(proc_sys, &key).ok_or_else(|| ApplyError::UnknownSetting {
-            path: source.clone(),
-            key: key.clone(),
-        })?;
-        let now = std::fs::read_to_string(&path).unwrap_or_default();
+    for (key, _, path) in &wanted {
+        let now = read(path);
         previous.push_str(&format!(
             "{key} = {}\n",
             now.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -61,26 +69,18 @@ pub fn apply(dir: &Path, target_dir: &Path, proc_sys: &Path) -> Result<(PathBuf,
     // Loaded as `sysctl -p` would, by writing each value to its file under /proc/sys: no
     // dependency on procps, which minimal images lack.
     let mut log = String::new();
-    for (key, value) in settings(&text) {
-        let Some(path) = key_path(proc_sys, &key) else {
-            continue;
-        };
-        match std::fs::write(&path, format!("{value}\n")) {
+    for (key, value, path) in &wanted {
+        match std::fs::write(path, format!("{value}\n")) {
             Ok(()) => log.push_str(&format!("{key} = {value}\n")),
             Err(e) => log.push_str(&format!("{key}: {e}\n")),
         }
     }
     state::write_atomic(&record.join("apply.log"), log.as_bytes(), 0o600)?;
     // A container-based server may keep some keys read-only: those are reported, not fatal.
-    let unset = settings(&text)
+    let unset = wanted
         .into_iter()
-        .filter(|(key, want)| {
-            let now = key_path(proc_sys, key)
-                .and_then(|p| std::fs::read_to_string(p).ok())
-                .unwrap_or_default();
-            !same_value(&now, want)
-        })
-        .map(|(key, _)| key)
+        .filter(|(_, want, path)| !same_value(&read(path), want))
+        .map(|(key, _, _)| key)
         .collect();
     Ok((target, unset))
 }
