@@ -20,6 +20,8 @@ mod lab {
 
 #[path = "lab/check/outside.rs"]
 mod outside;
+#[path = "health/tmux.rs"]
+mod tmux;
 
 use std::path::Path;
 use std::process::Output;
@@ -249,6 +251,32 @@ fn external_nginx_paths() {
     stop_nginx(&lab);
 }
 
+/// The dashboard's `c` key, in tmux, against the real LiveKit: its worker runs the same check
+/// and the screen shows every path working.
+fn dashboard_check(lab: &Lab, dir: &Path) {
+    let command = format!(
+        "ip netns exec {} env LANG=C.UTF-8 DOCKER_HOST={} '{}' status --dir '{}' --interval 2",
+        lab.server,
+        lab.docker_host(),
+        env!("CARGO_BIN_EXE_selkie"),
+        dir.display()
+    );
+    let tmux = tmux::Tmux::start(&command);
+    tmux.wait("the dashboard", Duration::from_secs(30), |s| {
+        s.contains("Ports and checks")
+    });
+    tmux.keys(&["c"]);
+    let (screen, took) = tmux.wait("the media check's result", Duration::from_secs(30), |s| {
+        s.contains("media check:")
+    });
+    eprintln!("the dashboard's media check after {took:?}:\n{screen}");
+    assert!(
+        screen.contains("media: UDP ok") && screen.contains("every required path works"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+}
+
 /// No proxy: signalling on ws:// at 7880, media as planned; setup itself ends with the check
 /// after a change, and runs none when nothing changed.
 #[test]
@@ -256,6 +284,7 @@ fn no_proxy_plain_websocket() {
     let _one = one_lab();
     let (lab, dir) = at_ip("check-none", "none", &[]);
     assert_all_ok(&lab, &dir, None, &["udp", "tcp", "turn_udp"]);
+    dashboard_check(&lab, &dir);
     let d = dir.to_str().unwrap();
     let resume = |extra: &[&str]| {
         let mut args = vec![
