@@ -7,7 +7,6 @@
 #[allow(dead_code)]
 #[path = "../tests/lab/net.rs"]
 mod net;
-#[allow(dead_code)]
 #[path = "../tests/lab/tools.rs"]
 mod tools;
 

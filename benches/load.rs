@@ -9,7 +9,6 @@ mod client;
 #[allow(dead_code)]
 #[path = "../tests/lab/net.rs"]
 mod net;
-#[allow(dead_code)]
 #[path = "../tests/lab/tools.rs"]
 mod tools;
 

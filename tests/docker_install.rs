@@ -11,7 +11,6 @@
 //! Needs root, the Debian mirror, `ip`, `iptables`, `unshare`, `tar` and build.sh's root; fails
 //! (never skips) without them.
 
-#[allow(dead_code)]
 #[path = "lab/tools.rs"]
 mod tools;
 
@@ -19,7 +18,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use tools::{built, ok, run};
+use tools::{built, ok, run, sweep_dead_namespaces};
 
 /// The host's end of the link and the root's (TEST-NET-2: no address the machine uses).
 const HOST_IP: &str = "198.51.100.1";
@@ -37,23 +36,7 @@ struct Uplink {
 /// namespace of a run whose process is gone, with what still runs in it, and the iptables
 /// rules that name a link of ours (`sih…`) that no longer exists.
 fn sweep_stale() {
-    let list = run("ip", &["netns", "list"]);
-    for line in String::from_utf8_lossy(&list.stdout).lines() {
-        let Some(name) = line.split_whitespace().next() else {
-            continue;
-        };
-        let Some(pid) = name.strip_prefix("selkie-install-") else {
-            continue;
-        };
-        if Path::new(&format!("/proc/{pid}")).exists() {
-            continue;
-        }
-        let pids = run("ip", &["netns", "pids", name]);
-        for p in String::from_utf8_lossy(&pids.stdout).split_whitespace() {
-            let _ = run("kill", &["-9", p]);
-        }
-        let _ = run("ip", &["netns", "delete", name]);
-    }
+    sweep_dead_namespaces("selkie-install-");
     for table in ["nat", "filter"] {
         let rules = run("iptables", &["-t", table, "-S"]);
         for rule in String::from_utf8_lossy(&rules.stdout).lines() {

@@ -42,7 +42,7 @@ use firewalld::start_firewalld;
 use lab::harness::one_lab;
 use lab::helper::{self, Helper};
 use lab::net::{Lab, CLIENT_IP, SERVER_IP};
-use lab::tools::ok;
+use lab::tools::{apply_args, ok};
 
 /// How long an apply waits for confirmation in these tests.
 const WITHIN: u64 = 10;
@@ -164,33 +164,8 @@ fn ssh_throughout(lab: &Lab, secs: u64) -> usize {
 
 /// Setup with consent; the flags of a first run, or `--resume` (the consent is saved).
 fn apply(lab: &Lab, dir: &Path, kind: &str, first: bool) -> String {
-    let within = format!("{WITHIN}s");
-    let d = dir.to_str().unwrap();
-    let mut args = vec![
-        "setup",
-        "--non-interactive",
-        "--dir",
-        d,
-        "--no-start",
-        "--confirm-within",
-        &within,
-    ];
-    if first {
-        args.extend([
-            "--ip",
-            SERVER_IP,
-            "--provider",
-            "none",
-            "--ssh-port",
-            "22",
-            "--apply-firewall",
-            "--apply-sysctl",
-            "--host-firewall",
-            kind,
-        ]);
-    } else {
-        args.push("--resume");
-    }
+    let args = apply_args(dir.to_str().unwrap(), SERVER_IP, kind, WITHIN, first);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = selkie(lab, &session(50000), &args);
     let all = text(&out);
     assert!(out.status.success(), "setup failed:\n{all}");

@@ -12,14 +12,13 @@
 //! system's. Needs root, a Docker daemon with that image and (for the install) the Debian
 //! mirror; fails (never skips) without them.
 
-#[allow(dead_code)]
 #[path = "lab/tools.rs"]
 mod tools;
 
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use tools::{built_value, run};
+use tools::{apply_args, built_value, run};
 
 /// How long an apply waits for confirmation here.
 const WITHIN: u64 = 10;
@@ -118,32 +117,8 @@ impl Machine {
     /// `selkie setup` applying `kind` with the operator's consent (first run) or again
     /// (`--resume`); it must succeed.
     fn apply(&self, kind: &str, first: bool) -> Said {
-        let within = format!("{WITHIN}s");
-        let mut args = vec![
-            "setup",
-            "--non-interactive",
-            "--dir",
-            DIR,
-            "--no-start",
-            "--confirm-within",
-            &within,
-        ];
-        if first {
-            args.extend([
-                "--ip",
-                "203.0.113.7",
-                "--provider",
-                "none",
-                "--ssh-port",
-                "22",
-                "--apply-firewall",
-                "--apply-sysctl",
-                "--host-firewall",
-                kind,
-            ]);
-        } else {
-            args.push("--resume");
-        }
+        let args = apply_args(DIR, "203.0.113.7", kind, WITHIN, first);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = self.selkie(SESSION, &args);
         assert!(out.ok, "setup failed:\n{}{}", out.stdout, out.stderr);
         out

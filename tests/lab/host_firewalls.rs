@@ -56,22 +56,10 @@ fn apply_firewall(lab: &Lab, dir: &Path, kind: &str) {
 #[test]
 fn host_firewalls_open_exactly_the_public_ports() {
     let _one = one_lab();
-    let mut lab = Lab::new();
-    lab.start_docker(&[LIVEKIT, CADDY]);
-    let dir = deployment(&lab, "firewall");
-    setup(
-        &lab,
-        &dir,
-        &[
-            "--ip",
-            SERVER_IP,
-            "--proxy",
-            "caddy",
-            "--ssh-port",
-            "22",
-            "--ip-cert",
-            "internal",
-        ],
+    let (lab, dir) = at_ip(
+        "firewall",
+        "caddy",
+        &["--ssh-port", "22", "--ip-cert", "internal"],
     );
     let root = caddy_internal_root(&lab);
     let plan = plan_json(&lab, &dir);

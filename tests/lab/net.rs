@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use super::tools::{cache_dir, ok, run, run_quiet, tail};
+use super::tools::{cache_dir, ok, run, run_quiet, sweep_dead_namespaces, tail};
 
 /// The server's public address on the link.
 pub const SERVER_IP: &str = "203.0.113.1";
@@ -31,31 +31,8 @@ pub struct Lab {
 /// dockerd among them, which would keep the shared data root in use. Called with the data
 /// root's lock held, so no live lab is touched.
 fn sweep_stale() {
-    let Some(list) = run_quiet("ip", &["netns", "list"]) else {
-        return;
-    };
-    for line in String::from_utf8_lossy(&list.stdout).lines() {
-        let Some(name) = line.split_whitespace().next() else {
-            continue;
-        };
-        let Some(pid) = name
-            .strip_prefix("selkie-lab-")
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if Path::new(&format!("/proc/{pid}")).exists() {
-            continue;
-        }
-        if let Some(out) = run_quiet("ip", &["netns", "pids", name]) {
-            for p in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-                let _ = run_quiet("kill", &["-9", p]);
-            }
-        }
-        let _ = run_quiet("ip", &["netns", "delete", name]);
+    for pid in sweep_dead_namespaces("selkie-lab-") {
         let _ = fs::remove_dir_all(format!("/run/selkie-lab-{pid}"));
-        eprintln!("removed {name}, left by a lab whose process ({pid}) is gone");
     }
 }
 
