@@ -3,6 +3,8 @@
 //! These tests fail, never skip, when the daemon is missing.
 
 mod common;
+#[path = "docker_e2e/health.rs"]
+mod health;
 #[path = "docker_e2e/refusals.rs"]
 mod refusals;
 

@@ -15,7 +15,7 @@ pub mod install;
 mod launch;
 pub mod live;
 pub mod pull;
-mod ready;
+pub mod ready;
 pub mod reconcile;
 pub mod spec;
 pub mod wait;

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use super::{ServiceState, Status};
 use crate::docker::inspect::{self, CpuCounters, Sample};
+use crate::docker::ready;
 use crate::docker::Docker;
 use crate::plan::Plan;
 
@@ -18,7 +19,7 @@ pub struct Inspected {
 }
 
 /// How a container is doing: up when it runs and its healthcheck (if any) passes, degraded while
-/// the healthcheck is still starting.
+/// Docker's healthcheck is still starting ([`inspect_all`] then runs the command itself).
 fn judge(service: &str, container: String, seen: Option<inspect::Container>) -> Inspected {
     let missing = ServiceState {
         service: service.into(),
@@ -60,16 +61,33 @@ fn judge(service: &str, container: String, seen: Option<inspect::Container>) -> 
     }
 }
 
+/// The health shown for a container whose first Docker healthcheck is still to come (Docker
+/// says `starting` for one interval after each start) when selkie ran the same command in it and
+/// it passed, as setup does before it calls a service ready.
+pub const PASSING: &str = "passing";
+
 /// Every planned service's container in plan order, and the bridge addresses of the running
-/// ones (for probes of internal ports). Fast: no stats yet.
+/// ones (for probes of internal ports). Fast: no stats yet. While Docker's first healthcheck is
+/// pending, the service's healthcheck command runs once, within `timeout`: setup has just called
+/// the service healthy on that command, so status does not show it degraded for five seconds.
 pub async fn inspect_all(
     docker: &Docker,
     plan: &Plan,
+    timeout: Duration,
 ) -> (Vec<Inspected>, HashMap<String, IpAddr>) {
     let inspected = futures_util::future::join_all(plan.services.iter().map(|s| async move {
         let name = s.container_name();
         let seen = inspect::container(docker, &name).await;
-        judge(s.name.as_str(), name, seen)
+        let mut judged = judge(s.name.as_str(), name, seen);
+        let state = &mut judged.state;
+        if state.status == Status::Degraded && !s.healthcheck.is_empty() {
+            let check = ready::passes(docker, &state.container, &s.healthcheck);
+            if tokio::time::timeout(timeout, check).await == Ok(true) {
+                state.health = Some(PASSING.into());
+                state.status = Status::Healthy;
+            }
+        }
+        judged
     }))
     .await;
     let ips = inspected

@@ -87,7 +87,9 @@ pub struct ServiceState {
     pub container: String,
     /// `running`, `exited`, `restarting`, or `missing` when there is no container.
     pub state: String,
-    /// The Docker healthcheck's verdict, when the image has one.
+    /// The Docker healthcheck's verdict, when the image has one: `starting`, `healthy`,
+    /// `unhealthy`, or [`containers::PASSING`] while Docker's first check is still to come and
+    /// selkie's own run of the same command passed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<String>,
     pub restarts: i64,
@@ -198,7 +200,7 @@ pub async fn collect(
     };
     match (docker, version) {
         (Some(d), Ok(version)) => {
-            let (inspected, container_ips) = containers::inspect_all(d, plan).await;
+            let (inspected, container_ips) = containers::inspect_all(d, plan, timeout).await;
             let ctx = probes::Context {
                 container_ips,
                 ..ctx

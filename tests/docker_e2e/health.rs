@@ -1,0 +1,78 @@
+//! `selkie status` while Docker's first healthcheck is still to come (tests/docker_e2e.rs):
+//! Docker says `starting` for one interval after each start, and status runs the same command
+//! itself instead of calling a service that setup has just called healthy degraded.
+
+use std::path::Path;
+
+use crate::common::docker::{self as d, docker_ok, Clean};
+use crate::{reflector, reflector_images, selkie, text, BACKEND};
+
+/// Docker's own health of `container`: `starting`, `healthy` …
+fn docker_health(container: &str) -> String {
+    docker_ok(&["inspect", "--format", "{{.State.Health.Status}}", container])
+        .trim()
+        .to_string()
+}
+
+/// Restarts `container` (its health goes back to `starting` for one interval), runs
+/// `selkie status --once --json` and returns the entry of `service`, or `None` when Docker's
+/// first check came before status finished (a slow machine: try again).
+fn status_while_starting(dir: &Path, container: &str, service: &str) -> Option<serde_json::Value> {
+    docker_ok(&["restart", "--time", "1", container]);
+    assert_eq!(
+        docker_health(container),
+        "starting",
+        "{container} restarted"
+    );
+    let out = selkie(&["status", "--once", "--json", "--dir", dir.to_str().unwrap()]);
+    // Health leaves `starting` only forwards: still `starting` now means it was throughout.
+    if docker_health(container) != "starting" {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("status --json printed JSON ({e}): {}", text(&out)));
+    let entry = json["services"]
+        .as_array()
+        .expect("a list of services")
+        .iter()
+        .find(|s| s["service"] == service)
+        .unwrap_or_else(|| panic!("{service} in {json}"))
+        .clone();
+    Some(entry)
+}
+
+/// [`status_while_starting`], three tries.
+fn starting_entry(dir: &Path, container: &str, service: &str) -> serde_json::Value {
+    (0..3)
+        .find_map(|_| status_while_starting(dir, container, service))
+        .unwrap_or_else(|| {
+            panic!("Docker checked {container} before every status run ended: a slow machine")
+        })
+}
+
+#[test]
+fn status_runs_a_pending_healthcheck_itself_and_judges_by_it() {
+    let _serial = d::serial();
+    let _clean = Clean::new();
+    d::ensure_images(&reflector_images());
+    let dir = tempfile::tempdir().unwrap();
+    let out = reflector(dir.path(), BACKEND);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // The command passes: healthy, shown as `passing` (not Docker's `starting`).
+    let postgres = starting_entry(dir.path(), "selkie-postgres", "postgres");
+    assert_eq!(postgres["health"], "passing", "{postgres}");
+    assert_eq!(postgres["status"], "healthy", "{postgres}");
+
+    // The command fails (the stand-in's pg_isready is gone): degraded, as Docker's `starting`.
+    docker_ok(&[
+        "exec",
+        "selkie-postgres",
+        "rm",
+        "/bin/pg_isready",
+        "/usr/local/bin/pg_isready",
+    ]);
+    let postgres = starting_entry(dir.path(), "selkie-postgres", "postgres");
+    assert_eq!(postgres["health"], "starting", "{postgres}");
+    assert_eq!(postgres["status"], "degraded", "{postgres}");
+}
