@@ -252,7 +252,7 @@ fn the_revert_is_a_systemd_timer_that_fires_or_is_stopped() {
 /// firewalld as a fresh install leaves it (stock zones in /usr/lib, nothing in /etc/firewalld,
 /// running but not enabled): the script enables it, and the revert brings back exactly the
 /// stock configuration (a zone file the apply created would otherwise name a service the
-/// revert removed, and the reload would fail).
+/// revert removed, and the reload would fail) and leaves it running but not enabled again.
 #[test]
 fn firewalld_from_its_stock_configuration_is_enabled_and_reverts_exactly() {
     let m = Machine::boot("firewalld");
@@ -280,9 +280,19 @@ fn firewalld_from_its_stock_configuration_is_enabled_and_reverts_exactly() {
         m.revert_log()
     );
     let log = m.revert_log();
-    assert!(log.trim_end().ends_with("success"), "{log}");
+    assert!(log.contains("+ firewall-cmd --reload\nsuccess\n"), "{log}");
+    assert!(log.contains("+ systemctl disable firewalld\n"), "{log}");
     assert_eq!(m.sh("firewall-cmd --list-services").stdout, before, "{log}");
     assert_eq!(m.sh("find /etc/firewalld | sort").stdout, etc_before);
+    assert_eq!(
+        m.sh("systemctl is-enabled firewalld").stdout.trim(),
+        "disabled",
+        "{log}"
+    );
+    assert_eq!(
+        m.sh("systemctl is-active firewalld").stdout.trim(),
+        "active"
+    );
 }
 
 /// `--install-docker` where systemd runs the machine: apt installs docker.io (its output goes to

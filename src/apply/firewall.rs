@@ -82,10 +82,16 @@ pub fn save(kind: HostFirewall, base: &Path) -> Result<String> {
             // /etc/firewalld exactly as it was: the apply may have created files there (a zone
             // first changed from its stock copy in /usr/lib/firewalld), which extracting alone
             // would leave behind, naming a service that is gone, so the reload would fail.
-            Ok(format!(
+            let mut body = format!(
                 "rm -rf /etc/firewalld\ntar -C /etc -xf {}\nfirewall-cmd --reload\n",
                 quote(&tar)
-            ))
+            );
+            // The script has systemd start firewalld at boot; a revert leaves boot as it was.
+            // (firewalld runs now either way: the script refuses to start otherwise.)
+            if output_of("systemctl", &["is-enabled", "firewalld"]).as_deref() == Some("disabled") {
+                body.push_str("systemctl disable firewalld\n");
+            }
+            Ok(body)
         }
     }
 }
@@ -174,6 +180,21 @@ fn output(program: &str, args: &[&str]) -> Result<Option<String>> {
         .status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
+/// What `program ARGS` printed, trimmed, whatever its exit status (`systemctl is-enabled` exits
+/// 1 for `disabled`); `None` when it is not installed or cannot run.
+fn output_of(program: &str, args: &[&str]) -> Option<String> {
+    if !on_path(program) {
+        return None;
+    }
+    let out = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// Keep `text` as `base/name` (0600); its path, for the revert script.
