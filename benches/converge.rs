@@ -10,7 +10,8 @@
 //! container labelled `io.selkie.project=selkie`), removes everything it created when it ends or
 //! panics, and checks that nothing is left.
 //!
-//! 1. The reflector preset with stand-ins for what no source gives here (converge/reflector.rs).
+//! 1. The reflector preset with busybox stand-ins for Postgres, Redis and Hatchet
+//!    (converge/reflector.rs).
 //! 2. The same with the real programs (converge/reflector.rs).
 //! 3. LiveKit's start with a small and a large UDP range (converge/livekit.rs).
 
@@ -69,8 +70,8 @@ fn main() {
     );
     reflector::converge_reflector(
         1,
-        "stand-ins for the images no source gives here (each is ready the moment it runs: \
-         Docker's own cost)",
+        "busybox stand-ins for Postgres, Redis and Hatchet (ready the moment they run: \
+         Docker's own cost), the apps' stand-ins",
         &reflector::stand_in_images(),
         false,
     );

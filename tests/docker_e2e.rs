@@ -14,8 +14,16 @@ use std::time::{Duration, Instant};
 
 use common::docker::{self as d, docker_ok};
 
-const FRONTEND: &str = "registry.example.com/reflector-frontend:1.0.0";
-const BACKEND: &str = "registry.example.com/reflector-backend:1.0.0";
+/// The apps' stand-ins from tests/images/build.sh: setup waits until an app without a
+/// healthcheck listens on its port, and these listen on the seeds' ports.
+fn frontend() -> String {
+    d::built_image("SELKIE_LAB_FRONTEND_IMAGE")
+}
+
+fn backend() -> String {
+    d::built_image("SELKIE_LAB_BACKEND_IMAGE")
+}
+
 const BACKEND_FAIL: &str = "registry.example.com/reflector-backend-fail:1.0.0";
 
 use common::docker::Clean;
@@ -51,30 +59,46 @@ fn setup(dir: &Path, extra: &[&str]) -> Output {
 }
 
 fn reflector(dir: &Path, backend: &str) -> Output {
-    let frontend = format!("frontend={FRONTEND}");
+    reflector_within(dir, backend, "60")
+}
+
+/// The reflector preset at 127.0.0.1 with the apps' images, each service given `secs` to
+/// become healthy.
+fn reflector_within(dir: &Path, backend: &str, secs: &str) -> Output {
+    let args = reflector_args(dir, backend, secs);
+    selkie(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `setup` of the reflector preset at 127.0.0.1 in `dir` with the frontend's stand-in and
+/// `backend`, each service given `secs` to become healthy.
+fn reflector_args(dir: &Path, backend: &str, secs: &str) -> Vec<String> {
+    let dir = dir.to_str().unwrap();
+    let frontend = format!("frontend={}", frontend());
     let backend = format!("backend={backend}");
-    setup(
+    [
+        "setup",
+        "--non-interactive",
+        "--dir",
         dir,
-        &[
-            "--preset",
-            "reflector",
-            "--ip",
-            "127.0.0.1",
-            "--image",
-            &frontend,
-            "--image",
-            &backend,
-        ],
-    )
+        "--health-timeout",
+        secs,
+        "--preset",
+        "reflector",
+        "--ip",
+        "127.0.0.1",
+        "--image",
+        &frontend,
+        "--image",
+        &backend,
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn reflector_images() -> Vec<String> {
     // The preset's own pins, so a moved pin moves the test with it.
     let preset = selkie::preset::find("reflector").unwrap();
-    let mut images: Vec<String> = [FRONTEND, BACKEND, BACKEND_FAIL]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut images: Vec<String> = vec![frontend(), backend(), BACKEND_FAIL.to_string()];
     images.extend(
         preset
             .services
@@ -103,7 +127,7 @@ fn a_fresh_apply_runs_every_planned_container_as_planned_and_a_second_changes_no
     let _clean = Clean::new();
     d::ensure_images(&reflector_images());
     let dir = tempfile::tempdir().unwrap();
-    let out = reflector(dir.path(), BACKEND);
+    let out = reflector(dir.path(), &backend());
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("All 8 services are healthy"),
@@ -216,23 +240,8 @@ fn a_run_killed_halfway_converges_on_the_next_run() {
     let _clean = Clean::new();
     d::ensure_images(&reflector_images());
     let dir = tempfile::tempdir().unwrap();
-    let frontend = format!("frontend={FRONTEND}");
-    let backend = format!("backend={BACKEND}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args([
-            "setup",
-            "--non-interactive",
-            "--dir",
-            dir.path().to_str().unwrap(),
-            "--preset",
-            "reflector",
-            "--ip",
-            "127.0.0.1",
-            "--image",
-            &frontend,
-            "--image",
-            &backend,
-        ])
+        .args(reflector_args(dir.path(), &backend(), "120"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -327,7 +336,7 @@ fn down_removes_containers_and_keeps_data_unless_asked() {
     let _clean = Clean::new();
     d::ensure_images(&reflector_images());
     let dir = tempfile::tempdir().unwrap();
-    assert!(reflector(dir.path(), BACKEND).status.success());
+    assert!(reflector(dir.path(), &backend()).status.success());
     let ds = dir.path().to_str().unwrap();
     let out = selkie(&["down", "--dir", ds]);
     assert!(out.status.success(), "{}", text(&out));

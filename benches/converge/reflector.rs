@@ -3,10 +3,10 @@
 //! both use the container names `selkie-<service>`). selkie waits for health and compose does
 //! not, so compose is also timed until every container with a healthcheck reports healthy.
 //!
-//! Twice: with stand-ins for the images no source gives here (Docker's own cost: each container
-//! is ready the moment it runs), and with every real program tests/images/build.sh makes
-//! (Postgres, Redis, Hatchet, Garage, LiveKit, Caddy; the two apps are the operators' own, so
-//! their stand-ins), where the programs' own start decides.
+//! Twice: with busybox stand-ins for Postgres, Redis and Hatchet (Docker's own cost: each is
+//! ready the moment it runs), and with every real program tests/images/build.sh makes
+//! (Postgres, Redis, Hatchet, Garage, LiveKit, Caddy), where the programs' own start decides.
+//! The two apps are the operators' own: both runs use their stand-ins from build.sh.
 
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
@@ -21,11 +21,18 @@ use crate::run::{
 const SCRATCH_ROUNDS: usize = 3;
 const NOOP_PER_ROUND: usize = 4;
 
-/// The apps' images as the stand-in section names them (any reference gets the stand-in).
+/// The apps' stand-ins (tests/images/build.sh: they listen on the seeds' ports, which setup
+/// waits for); the other services get the Docker tests' busybox stand-in where no image is built.
 pub fn stand_in_images() -> Vec<String> {
     vec![
-        "frontend=registry.example.com/reflector-frontend:1.0.0".into(),
-        "backend=registry.example.com/reflector-backend:1.0.0".into(),
+        format!(
+            "frontend={}",
+            docker::built_image("SELKIE_LAB_FRONTEND_IMAGE")
+        ),
+        format!(
+            "backend={}",
+            docker::built_image("SELKIE_LAB_BACKEND_IMAGE")
+        ),
     ]
 }
 
@@ -33,29 +40,6 @@ pub fn stand_in_images() -> Vec<String> {
 /// (Debian's Postgres and Redis, Hatchet without its dashboard, the apps' stand-ins). LiveKit,
 /// Caddy and Garage are built under their pinned references already.
 pub fn real_images() -> Vec<String> {
-    let cache = std::env::var_os("SELKIE_IMAGE_CACHE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| "/var/cache/selkie-images".into());
-    let env = cache.join("paths.env");
-    let text = std::fs::read_to_string(&env).unwrap_or_else(|e| {
-        panic!(
-            "{} is missing ({e}): run tests/images/build.sh",
-            env.display()
-        )
-    });
-    let value = |key: &str| {
-        text.lines()
-            .filter_map(|l| l.strip_prefix(&format!("{key}=")))
-            .next_back()
-            .unwrap_or_else(|| {
-                panic!(
-                    "{} names no {key}: run tests/images/build.sh",
-                    env.display()
-                )
-            })
-            .trim()
-            .to_string()
-    };
     [
         ("frontend", "SELKIE_LAB_FRONTEND_IMAGE"),
         ("backend", "SELKIE_LAB_BACKEND_IMAGE"),
@@ -64,7 +48,7 @@ pub fn real_images() -> Vec<String> {
         ("redis", "SELKIE_LAB_REDIS_IMAGE"),
     ]
     .iter()
-    .map(|(service, key)| format!("{service}={}", value(key)))
+    .map(|(service, key)| format!("{service}={}", docker::built_image(key)))
     .collect()
 }
 

@@ -21,10 +21,11 @@ use super::spec::{self, LABEL_HASH, LABEL_PROJECT, LABEL_SERVICE};
 use super::wait::Failure;
 use super::{pull, DockerError, PullPolicy};
 use crate::error::Error;
-use crate::plan::{Plan, NETWORK, PROJECT};
+use crate::plan::{self, Plan, NETWORK, PROJECT};
 use crate::preset::NetworkKind;
 use crate::role::Role;
 use crate::secrets::Secrets;
+use crate::transport::Proto;
 
 /// The outcome of a converge.
 #[derive(Debug, Default)]
@@ -238,6 +239,8 @@ pub async fn converge(
                 [127, 0, 0, 1],
                 plan.web.https_port,
             )));
+        } else if want.http_probe.is_none() {
+            want.port_probe = app_port(plan, service);
         }
         desired.push(want);
     }
@@ -254,6 +257,21 @@ pub async fn converge(
         .collect();
     let steps = reconcile(&desired, &actual);
     Ok(launch(docker, &desired, &steps, timeout).await?)
+}
+
+/// The port an app without a healthcheck of its own is ready on: its first required TCP port
+/// (not a range), when it runs on selkie's network. `None` for a service with a healthcheck,
+/// which says more, and for one on the host's network, where any process could answer.
+fn app_port(plan: &Plan, service: &plan::Service) -> Option<u16> {
+    if !service.healthcheck.is_empty() || service.network != NetworkKind::Bridge {
+        return None;
+    }
+    plan.ports
+        .iter()
+        .find(|p| {
+            p.service == service.name && p.proto == Proto::Tcp && p.required && p.end == p.port
+        })
+        .map(|p| p.port)
 }
 
 /// Refuse containers and stacks selkie must not touch (`list`: every container on the host);
@@ -281,5 +299,42 @@ fn ours_to_change(
             other: other.clone(),
         }),
         None => Ok(dir),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::ProxyMode;
+    use crate::host::HostFacts;
+    use crate::preset;
+
+    /// `service port` for every service of `name`'s plan that is ready on a port of its own.
+    fn app_ports(name: &str, proxy: ProxyMode) -> Vec<String> {
+        let preset = preset::find(name).unwrap();
+        let answers = crate::testing::answers(&preset, proxy, "meet.example.com");
+        let plan = plan::build(&answers, &preset, &HostFacts::default()).unwrap();
+        plan.services
+            .iter()
+            .filter_map(|s| Some(format!("{} {}", s.name, app_port(&plan, s)?)))
+            .collect()
+    }
+
+    #[test]
+    fn apps_without_a_healthcheck_are_ready_on_their_first_required_port() {
+        // Postgres, Redis, Garage and Hatchet have healthchecks; LiveKit, Caddy, PocketBase,
+        // and the XR hub run on the host's network.
+        let none = Vec::<String>::new();
+        assert_eq!(
+            app_ports("reflector", ProxyMode::Caddy),
+            ["backend 1250", "frontend 3000"]
+        );
+        assert_eq!(
+            app_ports("reflector", ProxyMode::None),
+            ["backend 1250", "frontend 3000"]
+        );
+        assert_eq!(app_ports("livekit", ProxyMode::Caddy), none);
+        assert_eq!(app_ports("hearth", ProxyMode::Caddy), none);
+        assert_eq!(app_ports("xr-hub", ProxyMode::None), none);
     }
 }

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
-use bollard::models::ContainerStatsResponse;
+use bollard::models::{ContainerStatsResponse, NetworkSettings};
 use bollard::query_parameters::{InspectContainerOptions, StatsOptionsBuilder};
 use bollard::Docker;
 use futures_util::StreamExt;
@@ -37,6 +37,17 @@ pub struct Container {
     pub ip: Option<IpAddr>,
 }
 
+/// A container's address on selkie's network, from its inspect answer; `None` before it has one.
+pub fn network_ip(settings: Option<NetworkSettings>) -> Option<IpAddr> {
+    settings?
+        .networks?
+        .get(NETWORK)?
+        .ip_address
+        .as_ref()?
+        .parse()
+        .ok()
+}
+
 /// The container named `name`; `None` when there is none (or Docker could not say).
 pub async fn container(docker: &Docker, name: &str) -> Option<Container> {
     let info = docker
@@ -50,12 +61,7 @@ pub async fn container(docker: &Docker, name: &str) -> Option<Container> {
         .and_then(|h| h.status)
         .map(|h| h.to_string())
         .filter(|h| !h.is_empty() && h != "none");
-    let ip = info
-        .network_settings
-        .and_then(|n| n.networks)
-        .and_then(|n| n.get(NETWORK).cloned())
-        .and_then(|e| e.ip_address)
-        .and_then(|ip| ip.parse().ok());
+    let ip = network_ip(info.network_settings);
     Some(Container {
         state: state.status.map(|s| s.to_string()).unwrap_or_default(),
         health,

@@ -160,6 +160,7 @@ mod tests {
             has_healthcheck: false,
             http_probe: None,
             tcp_probe: None,
+            port_probe: None,
         }
     }
 

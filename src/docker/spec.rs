@@ -42,6 +42,11 @@ pub struct Desired {
     pub http_probe: Option<SocketAddr>,
     /// A TCP port that accepts connections when the service is ready (the proxy's HTTPS port).
     pub tcp_probe: Option<SocketAddr>,
+    /// A TCP port that accepts connections at the container's own address on selkie's network
+    /// when the service is ready: an app without a healthcheck listens on its first required
+    /// port. (At that address only the container itself can answer, where a published port on
+    /// 127.0.0.1 is answered by Docker's proxy before the app listens.)
+    pub port_probe: Option<u16>,
 }
 
 /// The labels every object of the project carries.
@@ -249,5 +254,6 @@ pub fn desired(
         depends_on: service.depends_on.clone(),
         http_probe,
         tcp_probe: None,
+        port_probe: None,
     })
 }

@@ -2,11 +2,12 @@
 //!
 //! A service is *ready* once its container runs and selkie's own checks pass: the image's
 //! healthcheck command (run by selkie as soon as the container runs, not on Docker's schedule),
-//! LiveKit's `GET /`, the proxy's HTTPS port. Services that depend on it may start then. A
+//! LiveKit's `GET /`, the proxy's HTTPS port, an app's own port at its address on selkie's
+//! network (an app without a healthcheck). Services that depend on it may start then. A
 //! container this run started is *healthy* only once it has also run for [`STABLE`] without
 //! stopping or being restarted: that catches a program that crashes right after it starts.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use bollard::models::{ContainerInspectResponse, HealthStatusEnum};
@@ -14,6 +15,7 @@ use bollard::Docker;
 
 pub use super::failure::{tail_logs, Failure};
 use super::spec::Desired;
+use crate::plan::NETWORK;
 
 /// How long a container this run started must keep running, counted from its start, before it
 /// counts as healthy. A program that cannot start (bad configuration, a port in use, a missing
@@ -62,6 +64,8 @@ pub struct Seen {
     pub health_log: Vec<String>,
     /// When its last run ended (Docker's `FinishedAt`), if it ever ended.
     pub finished_at: Option<String>,
+    /// Its address on selkie's network, once it has one.
+    pub ip: Option<IpAddr>,
 }
 
 impl Seen {
@@ -88,10 +92,12 @@ impl Seen {
             _ => status.clone(),
         };
         let restarting = state.restarting.unwrap_or(false);
+        let ip = super::inspect::network_ip(info.network_settings);
         // Docker gives the zero time for a container that never stopped.
         let finished_at = state.finished_at.filter(|t| !t.starts_with("0001-"));
         Seen {
             finished_at,
+            ip,
             running: state.running.unwrap_or(false) && !restarting,
             restarting,
             restart_count: info.restart_count.unwrap_or(0),
@@ -173,6 +179,15 @@ async fn checks(docker: &Docker, want: &Desired, seen: &Seen) -> Option<String> 
     } else if let Some(addr) = want.tcp_probe {
         if !tcp_ready(addr, PROBE).await {
             return Some(format!("nothing accepts connections on {addr} yet"));
+        }
+    } else if let Some(port) = want.port_probe {
+        let Some(ip) = seen.ip else {
+            return Some(format!("it has no address on the {NETWORK} network yet"));
+        };
+        if !tcp_ready(SocketAddr::from((ip, port)), PROBE).await {
+            return Some(format!(
+                "nothing accepts connections on its port {port} ({ip}:{port}) yet"
+            ));
         }
     }
     None

@@ -41,6 +41,8 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 // Explicit paths: the bench includes this file by path, and they resolve the same from there.
+#[path = "built.rs"]
+pub mod built;
 #[path = "docker/images.rs"]
 mod images;
 #[path = "docker/registry.rs"]
@@ -68,6 +70,13 @@ pub const FAIL_FILE: &str = "/etc/standin/fail";
 pub const FAIL_LINES: usize = 40;
 /// The stand-in's exit status when it fails on purpose.
 pub const FAIL_STATUS: i64 = 3;
+
+/// An image reference `tests/images/build.sh` wrote to its `paths.env`, such as
+/// `SELKIE_LAB_FRONTEND_IMAGE`; panics, naming the script, when it has not run. The apps'
+/// stand-ins there listen on the seeds' ports, which setup waits for.
+pub fn built_image(key: &str) -> String {
+    built::built_value(key)
+}
 
 /// Serialises tests that use fixed host ports (host networking, published ports) and selkie's
 /// fixed container names: within one test binary (a mutex) and across processes on this

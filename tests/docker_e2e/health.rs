@@ -1,11 +1,12 @@
-//! `selkie status` while Docker's first healthcheck is still to come (tests/docker_e2e.rs):
-//! Docker says `starting` for one interval after each start, and status runs the same command
+//! When a service counts as healthy (tests/docker_e2e.rs): an app without a healthcheck only
+//! once it listens on its port, and, while Docker's first healthcheck is still to come (Docker
+//! says `starting` for one interval after each start), by status running the same command
 //! itself instead of calling a service that setup has just called healthy degraded.
 
 use std::path::Path;
 
 use crate::common::docker::{self as d, docker_ok, Clean};
-use crate::{reflector, reflector_images, selkie, text, BACKEND};
+use crate::{backend, inspect, reflector, reflector_images, reflector_within, selkie, text};
 
 /// Docker's own health of `container`: `starting`, `healthy` …
 fn docker_health(container: &str) -> String {
@@ -56,7 +57,7 @@ fn status_runs_a_pending_healthcheck_itself_and_judges_by_it() {
     let _clean = Clean::new();
     d::ensure_images(&reflector_images());
     let dir = tempfile::tempdir().unwrap();
-    let out = reflector(dir.path(), BACKEND);
+    let out = reflector(dir.path(), &backend());
     assert!(out.status.success(), "{}", text(&out));
 
     // The command passes: healthy, shown as `passing` (not Docker's `starting`).
@@ -75,4 +76,39 @@ fn status_runs_a_pending_healthcheck_itself_and_judges_by_it() {
     let postgres = starting_entry(dir.path(), "selkie-postgres", "postgres");
     assert_eq!(postgres["health"], "starting", "{postgres}");
     assert_eq!(postgres["status"], "degraded", "{postgres}");
+}
+
+/// Reflector's backend has no healthcheck: setup waits until it listens on 1250 at its own
+/// address. The busybox stand-in runs but never listens, so the backend is not healthy, and the
+/// frontend, which depends on it, is not started.
+#[test]
+fn an_app_that_never_listens_is_not_healthy_and_what_needs_it_waits() {
+    let _serial = d::serial();
+    let _clean = Clean::new();
+    let silent = "registry.example.com/reflector-backend:1.0.0";
+    let mut images = reflector_images();
+    images.push(silent.to_string());
+    d::ensure_images(&images);
+    let dir = tempfile::tempdir().unwrap();
+    let out = reflector_within(dir.path(), silent, "8");
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("service backend (selkie-backend) is not healthy"),
+        "{t}"
+    );
+    assert!(
+        t.contains("nothing accepts connections on its port 1250"),
+        "{t}"
+    );
+    assert!(
+        t.contains("frontend: not started (backend is not healthy)"),
+        "{t}"
+    );
+    assert_eq!(inspect("selkie-backend")["State"]["Running"], true, "{t}");
+    assert_eq!(
+        inspect("selkie-frontend")["State"]["Status"],
+        "created",
+        "{t}"
+    );
 }

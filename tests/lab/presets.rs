@@ -12,27 +12,11 @@ use super::acme;
 use super::harness::{deployment, selkie, wait_for_certificate};
 use super::helper::{self, Helper};
 use super::net::{Lab, SERVER_IP};
-use super::tools::cache_dir;
+use super::tools::built_value;
 
 /// An image reference tests/images/build.sh wrote to `paths.env` (`SELKIE_LAB_HATCHET_IMAGE`…).
 pub fn image(key: &str) -> String {
-    let env = cache_dir().join("paths.env");
-    let text = fs::read_to_string(&env).unwrap_or_else(|e| {
-        panic!(
-            "{} is missing ({e}): run tests/images/build.sh first",
-            env.display()
-        )
-    });
-    text.lines()
-        .filter_map(|l| l.strip_prefix(&format!("{key}=")))
-        .next_back()
-        .map(|v| v.trim().to_string())
-        .unwrap_or_else(|| {
-            panic!(
-                "{} names no {key}: rerun tests/images/build.sh",
-                env.display()
-            )
-        })
+    built_value(key)
 }
 
 /// `docker logs` of every container in the lab, for a failure message.

@@ -8,12 +8,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// Where the images, binaries and the Python venv of tests/images/build.sh are.
-pub fn cache_dir() -> PathBuf {
-    std::env::var_os("SELKIE_IMAGE_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/selkie-images"))
-}
+#[path = "../common/built.rs"]
+mod built;
+#[allow(unused_imports)]
+pub use built::{built_value, cache_dir};
 
 /// A path that tests/images/build.sh wrote to `paths.env`, e.g. `SELKIE_LAB_PEBBLE`.
 pub fn built(key: &str) -> PathBuf {
@@ -24,29 +22,6 @@ pub fn built(key: &str) -> PathBuf {
         path.display()
     );
     path
-}
-
-/// A value that tests/images/build.sh wrote to `paths.env` (a path or an image reference).
-pub fn built_value(key: &str) -> String {
-    let env = cache_dir().join("paths.env");
-    let text = fs::read_to_string(&env).unwrap_or_else(|e| {
-        panic!(
-            "{} is missing ({e}): run tests/images/build.sh first (it builds the real \
-             images and the lab's client; .ci/run does)",
-            env.display()
-        )
-    });
-    let value = text
-        .lines()
-        .filter_map(|l| l.strip_prefix(&format!("{key}=")))
-        .next_back()
-        .unwrap_or_else(|| {
-            panic!(
-                "{} names no {key}: rerun tests/images/build.sh",
-                env.display()
-            )
-        });
-    value.trim().trim_matches(['"', '\'']).to_string()
 }
 
 /// Runs a command and returns its output; panics when it cannot start.

@@ -24,27 +24,9 @@ fn caddy(dir: &Path, args: &[&str]) -> Output {
 
 /// The Caddy binary of the pinned version, from tests/images/build.sh's `paths.env`.
 fn pinned_caddy() -> std::path::PathBuf {
-    let cache = std::env::var_os("SELKIE_IMAGE_CACHE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| "/var/cache/selkie-images".into());
-    let env = cache.join("paths.env");
-    let text = fs::read_to_string(&env).unwrap_or_else(|e| {
-        panic!(
-            "{} is missing ({e}): run tests/images/build.sh first",
-            env.display()
-        )
-    });
-    let path = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("SELKIE_LAB_CADDY="))
-        .next_back()
-        .map(|v| std::path::PathBuf::from(v.trim().trim_matches(['"', '\''])))
-        .unwrap_or_else(|| {
-            panic!(
-                "{} names no SELKIE_LAB_CADDY: rerun build.sh",
-                env.display()
-            )
-        });
+    let path = std::path::PathBuf::from(crate::common::docker::built::built_value(
+        "SELKIE_LAB_CADDY",
+    ));
     assert!(
         path.exists(),
         "{} is missing: rerun tests/images/build.sh",
