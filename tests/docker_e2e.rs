@@ -5,6 +5,8 @@
 mod common;
 #[path = "docker_e2e/health.rs"]
 mod health;
+#[path = "docker_e2e/postgres.rs"]
+mod postgres;
 #[path = "docker_e2e/refusals.rs"]
 mod refusals;
 
