@@ -17,11 +17,11 @@ use indicatif::MultiProgress;
 use super::launch::launch;
 pub use super::reconcile::Change;
 use super::reconcile::{reconcile, Actual};
-use super::spec::{self, LABEL_HASH, LABEL_PROJECT, LABEL_SERVICE};
+use super::spec::{self, Probe, LABEL_HASH, LABEL_PROJECT, LABEL_SERVICE};
 use super::wait::Failure;
 use super::{pull, DockerError, PullPolicy};
 use crate::error::Error;
-use crate::plan::{self, Plan, NETWORK, PROJECT};
+use crate::plan::{self, Exposure, Plan, NETWORK, PROJECT};
 use crate::preset::NetworkKind;
 use crate::role::Role;
 use crate::secrets::Secrets;
@@ -235,12 +235,12 @@ pub async fn converge(
             .unwrap_or_default();
         let mut want = spec::desired(service, &dir, secrets, image_id)?;
         if service.name == Role::Proxy {
-            want.tcp_probe = Some(std::net::SocketAddr::from((
+            want.probe = Some(Probe::Tcp(std::net::SocketAddr::from((
                 [127, 0, 0, 1],
                 plan.web.https_port,
-            )));
-        } else if want.http_probe.is_none() {
-            want.port_probe = app_port(plan, service);
+            ))));
+        } else if want.probe.is_none() {
+            want.probe = app_probe(plan, service);
         }
         desired.push(want);
     }
@@ -259,19 +259,25 @@ pub async fn converge(
     Ok(launch(docker, &desired, &steps, timeout).await?)
 }
 
-/// The port an app without a healthcheck of its own is ready on: its first required TCP port
-/// (not a range), when it runs on selkie's network. `None` for a service with a healthcheck,
-/// which says more, and for one on the host's network, where any process could answer.
-fn app_port(plan: &Plan, service: &plan::Service) -> Option<u16> {
-    if !service.healthcheck.is_empty() || service.network != NetworkKind::Bridge {
+/// How an app without a healthcheck of its own shows it is ready, on its first required TCP
+/// port (not a range): on selkie's network, by accepting connections at its own address; on
+/// the host's network, by answering 200 on its health path at 127.0.0.1 when the plan gives one
+/// and binds the port there (a bare connection could be anyone's). `None` for a service with a
+/// healthcheck, which says more.
+fn app_probe(plan: &Plan, service: &plan::Service) -> Option<Probe> {
+    if !service.healthcheck.is_empty() {
         return None;
     }
-    plan.ports
-        .iter()
-        .find(|p| {
-            p.service == service.name && p.proto == Proto::Tcp && p.required && p.end == p.port
-        })
-        .map(|p| p.port)
+    let port = plan.ports.iter().find(|p| {
+        p.service == service.name && p.proto == Proto::Tcp && p.required && p.end == p.port
+    })?;
+    match (&service.network, &port.health_path, &port.exposure) {
+        (NetworkKind::Bridge, _, _) => Some(Probe::OwnPort(port.port)),
+        (_, Some(path), Exposure::Proxied | Exposure::Loopback) => {
+            Some(Probe::Http(format!("http://127.0.0.1:{}{path}", port.port)))
+        }
+        _ => None,
+    }
 }
 
 /// Refuse containers and stacks selkie must not touch (`list`: every container on the host);
@@ -309,32 +315,30 @@ mod tests {
     use crate::host::HostFacts;
     use crate::preset;
 
-    /// `service port` for every service of `name`'s plan that is ready on a port of its own.
+    /// `service probe` for every service of `name`'s plan that has an app's probe.
     fn app_ports(name: &str, proxy: ProxyMode) -> Vec<String> {
         let preset = preset::find(name).unwrap();
         let answers = crate::testing::answers(&preset, proxy, "meet.example.com");
         let plan = plan::build(&answers, &preset, &HostFacts::default()).unwrap();
         plan.services
             .iter()
-            .filter_map(|s| Some(format!("{} {}", s.name, app_port(&plan, s)?)))
+            .filter_map(|s| Some(format!("{} {:?}", s.name, app_probe(&plan, s)?)))
             .collect()
     }
 
     #[test]
-    fn apps_without_a_healthcheck_are_ready_on_their_first_required_port() {
-        // Postgres, Redis, Garage and Hatchet have healthchecks; LiveKit, Caddy, PocketBase,
-        // and the XR hub run on the host's network.
+    fn apps_without_a_healthcheck_are_ready_when_their_first_required_port_answers() {
+        // Postgres, Redis, Garage and Hatchet have healthchecks; LiveKit and Caddy have probes
+        // of their own; the XR hub runs on the host's network with no health path.
         let none = Vec::<String>::new();
-        assert_eq!(
-            app_ports("reflector", ProxyMode::Caddy),
-            ["backend 1250", "frontend 3000"]
-        );
-        assert_eq!(
-            app_ports("reflector", ProxyMode::None),
-            ["backend 1250", "frontend 3000"]
-        );
+        let reflector = ["backend OwnPort(1250)", "frontend OwnPort(3000)"];
+        assert_eq!(app_ports("reflector", ProxyMode::Caddy), reflector);
+        assert_eq!(app_ports("reflector", ProxyMode::None), reflector);
         assert_eq!(app_ports("livekit", ProxyMode::Caddy), none);
-        assert_eq!(app_ports("hearth", ProxyMode::Caddy), none);
+        assert_eq!(
+            app_ports("hearth", ProxyMode::Caddy),
+            ["pocketbase Http(\"http://127.0.0.1:8090/api/health\")"]
+        );
         assert_eq!(app_ports("xr-hub", ProxyMode::None), none);
     }
 }

@@ -21,7 +21,7 @@ pub fn command(test: &[String]) -> Option<Vec<String>> {
     }
 }
 
-/// Runs `cmd` in `container` and tells whether it exited 0 within [`EXEC_TIMEOUT`].
+/// Runs `cmd` in `container` and tells whether it exited 0 within `EXEC_TIMEOUT` (3 s).
 pub async fn passes(docker: &Docker, container: &str, cmd: &[String]) -> bool {
     let created = docker
         .create_exec(

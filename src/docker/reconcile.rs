@@ -158,9 +158,7 @@ mod tests {
             hash: hash.into(),
             depends_on: Vec::new(),
             has_healthcheck: false,
-            http_probe: None,
-            tcp_probe: None,
-            port_probe: None,
+            probe: None,
         }
     }
 

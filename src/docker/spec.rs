@@ -38,15 +38,22 @@ pub struct Desired {
     pub depends_on: Vec<String>,
     /// The image defines a Docker healthcheck to wait for.
     pub has_healthcheck: bool,
-    /// An HTTP endpoint that answers 200 when the service is ready (LiveKit's `GET /`).
-    pub http_probe: Option<SocketAddr>,
-    /// A TCP port that accepts connections when the service is ready (the proxy's HTTPS port).
-    pub tcp_probe: Option<SocketAddr>,
-    /// A TCP port that accepts connections at the container's own address on selkie's network
-    /// when the service is ready: an app without a healthcheck listens on its first required
-    /// port. (At that address only the container itself can answer, where a published port on
-    /// 127.0.0.1 is answered by Docker's proxy before the app listens.)
-    pub port_probe: Option<u16>,
+    /// What else must answer before the service is ready.
+    pub probe: Option<Probe>,
+}
+
+/// How selkie sees that a service is ready, besides its healthcheck command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// This URL answers 200: LiveKit's `GET /` (406 means up but not ready), an app's health
+    /// path.
+    Http(String),
+    /// This address accepts TCP connections: the proxy's HTTPS port.
+    Tcp(SocketAddr),
+    /// This port accepts TCP connections at the container's own address on selkie's network:
+    /// an app without a healthcheck listens. (Only the container itself answers there, where a
+    /// published port on 127.0.0.1 is answered by Docker's proxy before the app listens.)
+    OwnPort(u16),
 }
 
 /// The labels every object of the project carries.
@@ -242,8 +249,8 @@ pub fn desired(
     if let Some(labels) = body.labels.as_mut() {
         labels.insert(LABEL_HASH.to_string(), hash.clone());
     }
-    let http_probe =
-        (service.name == Role::Livekit).then(|| SocketAddr::from(([127, 0, 0, 1], SIGNAL_PORT)));
+    let probe = (service.name == Role::Livekit)
+        .then(|| Probe::Http(format!("http://127.0.0.1:{SIGNAL_PORT}/")));
     Ok(Desired {
         service: service.name.to_string(),
         container: service.container_name(),
@@ -252,8 +259,6 @@ pub fn desired(
         body,
         hash,
         depends_on: service.depends_on.clone(),
-        http_probe,
-        tcp_probe: None,
-        port_probe: None,
+        probe,
     })
 }

@@ -3,7 +3,7 @@
 //! A service is *ready* once its container runs and selkie's own checks pass: the image's
 //! healthcheck command (run by selkie as soon as the container runs, not on Docker's schedule),
 //! LiveKit's `GET /`, the proxy's HTTPS port, an app's own port at its address on selkie's
-//! network (an app without a healthcheck). Services that depend on it may start then. A
+//! network or its health path (an app without a healthcheck; [`Probe`]). Services that depend on it may start then. A
 //! container this run started is *healthy* only once it has also run for [`STABLE`] without
 //! stopping or being restarted: that catches a program that crashes right after it starts.
 
@@ -14,7 +14,7 @@ use bollard::models::{ContainerInspectResponse, HealthStatusEnum};
 use bollard::Docker;
 
 pub use super::failure::{tail_logs, Failure};
-use super::spec::Desired;
+use super::spec::{Desired, Probe};
 use crate::plan::NETWORK;
 
 /// How long a container this run started must keep running, counted from its start, before it
@@ -29,15 +29,16 @@ pub const STABLE: Duration = Duration::from_secs(1);
 /// How often a container's state is read while waiting.
 const POLL: Duration = Duration::from_millis(50);
 
-/// How long one probe of LiveKit's `GET /` or the proxy's port may take.
+/// How long one probe of LiveKit's `GET /`, an app's port or the proxy's port may take.
 const PROBE: Duration = Duration::from_secs(2);
 
-/// `GET /` answers 200: LiveKit's readiness (406 means up but not ready).
-pub async fn http_ready(addr: SocketAddr, timeout: Duration) -> bool {
+/// `url` answers 200: LiveKit's readiness at `GET /` (406 means up but not ready), an app's
+/// health path.
+async fn http_ready(url: &str, timeout: Duration) -> bool {
     let Ok(client) = crate::http::client(timeout) else {
         return false;
     };
-    let answer = client.get(format!("http://{addr}/")).send().await;
+    let answer = client.get(url).send().await;
     matches!(answer, Ok(r) if r.status().as_u16() == 200)
 }
 
@@ -172,25 +173,22 @@ async fn checks(docker: &Docker, want: &Desired, seen: &Seen) -> Option<String> 
     if !healthy {
         return Some("it did not become healthy in time".into());
     }
-    if let Some(addr) = want.http_probe {
-        if !http_ready(addr, PROBE).await {
-            return Some(format!("http://{addr}/ does not answer 200 yet"));
+    match &want.probe {
+        Some(Probe::Http(url)) if !http_ready(url, PROBE).await => {
+            Some(format!("{url} does not answer 200 yet"))
         }
-    } else if let Some(addr) = want.tcp_probe {
-        if !tcp_ready(addr, PROBE).await {
-            return Some(format!("nothing accepts connections on {addr} yet"));
+        Some(Probe::Tcp(addr)) if !tcp_ready(*addr, PROBE).await => {
+            Some(format!("nothing accepts connections on {addr} yet"))
         }
-    } else if let Some(port) = want.port_probe {
-        let Some(ip) = seen.ip else {
-            return Some(format!("it has no address on the {NETWORK} network yet"));
-        };
-        if !tcp_ready(SocketAddr::from((ip, port)), PROBE).await {
-            return Some(format!(
+        Some(Probe::OwnPort(port)) => match seen.ip {
+            None => Some(format!("it has no address on the {NETWORK} network yet")),
+            Some(ip) if !tcp_ready(SocketAddr::from((ip, *port)), PROBE).await => Some(format!(
                 "nothing accepts connections on its port {port} ({ip}:{port}) yet"
-            ));
-        }
+            )),
+            Some(_) => None,
+        },
+        _ => None,
     }
-    None
 }
 
 /// The command of the service's Docker healthcheck, for selkie to run itself.

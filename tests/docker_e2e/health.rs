@@ -112,3 +112,50 @@ fn an_app_that_never_listens_is_not_healthy_and_what_needs_it_waits() {
         "{t}"
     );
 }
+
+/// Hearth's PocketBase runs on the host's network with a health path: setup waits until
+/// `GET /api/health` answers 200 on 127.0.0.1:8090. The busybox stand-in runs but never answers.
+#[test]
+fn a_host_app_is_healthy_only_once_its_health_path_answers() {
+    let _serial = d::serial();
+    let _clean = Clean::new();
+    let silent = "registry.example.com/hearth-pocketbase:1.0.0";
+    d::ensure_images(&[
+        silent.to_string(),
+        selkie::plan::LIVEKIT_IMAGE.to_string(),
+        selkie::plan::CADDY_IMAGE.to_string(),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let pocketbase = format!("pocketbase={silent}");
+    let out = selkie(&[
+        "setup",
+        "--non-interactive",
+        "--dir",
+        dir.path().to_str().unwrap(),
+        "--health-timeout",
+        "8",
+        "--preset",
+        "hearth",
+        "--proxy",
+        "caddy",
+        "--ip",
+        "127.0.0.1",
+        "--image",
+        &pocketbase,
+    ]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("service pocketbase (selkie-pocketbase) is not healthy"),
+        "{t}"
+    );
+    assert!(
+        t.contains("http://127.0.0.1:8090/api/health does not answer 200 yet"),
+        "{t}"
+    );
+    assert_eq!(
+        inspect("selkie-pocketbase")["State"]["Running"],
+        true,
+        "{t}"
+    );
+}
