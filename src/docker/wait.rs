@@ -3,9 +3,10 @@
 //! A service is *ready* once its container runs and selkie's own checks pass: the image's
 //! healthcheck command (run by selkie as soon as the container runs, not on Docker's schedule),
 //! LiveKit's `GET /`, the proxy's HTTPS port, an app's own port at its address on selkie's
-//! network or its health path (an app without a healthcheck; [`Probe`]). Services that depend on it may start then. A
-//! container this run started is *healthy* only once it has also run for [`STABLE`] without
-//! stopping or being restarted: that catches a program that crashes right after it starts.
+//! network or its health path (an app without a healthcheck; [`Probe`]). Services that depend
+//! on it may start then. A container this run started is *healthy* only once it has also run
+//! for [`STABLE`] without stopping or being restarted: that catches a program that crashes
+//! right after it starts.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
