@@ -117,6 +117,32 @@ fn ids() -> Vec<(String, String)> {
     d::labelled("io.selkie.project=selkie")
 }
 
+/// A reflector stack setup brought up healthy with the apps' stand-ins, and the Docker tests'
+/// guards, which go last (fields drop in order: the directory, then the containers, then the
+/// lock).
+struct Running {
+    dir: tempfile::TempDir,
+    /// What setup printed.
+    said: String,
+    _clean: Clean,
+    _serial: d::Serial,
+}
+
+fn running_reflector() -> Running {
+    let serial = d::serial();
+    let clean = Clean::new();
+    d::ensure_images(&reflector_images());
+    let dir = tempfile::tempdir().unwrap();
+    let out = reflector(dir.path(), &backend());
+    assert!(out.status.success(), "{}", text(&out));
+    Running {
+        dir,
+        said: text(&out),
+        _clean: clean,
+        _serial: serial,
+    }
+}
+
 fn inspect(name: &str) -> serde_json::Value {
     let out = docker_ok(&["inspect", name]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -125,16 +151,12 @@ fn inspect(name: &str) -> serde_json::Value {
 
 #[test]
 fn a_fresh_apply_runs_every_planned_container_as_planned_and_a_second_changes_nothing() {
-    let _serial = d::serial();
-    let _clean = Clean::new();
-    d::ensure_images(&reflector_images());
-    let dir = tempfile::tempdir().unwrap();
-    let out = reflector(dir.path(), &backend());
-    assert!(out.status.success(), "{}", text(&out));
+    let up = running_reflector();
+    let dir = &up.dir;
     assert!(
-        text(&out).contains("All 8 services are healthy"),
+        up.said.contains("All 8 services are healthy"),
         "{}",
-        text(&out)
+        up.said
     );
 
     let running = ids();
@@ -334,12 +356,8 @@ fn images_are_pulled_with_progress_and_a_failed_pull_names_the_cause() {
 
 #[test]
 fn down_removes_containers_and_keeps_data_unless_asked() {
-    let _serial = d::serial();
-    let _clean = Clean::new();
-    d::ensure_images(&reflector_images());
-    let dir = tempfile::tempdir().unwrap();
-    assert!(reflector(dir.path(), &backend()).status.success());
-    let ds = dir.path().to_str().unwrap();
+    let up = running_reflector();
+    let ds = up.dir.path().to_str().unwrap();
     let out = selkie(&["down", "--dir", ds]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(ids().is_empty());

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::common::docker::{self as d, docker_ok, Clean};
-use crate::{backend, inspect, reflector, reflector_images, reflector_within, selkie, text};
+use crate::{inspect, reflector_images, reflector_within, running_reflector, selkie, text};
 
 /// Docker's own health of `container`: `starting`, `healthy` …
 fn docker_health(container: &str) -> String {
@@ -53,12 +53,8 @@ fn starting_entry(dir: &Path, container: &str, service: &str) -> serde_json::Val
 
 #[test]
 fn status_runs_a_pending_healthcheck_itself_and_judges_by_it() {
-    let _serial = d::serial();
-    let _clean = Clean::new();
-    d::ensure_images(&reflector_images());
-    let dir = tempfile::tempdir().unwrap();
-    let out = reflector(dir.path(), &backend());
-    assert!(out.status.success(), "{}", text(&out));
+    let up = running_reflector();
+    let dir = &up.dir;
 
     // The command passes: healthy, shown as `passing` (not Docker's `starting`).
     let postgres = starting_entry(dir.path(), "selkie-postgres", "postgres");
