@@ -12,6 +12,8 @@ mod helper;
 mod netns;
 #[path = "wizard/resume.rs"]
 mod resume;
+#[path = "wizard/steps.rs"]
+mod steps;
 
 use harness::{read, Host, Term};
 use netns::host_firewall;

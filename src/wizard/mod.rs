@@ -20,6 +20,7 @@ pub mod terminal;
 pub mod terms;
 mod write;
 
+use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -61,6 +62,10 @@ pub struct Wizard<'a> {
     pub consent_by_flag: bool,
     /// The consent given in this run, the question's default when it comes again.
     pub consent: Option<bool>,
+    /// The steps asked in this run. A step asked because something was not known (the SSH
+    /// port, a UDP range that clashes) stays in the flow once answered: the count in each
+    /// title holds, and Esc goes back to it.
+    pub asked: BTreeSet<Step>,
 }
 
 impl Wizard<'_> {
@@ -244,6 +249,7 @@ fn begin<'a>(
                 secrets: None,
                 consent_by_flag: by_flag,
                 consent: None,
+                asked: BTreeSet::new(),
             };
             return Ok((w, d.step));
         }
@@ -274,6 +280,7 @@ fn begin<'a>(
         secrets: None,
         consent_by_flag: by_flag,
         consent: None,
+        asked: BTreeSet::new(),
     };
     Ok((w, Step::Preset))
 }

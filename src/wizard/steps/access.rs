@@ -11,14 +11,19 @@ use crate::wizard::Wizard;
 /// The answer for an SSH port open to every address.
 const ANYWHERE: &str = "anywhere";
 
-/// Nothing told the SSH port.
+/// Nothing but the operator tells the SSH port: not yet answered, or answered in this run.
 fn port_unknown(w: &Wizard) -> bool {
-    w.host.ssh_guessed && w.answers.ssh.ports.is_empty()
+    w.host.ssh_guessed && (w.answers.ssh.ports.is_empty() || asked_here(w))
 }
 
-/// The preset opens SSH only to the operator's address, which is not known.
+/// The preset opens SSH only to the operator's address, which nothing but the operator tells.
 fn address_unknown(w: &Wizard) -> bool {
-    w.preset.defaults.restrict_ssh && w.answers.ssh.allow_from.is_none()
+    w.preset.defaults.restrict_ssh && (w.answers.ssh.allow_from.is_none() || asked_here(w))
+}
+
+/// This run asked the step already: its questions stay in the flow once answered.
+fn asked_here(w: &Wizard) -> bool {
+    w.asked.contains(&super::Step::Access)
 }
 
 /// Whether the step is asked in the run's flow.

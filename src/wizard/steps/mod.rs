@@ -1,7 +1,9 @@
 //! The wizard's questions, one module per step. Each step reads the current answers as its
 //! defaults (the best guess, or the saved answer on `--resume`) and changes only its own part.
 //! A step that does not apply to the answers so far (a preset whose UDP range does not follow the
-//! participants, a preset with one proxy mode) is not asked; the summary still offers it.
+//! participants, a preset with one proxy mode) is not asked; the summary still offers it. A step
+//! asked because something was not known (the SSH port, a UDP range that does not fit) stays in
+//! the flow once answered, so the titles' count holds and Esc goes back to it.
 
 pub mod access;
 pub mod address;
@@ -91,7 +93,7 @@ pub fn applies(w: &Wizard, step: Step) -> bool {
         Step::Proxy => proxy::usable(w).len() > 1,
         // The count sizes the UDP range only when no port range is fixed and no mux is chosen.
         Step::Participants => w.answers.udp == UdpMode::Range && w.answers.udp_end.is_none(),
-        Step::Udp => participants::trouble(w),
+        Step::Udp => participants::trouble(w) || w.asked.contains(&Step::Udp),
         Step::Access => access::needed(w),
         Step::Host => host::needed(w),
         Step::Preset | Step::Address | Step::Provider | Step::Review => true,
@@ -125,6 +127,7 @@ pub fn ask(w: &mut Wizard, step: Step, all: bool) -> Asked<()> {
         .collect();
     let n = asked.iter().position(|s| *s == step).map_or(0, |i| i + 1);
     w.header(&format!("{} ({n} of {})", step.title(), asked.len()), step);
+    w.asked.insert(step);
     match step {
         Step::Preset => preset::ask(w, all),
         Step::Address => address::ask(w),
