@@ -3,6 +3,8 @@
 
 #[path = "bad_inputs/flags.rs"]
 mod flags;
+#[path = "common/run.rs"]
+mod run;
 #[path = "bad_inputs/state_files.rs"]
 mod state_files;
 
@@ -11,23 +13,24 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use flags::{fresh_cases, RESUME_CASES};
+use run::selkie;
 use state_files::state_cases;
-
-fn run(args: &[OsString]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args(args)
-        .env_remove("SELKIE_DIR")
-        .env_remove("SSH_CONNECTION")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
 
 fn os(args: &[&str]) -> Vec<OsString> {
     args.iter().map(OsString::from).collect()
+}
+
+/// `setup [--resume] --non-interactive --no-start --dir DIR`; more arguments may follow.
+fn setup_args(resume: bool, dir: &str) -> Vec<OsString> {
+    let mut args = os(&["setup"]);
+    if resume {
+        args.push("--resume".into());
+    }
+    args.extend(os(&["--non-interactive", "--no-start", "--dir", dir]));
+    args
 }
 
 /// Every entry under `dir` with its mode and contents.
@@ -49,33 +52,34 @@ fn state_of(dir: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
     out
 }
 
-#[test]
-fn every_bad_input_exits_2_with_a_hint_and_writes_nothing() {
-    let t = tempfile::tempdir().unwrap();
-    let mut total = 0;
-    let mut failures = Vec::new();
-    let mut check = |what: String, out: &Output, nothing_written: bool| {
-        total += 1;
+/// The cases run so far and the ones that failed.
+#[derive(Default)]
+struct Tally {
+    total: usize,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    /// One case: exit 2, a hint on stderr, and nothing written.
+    fn check(&mut self, what: String, out: &Output, nothing_written: bool) {
+        self.total += 1;
         let err = String::from_utf8_lossy(&out.stderr);
         if out.status.code() != Some(2) {
-            failures.push(format!("{what}: exit {:?}\n{err}", out.status.code()));
+            self.failures
+                .push(format!("{what}: exit {:?}\n{err}", out.status.code()));
         } else if !err.contains("hint: ") {
-            failures.push(format!("{what}: no hint\n{err}"));
+            self.failures.push(format!("{what}: no hint\n{err}"));
         } else if !nothing_written {
-            failures.push(format!("{what}: something was written"));
+            self.failures.push(format!("{what}: something was written"));
         }
-    };
+    }
+}
 
-    // New deployments: the directory is never created.
+/// New deployments under `t`: the directory is never created.
+fn new_deployments(t: &Path, tally: &mut Tally) {
     for (i, case) in fresh_cases().iter().enumerate() {
-        let dir = t.path().join(format!("fresh-{i}"));
-        let mut args = os(&[
-            "setup",
-            "--non-interactive",
-            "--no-start",
-            "--dir",
-            dir.to_str().unwrap(),
-        ]);
+        let dir = t.join(format!("fresh-{i}"));
+        let mut args = setup_args(false, dir.to_str().unwrap());
         if !case.iter().any(|a| *a == "--domain" || *a == "--ip")
             && !case.contains(&"--resume")
             && !case.contains(&"--proxy")
@@ -83,36 +87,30 @@ fn every_bad_input_exits_2_with_a_hint_and_writes_nothing() {
             args.extend(os(&["--domain", "meet.example.com"]));
         }
         args.extend(os(case));
-        let out = run(&args);
-        check(format!("setup {case:?}"), &out, !dir.exists());
+        let out = selkie(&args);
+        tally.check(format!("setup {case:?}"), &out, !dir.exists());
     }
     // Setup without a terminal and without --non-interactive.
-    let dir = t.path().join("no-tty");
-    let out = run(&os(&[
+    let dir = t.join("no-tty");
+    let out = selkie(&[
         "setup",
         "--domain",
         "meet.example.com",
         "--dir",
         dir.to_str().unwrap(),
-    ]));
-    check("setup without a terminal".into(), &out, !dir.exists());
+    ]);
+    tally.check("setup without a terminal".into(), &out, !dir.exists());
     // Text that is not UTF-8, in each kind of value.
     for flag in ["--domain", "--ip", "--email", "--participants", "--image"] {
-        let dir = t.path().join(format!("utf8{flag}"));
-        let mut args = os(&[
-            "setup",
-            "--non-interactive",
-            "--no-start",
-            "--dir",
-            dir.to_str().unwrap(),
-            flag,
-        ]);
+        let dir = t.join(format!("utf8{flag}"));
+        let mut args = setup_args(false, dir.to_str().unwrap());
+        args.push(flag.into());
         args.push(OsString::from_vec(b"meet\xff.example.com".to_vec()));
-        let out = run(&args);
-        check(format!("setup {flag} <not UTF-8>"), &out, !dir.exists());
+        let out = selkie(&args);
+        tally.check(format!("setup {flag} <not UTF-8>"), &out, !dir.exists());
     }
     // Other commands.
-    let missing = t.path().join("missing");
+    let missing = t.join("missing");
     let m = missing.to_str().unwrap();
     for case in [
         vec!["down", "--dir", m],
@@ -124,65 +122,40 @@ fn every_bad_input_exits_2_with_a_hint_and_writes_nothing() {
         vec!["bogus-command"],
         vec!["setup", "--non-interactive", "--dir", m, "--domain"],
     ] {
-        let out = run(&os(&case));
-        check(format!("{case:?}"), &out, !missing.exists());
+        let out = selkie(&case);
+        tally.check(format!("{case:?}"), &out, !missing.exists());
     }
+}
 
-    // An existing deployment: nothing in it changes.
-    let dir = t.path().join("deployment");
+/// The deployment `dir`, set up: nothing in it changes.
+fn an_existing_deployment(dir: &Path, tally: &mut Tally) {
     let d = dir.to_str().unwrap();
-    let first = run(&os(&[
-        "setup",
-        "--non-interactive",
-        "--no-start",
-        "--domain",
-        "meet.example.com",
-        "--dir",
-        d,
-    ]));
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-    let before = state_of(&dir);
+    let before = state_of(dir);
     for case in RESUME_CASES {
-        let mut args = os(&[
-            "setup",
-            "--resume",
-            "--non-interactive",
-            "--no-start",
-            "--dir",
-            d,
-        ]);
+        let mut args = setup_args(true, d);
         args.extend(os(case));
-        let out = run(&args);
-        check(
+        let out = selkie(&args);
+        tally.check(
             format!("setup --resume {case:?}"),
             &out,
-            state_of(&dir) == before,
+            state_of(dir) == before,
         );
     }
     for case in [
-        vec![
-            "setup",
-            "--non-interactive",
-            "--no-start",
-            "--domain",
-            "meet.example.com",
-            "--dir",
-            d,
-        ],
+        run::fresh_args(d),
         vec!["firewall", "--dir", d, "--provider", "azzure"],
         vec!["firewall", "--dir", d, "--host", "pf"],
         vec!["status", "--dir", d, "--once", "--interval", "0"],
         vec!["status", "--dir", d, "--once", "--timeout", "abc"],
     ] {
-        let out = run(&os(&case));
-        check(format!("{case:?}"), &out, state_of(&dir) == before);
+        let out = selkie(&case);
+        tally.check(format!("{case:?}"), &out, state_of(dir) == before);
     }
+}
 
-    // Broken state files: refused, and nothing else in the directory changes.
+/// Broken state files in the deployment `dir`: refused, and nothing else in the directory
+/// changes.
+fn broken_state_files(dir: &Path, tally: &mut Tally) {
     let secrets = std::fs::read_to_string(dir.join("secrets.toml")).unwrap();
     let key = secrets
         .lines()
@@ -190,48 +163,44 @@ fn every_bad_input_exits_2_with_a_hint_and_writes_nothing() {
         .unwrap()
         .trim_end_matches('"')
         .to_string();
-    for (file, text) in state_cases(&key) {
+    let mut cases: Vec<(&str, Vec<u8>, String)> = state_cases(&key)
+        .into_iter()
+        .map(|(file, text)| {
+            let what = format!("{file} holding {:?}", text.escape_debug().to_string());
+            (file, text.into_bytes(), what)
+        })
+        .collect();
+    cases.push((
+        "selkie.toml",
+        b"version = 1\npreset = \"\xff\"\n".to_vec(),
+        "selkie.toml not UTF-8".into(),
+    ));
+    for (file, bytes, what) in cases {
         let original = std::fs::read(dir.join(file)).unwrap();
-        std::fs::write(dir.join(file), &text).unwrap();
-        let tampered = state_of(&dir);
-        let out = run(&os(&[
-            "setup",
-            "--resume",
-            "--non-interactive",
-            "--no-start",
-            "--dir",
-            d,
-        ]));
-        let unchanged = state_of(&dir) == tampered;
-        check(
-            format!("{file} holding {:?}", text.escape_debug().to_string()),
-            &out,
-            unchanged,
-        );
+        std::fs::write(dir.join(file), &bytes).unwrap();
+        let tampered = state_of(dir);
+        let out = selkie(&setup_args(true, dir.to_str().unwrap()));
+        let unchanged = state_of(dir) == tampered;
+        tally.check(what, &out, unchanged);
         // The value of a secret is never printed.
         if file == "secrets.toml" {
             assert!(!String::from_utf8_lossy(&out.stderr).contains(&"a".repeat(40)));
         }
         std::fs::write(dir.join(file), original).unwrap();
     }
-    let original = std::fs::read(dir.join("selkie.toml")).unwrap();
-    std::fs::write(dir.join("selkie.toml"), b"version = 1\npreset = \"\xff\"\n").unwrap();
-    let tampered = state_of(&dir);
-    let out = run(&os(&[
-        "setup",
-        "--resume",
-        "--non-interactive",
-        "--no-start",
-        "--dir",
-        d,
-    ]));
-    check(
-        "selkie.toml not UTF-8".into(),
-        &out,
-        state_of(&dir) == tampered,
-    );
-    std::fs::write(dir.join("selkie.toml"), original).unwrap();
+}
 
+#[test]
+fn every_bad_input_exits_2_with_a_hint_and_writes_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let mut tally = Tally::default();
+    new_deployments(t.path(), &mut tally);
+    let dir = t.path().join("deployment");
+    run::fresh_setup(&dir);
+    an_existing_deployment(&dir, &mut tally);
+    broken_state_files(&dir, &mut tally);
+
+    let Tally { total, failures } = tally;
     println!(
         "{total} bad inputs: {} refused with exit 2, a hint and nothing written",
         total - failures.len()

@@ -11,11 +11,15 @@
 mod planted;
 #[path = "state_attacks/refusals.rs"]
 mod refusals;
+#[path = "common/run.rs"]
+mod run;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use run::selkie;
 
 const NOBODY: u32 = 65534;
 
@@ -30,16 +34,6 @@ fn require_root() {
         "state_attacks needs root (an unprivileged user prepares the directories, selkie runs \
          as root): run `sudo -E cargo test --test state_attacks`"
     );
-}
-
-fn selkie(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args(args)
-        .env_remove("SELKIE_DIR")
-        .env_remove("SSH_CONNECTION")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
 }
 
 fn resume(dir: &Path) -> Output {
@@ -137,20 +131,7 @@ impl World {
         std::fs::create_dir(outside.join("dir")).unwrap();
         std::fs::write(outside.join("dir/keep"), "x").unwrap();
         let base = root.join("base");
-        let out = selkie(&[
-            "setup",
-            "--non-interactive",
-            "--no-start",
-            "--domain",
-            "meet.example.com",
-            "--dir",
-            base.to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        run::fresh_setup(&base);
         World {
             _t: t,
             root,
@@ -159,18 +140,21 @@ impl World {
         }
     }
 
+    /// A copy of the base deployment at `name` (a path under the world's root), made by root, who
+    /// then runs `then` (none if empty) with the copy's path in `$d`.
+    fn copy(&self, name: &str, then: &str) -> PathBuf {
+        let dir = self.root.join(name);
+        let mut script = format!("d={}; cp -a {} $d", dir.display(), self.base.display());
+        if !then.is_empty() {
+            script = format!("{script} && {then}");
+        }
+        sh(&script, &self.root, false);
+        dir
+    }
+
     /// A copy of the base deployment handed to the unprivileged user, who then runs `plant`.
     fn prepared(&self, name: &str, plant: &str) -> PathBuf {
-        let dir = self.root.join(name);
-        sh(
-            &format!(
-                "cp -a {} {d} && chown -R {NOBODY}:{NOBODY} {d}",
-                self.base.display(),
-                d = dir.display()
-            ),
-            &self.root,
-            false,
-        );
+        let dir = self.copy(name, &format!("chown -R {NOBODY}:{NOBODY} $d"));
         let script = plant.replace("OUT", self.outside.to_str().unwrap());
         sh(&script, &dir, true);
         dir

@@ -3,6 +3,7 @@
 
 use std::os::unix::fs::MetadataExt;
 
+use super::run::{fresh_args, fresh_setup};
 use super::{require_root, resume, selkie, sh, state_of, World, NOBODY};
 
 #[test]
@@ -34,29 +35,14 @@ fn links_above_the_deployment_and_foreign_owners_are_refused() {
         true,
     );
     // A root-owned deployment inside a directory the user owns (they could swap it).
-    sh(
-        &format!("cp -a {} {}/inside", world.base.display(), evil.display()),
-        &world.root,
-        false,
-    );
-    let fresh = |dir: &str| {
-        selkie(&[
-            "setup",
-            "--non-interactive",
-            "--no-start",
-            "--domain",
-            "meet.example.com",
-            "--dir",
-            dir,
-        ])
-    };
+    world.copy("evil/inside", "");
     for dir in [
         evil.join("deploy-link"),
         evil.join("parent-link/dir"),
         evil.join("parent-link/new"),
         evil.join("new-deployment"),
     ] {
-        let out = fresh(dir.to_str().unwrap());
+        let out = selkie(&fresh_args(dir.to_str().unwrap()));
         assert!(!out.status.success(), "{} was used", dir.display());
         assert!(String::from_utf8_lossy(&out.stderr).contains("hint:"));
     }
@@ -68,31 +54,21 @@ fn links_above_the_deployment_and_foreign_owners_are_refused() {
 
     // secrets.toml owned by the user in a root-owned deployment: the user could choose root's
     // LiveKit secret, so it is refused.
-    let dir = world.root.join("foreign-secrets");
-    sh(
-        &format!(
-            "cp -a {} {d} && chown {NOBODY} {d}/secrets.toml",
-            world.base.display(),
-            d = dir.display()
-        ),
-        &world.root,
-        false,
+    let dir = world.copy(
+        "foreign-secrets",
+        &format!("chown {NOBODY} $d/secrets.toml"),
     );
     let out = resume(&dir);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("owned by uid 65534"));
 
     // A hard link to root's file where keys.yaml belongs: chmod 0600 would reach root's file.
-    let dir = world.root.join("hardlink");
-    sh(
+    let dir = world.copy(
+        "hardlink",
         &format!(
-            "cp -a {} {d} && rm {d}/livekit/keys.yaml && ln {}/victim.txt {d}/livekit/keys.yaml",
-            world.base.display(),
-            world.outside.display(),
-            d = dir.display()
+            "rm $d/livekit/keys.yaml && ln {}/victim.txt $d/livekit/keys.yaml",
+            world.outside.display()
         ),
-        &world.root,
-        false,
     );
     let before_link = std::fs::metadata(world.outside.join("victim.txt"))
         .unwrap()
@@ -108,12 +84,7 @@ fn links_above_the_deployment_and_foreign_owners_are_refused() {
     );
 
     // Another run holding the lock: refused before anything is read, nothing changes.
-    let dir = world.root.join("locked");
-    sh(
-        &format!("cp -a {} {}", world.base.display(), dir.display()),
-        &world.root,
-        false,
-    );
+    let dir = world.copy("locked", "");
     let held = std::fs::OpenOptions::new()
         .write(true)
         .open(dir.join(".selkie.lock"))
@@ -132,16 +103,7 @@ fn state_mistakes_stop_with_what_to_do() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("d");
     let d = dir.to_str().unwrap();
-    let out = selkie(&[
-        "setup",
-        "--non-interactive",
-        "--no-start",
-        "--domain",
-        "meet.example.com",
-        "--dir",
-        d,
-    ]);
-    assert!(out.status.success());
+    fresh_setup(&dir);
     // Backups are 0700 all the way down.
     let out = resume(&dir);
     assert!(
