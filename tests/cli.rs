@@ -4,21 +4,16 @@
 mod outputs;
 #[path = "cli/resume.rs"]
 mod resume;
+#[path = "common/run.rs"]
+mod run;
 #[path = "cli/usage.rs"]
 mod usage;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn selkie(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args(args)
-        .env_remove("SELKIE_DIR")
-        .env_remove("SSH_CONNECTION")
-        .output()
-        .expect("the selkie binary runs")
-}
+use run::selkie;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

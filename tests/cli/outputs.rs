@@ -3,6 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
+use super::run::{self, fresh_setup};
 use super::{selkie, setup, snapshot, stderr, stdout};
 
 #[test]
@@ -119,17 +120,19 @@ fn plan_without_a_deployment_says_to_run_setup() {
 fn selkie_dir_is_honoured() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("from-env");
-    let out = Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args([
+    let out = run::command(
+        &[
             "setup",
             "--non-interactive",
             "--no-start",
             "--ip",
             "203.0.113.7",
-        ])
-        .env("SELKIE_DIR", &d)
-        .output()
-        .unwrap();
+        ],
+        &[],
+    )
+    .env("SELKIE_DIR", &d)
+    .output()
+    .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(d.join("selkie.toml").exists());
 }
@@ -138,9 +141,7 @@ fn selkie_dir_is_honoured() {
 fn firewall_prints_provider_and_host_commands_or_client_rules() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("deploy");
-    assert!(setup(&d, &["--domain", "meet.example.com"])
-        .status
-        .success());
+    fresh_setup(&d);
     let ds = d.to_str().unwrap();
     let out = selkie(&[
         "firewall",
@@ -169,18 +170,18 @@ fn firewall_prints_provider_and_host_commands_or_client_rules() {
 fn ssh_session_port_and_client_shape_the_private_preset() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("deploy");
-    let out = Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args([
-            "setup",
-            "--non-interactive",
-            "--no-start",
-            "--dir",
-            d.to_str().unwrap(),
-            "--preset",
-            "private",
-            "--ip",
-            "100.101.102.103",
-        ])
+    let args = [
+        "setup",
+        "--non-interactive",
+        "--no-start",
+        "--dir",
+        d.to_str().unwrap(),
+        "--preset",
+        "private",
+        "--ip",
+        "100.101.102.103",
+    ];
+    let out = run::command(&args, &[])
         .env("SSH_CONNECTION", "198.51.100.4 50022 100.101.102.103 2222")
         .output()
         .unwrap();

@@ -2,6 +2,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
+use super::run::fresh_setup;
 use super::{changed, setup, snapshot, stderr, stdout};
 
 #[test]
@@ -108,9 +109,7 @@ fn a_hand_edit_is_never_overwritten_silently() {
 fn switching_proxy_mode_removes_files_that_no_longer_apply() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("deploy");
-    assert!(setup(&d, &["--domain", "meet.example.com"])
-        .status
-        .success());
+    fresh_setup(&d);
     assert!(d.join("caddy/Caddyfile").exists());
     let out = setup(&d, &["--resume", "--proxy", "external"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -125,9 +124,7 @@ fn setup_refuses_to_start_over_an_existing_deployment_and_resume_needs_one() {
     let out = setup(&d, &["--resume"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nothing to resume"));
-    assert!(setup(&d, &["--domain", "meet.example.com"])
-        .status
-        .success());
+    fresh_setup(&d);
     let out = setup(&d, &["--domain", "other.example.com"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--resume"), "{}", stderr(&out));
@@ -191,9 +188,7 @@ fn an_empty_value_clears_a_saved_answer() {
 fn a_failed_write_changes_nothing_and_leaves_no_temporary_files() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("deploy");
-    assert!(setup(&d, &["--domain", "meet.example.com"])
-        .status
-        .success());
+    fresh_setup(&d);
     // A file where the backup directory should be makes every backup fail.
     std::fs::write(d.join("backups"), "in the way").unwrap();
     let before = snapshot(&d);

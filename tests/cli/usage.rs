@@ -1,7 +1,6 @@
 //! Bad flags and usage mistakes: exit 2, a hint, nothing written.
 
-use std::process::Command;
-
+use super::run;
 use super::{selkie, setup, stderr, stdout};
 
 #[test]
@@ -161,11 +160,7 @@ fn bad_durations_are_refused_by_the_parser_with_the_flag_s_hint() {
 #[test]
 fn setup_without_non_interactive_and_without_a_terminal_points_at_the_flags() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args(["setup", "--dir", dir.path().to_str().unwrap()])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let out = run::output(&["setup", "--dir", dir.path().to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("--non-interactive"),
