@@ -15,6 +15,7 @@ mod lab {
 }
 
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
 use lab::harness::*;
 use lab::{acme, client, net};
@@ -95,6 +96,79 @@ fn an_ip_address_gets_a_six_day_certificate_from_the_acme_ca_and_a_client_joins(
     let status = status_json(&lab, &dir, &root);
     let bad = failing_checks(&status);
     assert_eq!(bad, vec!["22/tcp".to_string()], "status:\n{status:#}");
+}
+
+#[test]
+fn when_the_ca_cannot_check_the_server_status_says_why_from_caddys_log() {
+    let _one = one_lab();
+    let mut lab = Lab::new();
+    lab.start_docker(&[LIVEKIT, CADDY]);
+    // Pebble checks ports nothing listens on: every validation fails with a connection
+    // problem, as when a firewall keeps the CA out.
+    let pebble = acme::Pebble::validating_on(&lab, 81, 444);
+    let dir = deployment(&lab, "ip-acme-refused");
+    let said = setup(
+        &lab,
+        &dir,
+        &[
+            "--ip",
+            SERVER_IP,
+            "--proxy",
+            "caddy",
+            "--acme-ca",
+            &acme::directory(),
+            "--acme-ca-root",
+            pebble.endpoint_root.to_str().unwrap(),
+        ],
+    );
+    // Setup says why at once instead of waiting out its minute for the certificate.
+    assert!(
+        said.contains(&format!(
+            "No certificate for {SERVER_IP} yet. Caddy's last order"
+        )),
+        "{said}"
+    );
+    let started = Instant::now();
+    let message = loop {
+        let status = status_json(&lab, &dir, &pebble.endpoint_root);
+        let tls = status["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["kind"] == "tls")
+            .cloned()
+            .unwrap_or_else(|| panic!("no TLS check:\n{status:#}"));
+        let message = tls["message"].as_str().unwrap_or_default().to_string();
+        if message.contains("Caddy's last order") {
+            assert_eq!(tls["status"], "down", "{tls:#}");
+            break message;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "status never named Caddy's failed order: {tls:#}\nPebble:\n{}",
+            pebble.log()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    println!("status: {message}");
+    assert!(
+        message.starts_with(&format!("no certificate for {SERVER_IP} yet")),
+        "{message}"
+    );
+    // Pebble's own problem, as Caddy logged it (it names the port it tried: 81 for http-01,
+    // 444 for tls-alpn-01, whichever Caddy chose), and what to do about it.
+    assert!(
+        [81, 444]
+            .iter()
+            .any(|port| message.contains(&format!("{SERVER_IP}:{port}"))),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "the CA could not check this server: open ports 80 and 443 to the internet for {SERVER_IP}"
+        )),
+        "{message}"
+    );
 }
 
 /// The leaf certificate served on 443 to a client that sends no server name, as DER.

@@ -9,7 +9,7 @@ use super::CommandError;
 use crate::check::{self, CheckReport, Target, Tokens};
 use crate::cli::CheckArgs;
 use crate::error::{Error, Result};
-use crate::health::probes;
+use crate::health::{acme, probes};
 use crate::plan::Plan;
 
 /// Run `selkie check`.
@@ -85,6 +85,9 @@ fn verdict(report: &CheckReport) -> Result<()> {
 /// only on a TLS handshake is run again, every few seconds, for at most this long.
 const CERTIFICATE_GRACE: Duration = Duration::from_secs(60);
 
+/// How long reading the proxy's log may take.
+const PROBE: Duration = Duration::from_secs(2);
+
 /// The check that ends `selkie setup` once the stack is healthy: informational (the stack is up
 /// either way), so "done" says whether people on other networks get through.
 pub fn after_setup(plan: &Plan, dir: &Path) -> Result<()> {
@@ -95,8 +98,21 @@ pub fn after_setup(plan: &Plan, dir: &Path) -> Result<()> {
             "\nWaiting for the proxy to obtain its certificates (at most {} s)…",
             CERTIFICATE_GRACE.as_secs()
         ));
+        let docker = runtime.block_on(crate::docker::connect::connect()).ok();
         let deadline = Instant::now() + CERTIFICATE_GRACE;
         while report.waits_for_certificate() && Instant::now() < deadline {
+            // An order the CA refused is retried only a minute later at the soonest: say why
+            // now rather than wait it out.
+            let failed = match &docker {
+                Some(d) => runtime.block_on(acme::failed_orders(d, plan, PROBE)),
+                None => Vec::new(),
+            };
+            if !failed.is_empty() {
+                for (id, why) in failed {
+                    crate::report::wrap::say(&format!("No certificate for {id} yet. {why}"));
+                }
+                break;
+            }
             std::thread::sleep(Duration::from_secs(3));
             report = runtime.block_on(check::server::check(dir, plan))?;
         }

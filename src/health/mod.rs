@@ -1,9 +1,10 @@
 //! Live health: what to probe (`spec/`, derived from the plan, pure), running the probes
 //! concurrently with their own timeouts (`probes/`), where public ports are judged from
-//! (`vantage.rs`), the plan's containers as Docker reports them (`containers.rs`, over
-//! `docker::inspect`), and the `Snapshot` that `selkie status`, `--once`, `--json` and the
-//! dashboard all show.
+//! (`vantage.rs`), why Caddy holds no certificate yet (`acme.rs`), the plan's containers as
+//! Docker reports them (`containers.rs`, over `docker::inspect`), and the `Snapshot` that
+//! `selkie status`, `--once`, `--json` and the dashboard all show.
 
+pub mod acme;
 pub mod containers;
 pub mod probes;
 pub mod spec;
@@ -215,7 +216,11 @@ pub async fn collect(
                         Stats::Skip => inspected.into_iter().map(|i| i.state).collect(),
                     }
                 },
-                probes::run_all(&checks, &ctx)
+                async {
+                    let mut results = probes::run_all(&checks, &ctx).await;
+                    acme::explain_missing(d, plan, &mut results, timeout).await;
+                    results
+                }
             );
             Snapshot {
                 docker: DockerState::Connected { version },

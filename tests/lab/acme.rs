@@ -32,6 +32,13 @@ pub struct Pebble {
 impl Pebble {
     /// Starts Pebble and its DNS in the client namespace.
     pub fn start(lab: &Lab) -> Pebble {
+        Pebble::validating_on(lab, 80, 443)
+    }
+
+    /// Starts Pebble and its DNS, with Pebble's challenges sent to the server's ports `http`
+    /// (http-01) and `tls` (tls-alpn-01): other ports than 80 and 443 make every validation
+    /// fail, as when a firewall keeps the CA out.
+    pub fn validating_on(lab: &Lab, http: u16, tls: u16) -> Pebble {
         let dir = lab.run.join("pebble");
         fs::create_dir_all(&dir).unwrap();
         let (root, cert, key) = endpoint_certificate(&dir);
@@ -41,8 +48,8 @@ impl Pebble {
                 "managementListenAddress": format!("{CLIENT_IP}:15000"),
                 "certificate": cert,
                 "privateKey": key,
-                "httpPort": 80,
-                "tlsPort": 443,
+                "httpPort": http,
+                "tlsPort": tls,
                 "ocspResponderURL": "",
                 "externalAccountBindingRequired": false,
                 // Pebble's own default, and Let's Encrypt's six-day profile for IP addresses.

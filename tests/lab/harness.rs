@@ -34,8 +34,9 @@ pub fn selkie(lab: &Lab, args: &[&str]) -> Output {
         .expect("run selkie")
 }
 
-/// `selkie setup --non-interactive --dir DIR ARGS`, which must succeed (the stack healthy).
-pub fn setup(lab: &Lab, dir: &Path, args: &[&str]) {
+/// `selkie setup --non-interactive --dir DIR ARGS`, which must succeed (the stack healthy): what
+/// it printed.
+pub fn setup(lab: &Lab, dir: &Path, args: &[&str]) -> String {
     let mut all = vec![
         "setup",
         "--non-interactive",
@@ -62,6 +63,11 @@ pub fn setup(lab: &Lab, dir: &Path, args: &[&str]) {
             String::from_utf8_lossy(&caddy.stderr),
         );
     }
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// Waits until the client can fetch `url` over HTTPS trusting only `ca` (the certificate was

@@ -77,6 +77,12 @@ pub async fn run(check: &Check, ctx: &Context) -> Verdict {
     }
 }
 
+/// A TLS check's verdict that the server holds no certificate for the site yet (Caddy before
+/// its CA issued one), which [`crate::health::acme`] explains from Caddy's log.
+pub fn awaits_certificate(verdict: &Verdict) -> bool {
+    verdict.status == Status::Down && verdict.message.starts_with(tls::NO_CERTIFICATE)
+}
+
 /// Run every check concurrently; a round takes about as long as the slowest timeout.
 pub async fn run_all(checks: &[Check], ctx: &Context) -> Vec<CheckResult> {
     let verdicts = futures_util::future::join_all(checks.iter().map(|c| run(c, ctx))).await;

@@ -83,8 +83,16 @@ impl ServerCertVerifier for AcceptAnyChain {
     }
 }
 
+/// What a handshake says when the server holds no certificate for `name` yet.
+pub(in crate::health::probes) fn no_certificate(name: &str) -> String {
+    format!("{NO_CERTIFICATE}{name} yet (server sent alert internal_error)")
+}
+
+/// How [`no_certificate`]'s message begins.
+pub(in crate::health::probes) const NO_CERTIFICATE: &str = "no certificate for ";
+
 /// Why the handshake failed, in an operator's words.
-pub(super) fn failure(e: &std::io::Error, server_name: Option<&str>) -> String {
+pub(super) fn failure(e: &std::io::Error, name: Option<&str>) -> String {
     let Some(tls) = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
@@ -95,11 +103,10 @@ pub(super) fn failure(e: &std::io::Error, server_name: Option<&str>) -> String {
         // Caddy (certmagic) aborts with internal_error when it holds no certificate for the
         // name: before ACME has issued one, or for a name it does not serve at all.
         rustls::Error::AlertReceived(AlertDescription::InternalError) => {
-            let name = server_name.map_or("this address".to_string(), |n| n.to_string());
-            format!("no certificate for {name} yet (server sent alert internal_error)")
+            no_certificate(name.unwrap_or("this address"))
         }
         rustls::Error::AlertReceived(AlertDescription::UnrecognisedName) => {
-            let name = server_name.unwrap_or("this address");
+            let name = name.unwrap_or("this address");
             format!("server has no site for {name} (alert unrecognized_name)")
         }
         rustls::Error::AlertReceived(alert) => {

@@ -26,6 +26,7 @@ use tokio_rustls::TlsConnector;
 
 use super::{io_reason, Context};
 use crate::health::{Status, Verdict};
+pub(super) use handshake::NO_CERTIFICATE;
 use trust::Trust;
 
 /// The site a browser asks for: its host name (sent as SNI), or for an IP site no name and the
@@ -65,7 +66,13 @@ pub(super) async fn probe(addr: SocketAddr, site: Site<'_>, ctx: &Context) -> Ve
     };
     let tls = match TlsConnector::from(config).connect(sni, tcp).await {
         Ok(s) => s,
-        Err(e) => return Verdict::new(Status::Down, handshake::failure(&e, site.server_name)),
+        Err(e) => {
+            let shown = site
+                .server_name
+                .map(str::to_string)
+                .or(site.ip.map(|i| i.to_string()));
+            return Verdict::new(Status::Down, handshake::failure(&e, shown.as_deref()));
+        }
     };
     let latency = Some(started.elapsed());
     let chain: Vec<CertificateDer<'static>> = tls
