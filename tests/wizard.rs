@@ -29,8 +29,7 @@ fn a_typo_is_explained_and_asked_again_in_an_ascii_locale() {
         screen.is_ascii(),
         "a non-UTF-8 locale gets ASCII only:\n{screen}"
     );
-    t.wait("Which stack should this server run?");
-    t.keys(&["Enter"]);
+    t.enter_at("Which stack should this server run?");
     t.wait("Domain name or IP address:");
     t.typed("https://x.com/");
     let screen = t.wait("is part of a URL");
@@ -41,8 +40,7 @@ fn a_typo_is_explained_and_asked_again_in_an_ascii_locale() {
     assert!(screen.contains("? Domain name or IP address:"), "{screen}");
     t.clear();
     t.typed("203.0.113.7");
-    t.wait("How should browsers reach the services?");
-    t.keys(&["Enter"]);
+    t.enter_at("How should browsers reach the services?");
     t.wait("Expected peak number of people in calls at once:");
     t.typed("lots");
     let screen = t.wait("is not a number of participants");
@@ -150,10 +148,8 @@ fn esc_goes_back_one_question_and_the_summary_back_to_the_last() {
     let host = Host::new(None);
     let t = Term::start(&host, "--no-start");
     t.preflight();
-    t.wait("Which stack should this server run?");
-    t.keys(&["Enter"]);
-    t.wait("Domain name or IP address: (203.0.113.7)");
-    t.keys(&["Enter"]);
+    t.enter_at("Which stack should this server run?");
+    t.enter_at("Domain name or IP address: (203.0.113.7)");
     t.wait("How should browsers reach the services?");
     t.keys(&["Escape"]);
     let screen = t.wait("Domain name or IP address: (203.0.113.7)");
@@ -165,19 +161,15 @@ fn esc_goes_back_one_question_and_the_summary_back_to_the_last() {
     t.keys(&["C-u"]);
     t.tmux(&["send-keys", "-l", "203.0.113.8"]);
     t.keys(&["Enter"]);
-    t.wait("How should browsers reach the services?");
-    t.keys(&["Enter"]);
-    t.wait("Expected peak number of people in calls at once:");
-    t.keys(&["Enter"]);
-    t.wait("Where does this server run?");
-    t.keys(&["Enter"]);
+    t.enter_at("How should browsers reach the services?");
+    t.enter_at("Expected peak number of people in calls at once:");
+    t.enter_at("Where does this server run?");
     t.consent();
     t.wait("What now?");
     t.keys(&["Escape"]);
     t.wait("Apply the host firewall and kernel settings now?");
     t.keys(&["Escape"]);
-    t.wait("Where does this server run?");
-    t.keys(&["Enter"]);
+    t.enter_at("Where does this server run?");
     t.consent();
     t.review_and_write();
     t.keep_from_second_login();
@@ -193,14 +185,10 @@ fn caddy_l4_host_names_are_used_as_shown() {
         "--no-start --proxy caddy-l4 --domain meet.selkie-test.invalid",
     );
     t.preflight();
-    t.wait("Which stack should this server run?");
-    t.keys(&["Enter"]);
-    t.wait("Domain name or IP address: (meet.selkie-test.invalid)");
-    t.keys(&["Enter"]);
-    t.wait("Use this name anyway?");
-    t.keys(&["Enter"]);
-    t.wait("How should browsers reach the services?");
-    t.keys(&["Enter"]);
+    t.enter_at("Which stack should this server run?");
+    t.enter_at("Domain name or IP address: (meet.selkie-test.invalid)");
+    t.enter_at("Use this name anyway?");
+    t.enter_at("How should browsers reach the services?");
     let screen = t.wait("Host names:");
     assert!(
         screen.contains("LiveKit at lk.meet.selkie-test.invalid")
@@ -208,10 +196,8 @@ fn caddy_l4_host_names_are_used_as_shown() {
         "{screen}"
     );
     t.keys(&["Enter"]);
-    t.wait("Expected peak number of people in calls at once:");
-    t.keys(&["Enter"]);
-    t.wait("Where does this server run?");
-    t.keys(&["Enter"]);
+    t.enter_at("Expected peak number of people in calls at once:");
+    t.enter_at("Where does this server run?");
     t.consent();
     let summary = t.review_and_write();
     assert!(

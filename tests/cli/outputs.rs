@@ -120,19 +120,10 @@ fn plan_without_a_deployment_says_to_run_setup() {
 fn selkie_dir_is_honoured() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("from-env");
-    let out = run::command(
-        &[
-            "setup",
-            "--non-interactive",
-            "--no-start",
-            "--ip",
-            "203.0.113.7",
-        ],
-        &[],
-    )
-    .env("SELKIE_DIR", &d)
-    .output()
-    .unwrap();
+    let out = run::command(&run::FRESH_AT_IP, &[])
+        .env("SELKIE_DIR", &d)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(d.join("selkie.toml").exists());
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod docker;
+pub mod run;
 #[path = "../../src/testing.rs"]
 mod testing;
 

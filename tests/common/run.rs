@@ -22,6 +22,15 @@ pub const FRESH: [&str; 5] = [
     "meet.example.com",
 ];
 
+/// A fresh non-interactive setup at the documentation address 203.0.113.7 that starts nothing.
+pub const FRESH_AT_IP: [&str; 5] = [
+    "setup",
+    "--non-interactive",
+    "--no-start",
+    "--ip",
+    "203.0.113.7",
+];
+
 /// The binary with `args`, each variable of `unset` removed from its environment.
 pub fn command<S: AsRef<OsStr>>(args: &[S], unset: &[&str]) -> Command {
     let mut c = Command::new(BIN);

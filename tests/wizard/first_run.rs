@@ -10,8 +10,7 @@ fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_summary
     let machine = host_firewall();
     let t = Term::start(&host, "--no-start");
     t.preflight();
-    t.wait("Which stack should this server run?");
-    t.keys(&["Enter"]);
+    t.enter_at("Which stack should this server run?");
     let screen = t.wait("Domain name or IP address: (203.0.113.7)");
     assert!(
         screen.contains("every device must import") && screen.contains("must point it at"),
@@ -28,8 +27,7 @@ fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_summary
     let screen = t.wait("Expected peak number of people in calls at once: (50)");
     assert!(screen.contains("50 participants x 2 UDP ports"), "{screen}");
     t.keys(&["Enter"]);
-    t.wait("Where does this server run?");
-    t.keys(&["Enter"]);
+    t.enter_at("Where does this server run?");
     let screen = squash(&t.consent());
     assert!(
         screen.contains("host firewall it wrote (ufw)")
@@ -155,8 +153,7 @@ fn a_first_run_in_domain_mode_explains_dns_and_writes_the_domain() {
     let host = Host::new(Some("DigitalOcean"));
     let t = Term::start(&host, "--no-start");
     t.preflight();
-    t.wait("Which stack should this server run?");
-    t.keys(&["Enter"]);
+    t.enter_at("Which stack should this server run?");
     t.wait("Domain name or IP address:");
     t.clear();
     t.typed("meet.selkie-test.invalid");
@@ -169,8 +166,7 @@ fn a_first_run_in_domain_mode_explains_dns_and_writes_the_domain() {
     let screen = t.wait("How should browsers reach the services?");
     assert!(screen.contains("automatic certificates"), "{screen}");
     t.keys(&["Enter"]);
-    t.wait("Expected peak number of people in calls at once:");
-    t.keys(&["Enter"]);
+    t.enter_at("Expected peak number of people in calls at once:");
     let screen = t.wait("Where does this server run?");
     assert!(screen.contains("DigitalOcean (detected)"), "{screen}");
     t.keys(&["Enter"]);

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use crate::common;
+use crate::common::run;
 use crate::netns::Net;
 
 pub const DEADLINE: Duration = Duration::from_secs(30);
@@ -76,14 +77,7 @@ impl Host {
 
     /// A first deployment written with flags, for the `--resume` cases.
     pub fn setup_non_interactive(&self) {
-        let out = Command::new(env!("CARGO_BIN_EXE_selkie"))
-            .args([
-                "setup",
-                "--non-interactive",
-                "--no-start",
-                "--ip",
-                "203.0.113.7",
-            ])
+        let out = run::command(&run::FRESH_AT_IP, &[])
             .arg("--dir")
             .arg(self.dir())
             .envs(self.env())
@@ -149,7 +143,7 @@ impl Term {
         let selkie = format!(
             "env {} {} setup --dir '{}' {args}",
             env.join(" "),
-            env!("CARGO_BIN_EXE_selkie"),
+            run::BIN,
             host.dir().display()
         );
         let cmd = format!("{}; echo DONE-$?; sleep 300", net.wrap(&selkie));
@@ -200,6 +194,13 @@ impl Term {
             assert!(Instant::now() < end, "`{text}` stayed on the screen");
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Wait until `text` is on the screen, then press Enter; returns that screen.
+    pub fn enter_at(&self, text: &str) -> String {
+        let screen = self.wait(text);
+        self.keys(&["Enter"]);
+        screen
     }
 
     pub fn keys(&self, keys: &[&str]) {
@@ -332,9 +333,7 @@ impl Term {
 
     /// The consent question: take its default (yes on a new deployment).
     pub fn consent(&self) -> String {
-        let screen = self.wait("Apply the host firewall and kernel settings now?");
-        self.keys(&["Enter"]);
-        screen
+        self.enter_at("Apply the host firewall and kernel settings now?")
     }
 
     /// The firewall is live and waits: log in from the laptop (a second session), press Enter
@@ -353,9 +352,7 @@ impl Term {
 
     /// At the summary, choose to write.
     pub fn review_and_write(&self) -> String {
-        let summary = self.wait("What now?");
-        self.keys(&["Enter"]);
-        summary
+        self.enter_at("What now?")
     }
 }
 

@@ -95,49 +95,27 @@ impl Net {
             "netns",
             &net.laptop,
         ]);
-        ok(&[
-            "ip",
-            "-n",
+        // `ip -n NS ARGS`.
+        let ip = |ns: &str, args: &[&str]| ok(&[&["ip", "-n", ns][..], args].concat());
+        ip(
             &net.server,
-            "addr",
-            "add",
-            &format!("{SERVER}/24"),
-            "dev",
-            &a,
-        ]);
-        ok(&[
-            "ip",
-            "-n",
+            &["addr", "add", &format!("{SERVER}/24"), "dev", &a],
+        );
+        ip(
             &net.laptop,
-            "addr",
-            "add",
-            &format!("{LAPTOP}/24"),
-            "dev",
-            &b,
-        ]);
-        ok(&["ip", "-n", &net.server, "link", "set", &a, "up"]);
-        ok(&["ip", "-n", &net.laptop, "link", "set", &b, "up"]);
+            &["addr", "add", &format!("{LAPTOP}/24"), "dev", &b],
+        );
+        ip(&net.server, &["link", "set", &a, "up"]);
+        ip(&net.laptop, &["link", "set", &b, "up"]);
         // Two networks on one link: each reaches the other's address directly.
-        ok(&[
-            "ip",
-            "-n",
+        ip(
             &net.server,
-            "route",
-            "add",
-            &format!("{LAPTOP}/32"),
-            "dev",
-            &a,
-        ]);
-        ok(&[
-            "ip",
-            "-n",
+            &["route", "add", &format!("{LAPTOP}/32"), "dev", &a],
+        );
+        ip(
             &net.laptop,
-            "route",
-            "add",
-            &format!("{SERVER}/32"),
-            "dev",
-            &b,
-        ]);
+            &["route", "add", &format!("{SERVER}/32"), "dev", &b],
+        );
         net.private_etc();
         let mut net = net;
         net.listener = Some(net.listen());

@@ -12,10 +12,8 @@ fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
         t.preflight();
         t.wait("Which stack should this server run?");
         t.keys(&["Down", "Up", "Enter"]);
-        t.wait("Domain name or IP address:");
-        t.keys(&["Enter"]);
-        t.wait("How should browsers reach the services?");
-        t.keys(&["Enter"]);
+        t.enter_at("Domain name or IP address:");
+        t.enter_at("How should browsers reach the services?");
         t.wait("Expected peak number of people in calls at once:");
         t.keys(&["C-c"]);
         let screen = t.wait("DONE-");
@@ -33,8 +31,7 @@ fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
     );
     let t = Term::start(&host, "--no-start");
     t.preflight();
-    t.wait("A setup stopped at the participants step was found.");
-    t.keys(&["Enter"]);
+    t.enter_at("A setup stopped at the participants step was found.");
     let screen = t.wait("Expected peak number of people in calls at once:");
     assert!(screen.contains("participants (4 of 6)"), "{screen}");
     assert!(
@@ -42,8 +39,7 @@ fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
         "{screen}"
     );
     t.typed("120");
-    t.wait("Where does this server run?");
-    t.keys(&["Enter"]);
+    t.enter_at("Where does this server run?");
     t.consent();
     let summary = t.review_and_write();
     assert!(
@@ -59,17 +55,14 @@ fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
 /// Through a `--resume` run, changing only the participants to 200.
 fn resume_with_200(t: &Term) {
     t.preflight();
-    t.wait("Which stack should this server run?");
-    t.keys(&["Enter"]);
+    t.enter_at("Which stack should this server run?");
     let screen = t.wait("Domain name or IP address: (203.0.113.7)");
     assert!(screen.contains("changing deployment"), "{screen}");
     t.keys(&["Enter"]);
-    t.wait("How should browsers reach the services?");
-    t.keys(&["Enter"]);
+    t.enter_at("How should browsers reach the services?");
     t.wait("Expected peak number of people in calls at once: (50)");
     t.typed("200");
-    t.wait("Where does this server run?");
-    t.keys(&["Enter"]);
+    t.enter_at("Where does this server run?");
     // The saved deployment was written without consent: no stays the default.
     let screen = t.consent();
     assert!(screen.contains("(y/N)"), "{screen}");

@@ -8,12 +8,10 @@ fn a_step_asked_because_the_range_did_not_fit_stays_in_the_flow_once_settled() {
     let host = Host::new(None);
     let t = Term::start(&host, "--no-start");
     t.preflight();
-    t.wait("Which stack should this server run?");
-    t.keys(&["Enter"]);
+    t.enter_at("Which stack should this server run?");
     t.wait("Domain name or IP address:");
     t.typed("203.0.113.7");
-    t.wait("How should browsers reach the services?");
-    t.keys(&["Enter"]);
+    t.enter_at("How should browsers reach the services?");
     t.wait("participants (4 of 6)");
     // 10000 participants need 24000 ports: from 50000 the range runs past 65535.
     t.typed("10000");
@@ -21,8 +19,7 @@ fn a_step_asked_because_the_range_did_not_fit_stays_in_the_flow_once_settled() {
     assert!(screen.contains("runs past port 65535"), "{screen}");
     t.wait("Use one multiplexed UDP port instead");
     t.keys(&["Down", "Enter"]);
-    t.wait("Accept one UDP port, 7882 (mux)");
-    t.keys(&["Enter"]);
+    t.enter_at("Accept one UDP port, 7882 (mux)");
     // With one multiplexed port the participants no longer size anything: that step leaves the
     // flow, the settled UDP step stays in it.
     t.wait("cloud provider (5 of 6)");
@@ -33,8 +30,7 @@ fn a_step_asked_because_the_range_did_not_fit_stays_in_the_flow_once_settled() {
         "{screen}"
     );
     t.keys(&["Enter"]);
-    t.wait("cloud provider (5 of 6)");
-    t.keys(&["Enter"]);
+    t.enter_at("cloud provider (5 of 6)");
     let screen = t.wait("host firewall (6 of 6)");
     assert!(screen.contains("Apply the host firewall"), "{screen}");
     t.keys(&["C-c"]);
