@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 
+use super::probes::NO_CERTIFICATE;
 use super::{Check, CheckResult, Target};
 use crate::docker::Docker;
 use crate::plan::Plan;
@@ -231,7 +232,8 @@ pub async fn explain_missing(
         };
         if let Some(failure) = last_failure(&lines, &id) {
             let why = failure.explain(&id, &container, now);
-            result.verdict.message = format!("{}: {why}", result.verdict.message);
+            // Caddy's reason says more than the TLS alert it answered with.
+            result.verdict.message = format!("{NO_CERTIFICATE}{id} yet: {why}");
         }
     }
 }

@@ -28,7 +28,7 @@ use super::{Check, CheckResult, ProbeKind, Status, Target, Verdict};
 
 pub use node_ip::outbound_stun;
 pub use own_ca::fetch as deployment_ca;
-pub use tls::system_roots;
+pub use tls::{system_roots, NO_CERTIFICATE};
 pub use udp::{bound_sockets, BoundSocket};
 
 /// Where Caddy's admin API listens (host networking), which serves the CA of `tls internal`.

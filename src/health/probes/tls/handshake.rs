@@ -89,7 +89,7 @@ pub(in crate::health::probes) fn no_certificate(name: &str) -> String {
 }
 
 /// How [`no_certificate`]'s message begins.
-pub(in crate::health::probes) const NO_CERTIFICATE: &str = "no certificate for ";
+pub const NO_CERTIFICATE: &str = "no certificate for ";
 
 /// Why the handshake failed, in an operator's words.
 pub(super) fn failure(e: &std::io::Error, name: Option<&str>) -> String {

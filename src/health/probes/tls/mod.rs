@@ -26,7 +26,7 @@ use tokio_rustls::TlsConnector;
 
 use super::{io_reason, Context};
 use crate::health::{Status, Verdict};
-pub(super) use handshake::NO_CERTIFICATE;
+pub use handshake::NO_CERTIFICATE;
 use trust::Trust;
 
 /// The site a browser asks for: its host name (sent as SNI), or for an IP site no name and the
