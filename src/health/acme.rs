@@ -17,9 +17,11 @@ use crate::role::Role;
 /// Caddy retries after a minute at the soonest.
 const LOG_LINES: usize = 400;
 
-/// What certmagic logs when an issuer could not give a certificate, and when one did.
+/// What certmagic logs when an issuer could not give a certificate, when one did, and when it
+/// will try again (with the error, which begins with `[identifier]`).
 const FAILED: &str = "could not get certificate from issuer";
 const OBTAINED: &str = "certificate obtained successfully";
+const RETRY: &str = "will retry";
 
 /// The fields of one of Caddy's JSON log lines that matter here.
 #[derive(Debug, Deserialize)]
@@ -30,6 +32,8 @@ struct Line {
     error: Option<String>,
     /// Seconds since the Unix epoch (Caddy's default encoder).
     ts: Option<f64>,
+    /// Seconds until the next attempt (Caddy encodes durations as seconds).
+    retrying_in: Option<f64>,
 }
 
 /// Caddy's last failed order for one identifier, not followed by a success.
@@ -40,11 +44,20 @@ pub struct Failure {
     /// The CA's error or ACME problem, as Caddy logged it.
     pub error: String,
     pub at: Option<SystemTime>,
+    /// When Caddy tries again by itself, when it said.
+    pub retry_at: Option<SystemTime>,
+}
+
+/// Seconds since the Unix epoch as a time, when they make sense.
+fn instant(secs: Option<f64>) -> Option<SystemTime> {
+    let secs = secs.filter(|t| t.is_finite() && *t > 0.0 && *t < 1e11)?;
+    Some(UNIX_EPOCH + Duration::from_secs_f64(secs))
 }
 
 /// The last order for `identifier` in `lines` (oldest first), when it failed.
 pub fn last_failure(lines: &[String], identifier: &str) -> Option<Failure> {
-    let mut last = None;
+    let mut last: Option<Failure> = None;
+    let retry_prefix = format!("[{identifier}] ");
     for line in lines {
         // Docker's log stream may carry a timestamp or other text before the JSON.
         let Some(start) = line.find('{') else {
@@ -53,21 +66,29 @@ pub fn last_failure(lines: &[String], identifier: &str) -> Option<Failure> {
         let Ok(entry) = serde_json::from_str::<Line>(&line[start..]) else {
             continue;
         };
-        if entry.identifier.as_deref() != Some(identifier) {
-            continue;
-        }
+        let this = entry.identifier.as_deref() == Some(identifier);
         match entry.msg.as_deref() {
-            Some(FAILED) => {
+            Some(FAILED) if this => {
                 last = Some(Failure {
                     issuer: entry.issuer.unwrap_or_default(),
                     error: entry.error.unwrap_or_default(),
-                    at: entry
-                        .ts
-                        .filter(|t| t.is_finite() && *t > 0.0)
-                        .map(|t| UNIX_EPOCH + Duration::from_secs_f64(t)),
+                    at: instant(entry.ts),
+                    retry_at: None,
                 })
             }
-            Some(OBTAINED) => last = None,
+            Some(OBTAINED) if this => last = None,
+            Some(RETRY)
+                if entry
+                    .error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with(&retry_prefix)) =>
+            {
+                if let (Some(failure), Some(ts), Some(wait)) =
+                    (last.as_mut(), entry.ts, entry.retrying_in)
+                {
+                    failure.retry_at = instant(Some(ts + wait));
+                }
+            }
             _ => {}
         }
     }
@@ -145,14 +166,21 @@ fn short(error: &str) -> String {
     }
 }
 
+/// A number of seconds in a few characters.
+fn span(secs: u64) -> String {
+    match secs {
+        0..=119 => format!("{secs} s"),
+        120..=7199 => format!("{} min", secs / 60),
+        _ => format!("{} h", secs / 3600),
+    }
+}
+
 /// How long ago, in a few characters.
 fn ago(at: SystemTime, now: SystemTime) -> String {
-    let secs = now.duration_since(at).unwrap_or_default().as_secs();
-    match secs {
-        0..=119 => format!("{secs} s ago"),
-        120..=7199 => format!("{} min ago", secs / 60),
-        _ => format!("{} h ago", secs / 3600),
-    }
+    format!(
+        "{} ago",
+        span(now.duration_since(at).unwrap_or_default().as_secs())
+    )
 }
 
 impl Failure {
@@ -169,11 +197,23 @@ impl Failure {
             (None, false) => format!(" (from {issuer})"),
             (None, true) => String::new(),
         };
-        format!(
+        let mut said = format!(
             "Caddy's last order{from} failed: {}; {}",
             short(&self.error),
             fix(&self.error, identifier, container)
-        )
+        );
+        let limited = matches!(problem(&self.error), Some(("rateLimited", _)));
+        if let Some(at) = self.retry_at.filter(|_| !limited) {
+            let when = match at.duration_since(now) {
+                Ok(left) => format!("in {}", span(left.as_secs())),
+                Err(_) => "now".to_string(),
+            };
+            said.push_str(&format!(
+                ". Caddy tries again {when} by itself, or at once when restarted \
+                 (`docker restart {container}`) once the cause is fixed"
+            ));
+        }
+        said
     }
 }
 
@@ -287,7 +327,9 @@ mod tests {
         assert!(said.starts_with("Caddy's last order (11 s ago, from acme-v02.api.letsencrypt.org) failed: Get \"https://acme-v02.api.letsencrypt.org/directory\": dial tcp: lookup"), "{said}");
         assert!(
             said.ends_with(
-                "this server cannot reach the CA: allow outbound DNS and HTTPS (TCP 443) from it"
+                "this server cannot reach the CA: allow outbound DNS and HTTPS (TCP 443) from it. \
+                 Caddy tries again in 48 s by itself, or at once when restarted \
+                 (`docker restart selkie-caddy`) once the cause is fixed"
             ),
             "{said}"
         );
@@ -313,6 +355,15 @@ mod tests {
         );
         let limited = "HTTP 429 urn:ietf:params:acme:error:rateLimited - too many certificates";
         assert!(fix(limited, "meet.example.com", "c").contains("rate limit"));
+        // A restart would only spend more of the limit.
+        let waiting = Failure {
+            issuer: String::new(),
+            error: limited.into(),
+            at: None,
+            retry_at: Some(UNIX_EPOCH + Duration::from_secs(400)),
+        };
+        let said = waiting.explain("meet.example.com", "c", UNIX_EPOCH);
+        assert!(!said.contains("restart"), "{said}");
         let rejected = "HTTP 400 urn:ietf:params:acme:error:rejectedIdentifier - no IPs";
         assert!(fix(rejected, "192.0.2.2", "c").contains("--ip-cert internal"));
         let untrusted = "performing request: Get \"https://ca/dir\": tls: failed to verify certificate: x509: certificate signed by unknown authority";
