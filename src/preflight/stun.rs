@@ -11,18 +11,26 @@ pub fn item(facts: &HostFacts) -> Option<Item> {
     if stun.answered {
         return Some(Item::new(Mark::Ok, "Outbound STUN", stun.message.clone()));
     }
-    let address = facts
-        .public_ip
-        .map_or("this server's public address".to_string(), |ip| {
-            ip.to_string()
-        });
+    if let Some(ip) = facts.public_ip {
+        // The plan gives LiveKit this address (rtc.node_ip) with a domain too.
+        return Some(Item::new(
+            Mark::Ok,
+            "Outbound STUN",
+            format!(
+                "{}; not needed: selkie gives LiveKit this server's address ({ip}, \
+                 rtc.node_ip), so LiveKit asks no STUN server",
+                stun.message
+            ),
+        ));
+    }
     Some(Item::new(
         Mark::Warn,
         "Outbound STUN",
         format!(
-            "{}. With a domain, LiveKit asks them for this server's address and will not \
-             start without an answer: allow outbound UDP to them, or set rtc.node_ip to \
-             {address} (a setup with --ip sets it for you)",
+            "{}. This server's public address is not known here, so with a domain LiveKit \
+             asks them for it and will not start without an answer: allow outbound UDP to \
+             them, or set rtc.node_ip to this server's public address (a setup with --ip sets \
+             it for you)",
             stun.message
         ),
     ))
@@ -63,22 +71,29 @@ mod tests {
             }),
             ..HostFacts::default()
         };
+        // The address is known: LiveKit gets it from the plan and never asks.
         let line = item(&silent).unwrap();
-        assert_eq!(line.mark, Mark::Warn);
-        assert!(line.detail.starts_with(
-            "no STUN server answered within 2s (stun.example.net:3478). With a domain"
-        ));
-        assert!(
-            line.detail.contains("set rtc.node_ip to 203.0.113.7"),
-            "{line:?}"
+        assert_eq!(line.mark, Mark::Ok);
+        assert_eq!(
+            line.detail,
+            "no STUN server answered within 2s (stun.example.net:3478); not needed: selkie \
+             gives LiveKit this server's address (203.0.113.7, rtc.node_ip), so LiveKit asks no \
+             STUN server"
         );
         let unknown = HostFacts {
             public_ip: None,
             ..silent
         };
-        assert!(item(&unknown)
-            .unwrap()
-            .detail
-            .contains("set rtc.node_ip to this server's public address"));
+        let line = item(&unknown).unwrap();
+        assert_eq!(line.mark, Mark::Warn);
+        assert!(line.detail.starts_with(
+            "no STUN server answered within 2s (stun.example.net:3478). This server's public \
+             address is not known here"
+        ));
+        assert!(
+            line.detail
+                .contains("set rtc.node_ip to this server's public address"),
+            "{line:?}"
+        );
     }
 }
