@@ -5,7 +5,9 @@ use std::path::Path;
 
 use similar::TextDiff;
 
+use crate::error::Result;
 use crate::render::RenderedFile;
+use crate::state::{Current, Deployment};
 
 /// How a rendered file compares with the deployment directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,15 +16,30 @@ pub enum Change {
     Same,
     /// Differs; the unified diff, or `None` for a secret file.
     Changed(Option<String>),
+    /// Edited by hand, and the plan leaves it as selkie wrote it last time: the write keeps the
+    /// edit, so there is nothing to show.
+    KeptEdit,
 }
 
-/// Compare one rendered file with what `dir` holds.
-pub fn compare(dir: &Path, file: &RenderedFile) -> Change {
-    match std::fs::read(dir.join(&file.path)) {
-        Err(_) => Change::New,
-        Ok(bytes) if bytes == file.contents.as_bytes() => Change::Same,
-        Ok(_) if file.secret => Change::Changed(None),
-        Ok(bytes) => {
+/// Compare each rendered file with what `dir` holds (read without following a symbolic link, as
+/// the write reads it).
+pub fn compare(dir: &Path, files: &[RenderedFile]) -> Result<Vec<(String, Change)>> {
+    let current = Deployment::new(dir).current(files)?;
+    Ok(files
+        .iter()
+        .zip(current)
+        .map(|(file, now)| (file.path.clone(), change(file, now)))
+        .collect())
+}
+
+/// How `file` compares with what is on disk now.
+fn change(file: &RenderedFile, now: Current) -> Change {
+    match now.bytes {
+        None => Change::New,
+        Some(bytes) if bytes == file.contents.as_bytes() => Change::Same,
+        Some(_) if now.kept_edit => Change::KeptEdit,
+        Some(_) if file.secret => Change::Changed(None),
+        Some(bytes) => {
             let old = String::from_utf8_lossy(&bytes);
             Change::Changed(Some(unified(&file.path, &old, &file.contents)))
         }
@@ -48,16 +65,56 @@ mod tests {
         assert!(d.contains("-two\n") && d.contains("+2\n"), "{d}");
     }
 
+    fn file(path: &str, contents: &str, secret: bool) -> RenderedFile {
+        RenderedFile {
+            path: path.into(),
+            contents: contents.into(),
+            secret,
+            executable: false,
+        }
+    }
+
     #[test]
     fn secret_files_are_never_shown() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("k"), "old-secret").unwrap();
-        let file = RenderedFile {
-            path: "k".into(),
-            contents: "new-secret".into(),
-            secret: true,
-            executable: false,
+        let now = Current {
+            bytes: Some(b"old-secret".to_vec()),
+            kept_edit: false,
         };
-        assert_eq!(compare(dir.path(), &file), Change::Changed(None));
+        assert_eq!(
+            change(&file("k", "new-secret", true), now),
+            Change::Changed(None)
+        );
+    }
+
+    #[test]
+    fn a_symbolic_link_in_the_deployment_is_refused_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::write(&outside, "not selkie's to show\n").unwrap();
+        let deploy = dir.path().join("deploy");
+        std::fs::create_dir_all(deploy.join("caddy")).unwrap();
+        std::os::unix::fs::symlink(&outside, deploy.join("caddy/Caddyfile")).unwrap();
+        let files = [file("caddy/Caddyfile", "site {}\n", false)];
+        let refused = compare(&deploy, &files).expect_err("a link is not read through");
+        assert!(
+            !refused.to_string().contains("not selkie's to show"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_hand_edit_the_plan_leaves_alone_is_not_a_change() {
+        let now = Current {
+            bytes: Some(b"mine\n".to_vec()),
+            kept_edit: true,
+        };
+        assert_eq!(
+            change(&file("a", "selkie's\n", false), now),
+            Change::KeptEdit
+        );
+        assert_eq!(
+            change(&file("a", "x", false), Current::default()),
+            Change::New
+        );
     }
 }

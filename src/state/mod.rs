@@ -153,6 +153,29 @@ impl Deployment {
         }
     }
 
+    /// What the directory holds now for each of `files`, read as the write reads them (no
+    /// symbolic link followed), and whether the write would keep it as a hand edit the plan
+    /// leaves alone. Reads only: the review's diffs come from it.
+    pub fn current(&self, files: &[RenderedFile]) -> Result<Vec<Current>> {
+        let Some(root) = self.root()? else {
+            return Ok(files.iter().map(|_| Current::default()).collect());
+        };
+        let manifest = self.load_manifest(&root)?;
+        let on_disk = write::on_disk(&root, files, &manifest, false)?;
+        let actions = classify::classify(files, &on_disk, &manifest, true).actions;
+        let now: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        files
+            .iter()
+            .zip(actions)
+            .map(|(file, (_, action, _))| {
+                Ok(Current {
+                    bytes: Self::read_rendered(&root, &file.path, &now)?,
+                    kept_edit: action == FileAction::KeptEdit,
+                })
+            })
+            .collect()
+    }
+
     /// The files `write` would refuse to replace without `force`: edited by hand (or not written
     /// by selkie) and changed by the plan. Reads only; the wizard asks about each one.
     pub fn hand_edited(&self, files: &[RenderedFile]) -> Result<Vec<String>> {
@@ -163,6 +186,15 @@ impl Deployment {
         let on_disk = write::on_disk(&root, files, &manifest, false)?;
         Ok(classify::classify(files, &on_disk, &manifest, false).conflicts)
     }
+}
+
+/// One of the plan's files as the deployment directory holds it now.
+#[derive(Debug, Clone, Default)]
+pub struct Current {
+    /// Its bytes; `None` when it does not exist.
+    pub bytes: Option<Vec<u8>>,
+    /// Edited by hand, and the plan's version is what selkie wrote last: the write keeps it.
+    pub kept_edit: bool,
 }
 
 /// Make a secret file 0600 again if something loosened it.

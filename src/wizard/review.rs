@@ -42,7 +42,7 @@ pub fn run(w: &mut Wizard) -> Asked<Decision> {
         let mut changed = Vec::new();
         match &prepared {
             Ok(p) => {
-                changed = changes(w, p);
+                changed = changes(w, p)?;
                 let text = report::wrap::fit(&summary(w, p, &changed), terminal::width());
                 w.style.say(text.trim_end());
                 choices.push(choice("Write the deployment", Action::Write));
@@ -175,11 +175,8 @@ fn host_line(w: &Wizard) -> String {
 }
 
 /// Each file the write would add or change, with how.
-fn changes(w: &Wizard, p: &Prepared) -> Vec<(String, Change)> {
-    p.files
-        .iter()
-        .map(|f| (f.path.clone(), diff::compare(w.dir, f)))
-        .collect()
+fn changes(w: &Wizard, p: &Prepared) -> Result<Vec<(String, Change)>> {
+    diff::compare(w.dir, &p.files)
 }
 
 /// The one-screen summary above the menu.
@@ -247,10 +244,12 @@ fn summary(w: &Wizard, p: &Prepared, changed: &[(String, Change)]) -> String {
 fn files_line(changed: &[(String, Change)]) -> String {
     let (mut new, mut same) = (0, 0);
     let mut edits: Vec<(&str, String)> = Vec::new();
+    let mut kept: Vec<&str> = Vec::new();
     for (path, c) in changed {
         match c {
             Change::New => new += 1,
             Change::Same => same += 1,
+            Change::KeptEdit => kept.push(path),
             Change::Changed(Some(d)) => {
                 let (plus, minus) = counts(d);
                 edits.push((path, format!("{path} (+{plus} -{minus})")));
@@ -279,6 +278,12 @@ fn files_line(changed: &[(String, Change)]) -> String {
     }
     if !shown.is_empty() {
         out.push_str(&format!("  Changes:      {}\n", shown.join(", ")));
+    }
+    if !kept.is_empty() {
+        out.push_str(&format!(
+            "  Your edits:   {} (kept as you left them: the plan does not change them)\n",
+            kept.join(", ")
+        ));
     }
     out
 }
@@ -333,6 +338,7 @@ fn full(w: &Wizard, p: &Prepared, changed: &[(String, Change)]) -> String {
         let what = match c {
             Change::New => "new",
             Change::Same => "unchanged",
+            Change::KeptEdit => "edited by hand: kept as it is (the plan does not change it)",
             Change::Changed(None) => "changes (holds secrets: not shown)",
             Change::Changed(Some(_)) => "changes (diff below)",
         };
@@ -378,5 +384,13 @@ mod tests {
         }
         let line = files_line(&files);
         assert!(line.contains("a.yaml (+2 -1), fw/ (3 files)"), "{line}");
+        assert!(!line.contains("Your edits"), "{line}");
+        files.push(("caddy/Caddyfile".into(), Change::KeptEdit));
+        let line = files_line(&files);
+        assert!(line.contains("1 new, 4 changed, 1 unchanged"), "{line}");
+        assert!(
+            line.contains("  Your edits:   caddy/Caddyfile (kept as you left them"),
+            "{line}"
+        );
     }
 }

@@ -29,8 +29,9 @@ pub fn run(w: &mut Wizard, prepared: Prepared) -> Asked<Committed> {
             let Some(file) = prepared.files.iter().find(|f| f.path == path) else {
                 continue;
             };
-            match diff::compare(w.dir, file) {
-                diff::Change::Changed(Some(d)) => {
+            let change = diff::compare(w.dir, std::slice::from_ref(file))?;
+            match change.into_iter().next().map(|(_, c)| c) {
+                Some(diff::Change::Changed(Some(d))) => {
                     w.say(&format!(
                         "{path} was changed by hand since selkie wrote it, and the new plan \
                          changes it too. From your version to the new one:"

@@ -144,3 +144,35 @@ fn a_hand_edited_file_is_shown_and_kept_on_resume() {
     assert!(read(&host, "selkie.toml").contains("participants = 200"));
     assert!(read(&host, "sysctl/99-selkie.conf").contains("50000-50479"));
 }
+
+#[test]
+fn a_hand_edit_the_plan_leaves_alone_is_reviewed_as_kept_not_as_a_change() {
+    let host = Host::new(None);
+    host.setup_non_interactive();
+    let caddyfile = host.dir().join("caddy/Caddyfile");
+    let edited = format!(
+        "{}# my own site block\n",
+        std::fs::read_to_string(&caddyfile).unwrap()
+    );
+    std::fs::write(&caddyfile, &edited).unwrap();
+    let t = Term::start(&host, "--resume --no-start");
+    resume_with_200(&t);
+    let summary = t.wait("What now?");
+    assert!(
+        summary.contains("Your edits:   caddy/Caddyfile (kept as you left them"),
+        "{summary}"
+    );
+    assert!(!summary.contains("caddy/Caddyfile (+"), "{summary}");
+    // The line-by-line changes do not show the edit going away.
+    t.keys(&["Down", "Enter"]);
+    t.wait("livekit/livekit.yaml (now)");
+    let diffs = t.page_until("What now?");
+    assert!(!diffs.contains("my own site block"), "{diffs}");
+    t.review_and_write();
+    assert_eq!(t.exit_code(), 0, "{}", t.screen());
+    assert_eq!(
+        std::fs::read_to_string(&caddyfile).unwrap(),
+        edited,
+        "the edit survives"
+    );
+}
