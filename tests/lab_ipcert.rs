@@ -28,20 +28,7 @@ fn an_ip_address_gets_a_six_day_certificate_from_the_acme_ca_and_a_client_joins(
     lab.start_docker(&[LIVEKIT, CADDY]);
     let pebble = acme::Pebble::start(&lab);
     let dir = deployment(&lab, "ip-acme");
-    setup(
-        &lab,
-        &dir,
-        &[
-            "--ip",
-            SERVER_IP,
-            "--proxy",
-            "caddy",
-            "--acme-ca",
-            &acme::directory(),
-            "--acme-ca-root",
-            pebble.endpoint_root.to_str().unwrap(),
-        ],
-    );
+    setup_at_ip(&lab, &dir, &pebble);
     // The default for a public address: no `--ip-cert` was given.
     let plan = plan_json(&lab, &dir);
     assert_eq!(plan["web"]["acme_profile"], acme::SHORTLIVED, "{plan:#}");
@@ -107,20 +94,7 @@ fn when_the_ca_cannot_check_the_server_status_says_why_from_caddys_log() {
     // problem, as when a firewall keeps the CA out.
     let pebble = acme::Pebble::validating_on(&lab, 81, 444);
     let dir = deployment(&lab, "ip-acme-refused");
-    let said = setup(
-        &lab,
-        &dir,
-        &[
-            "--ip",
-            SERVER_IP,
-            "--proxy",
-            "caddy",
-            "--acme-ca",
-            &acme::directory(),
-            "--acme-ca-root",
-            pebble.endpoint_root.to_str().unwrap(),
-        ],
-    );
+    let said = setup_at_ip(&lab, &dir, &pebble);
     // Setup says why at once instead of waiting out its minute for the certificate.
     assert!(
         said.contains(&format!(
@@ -174,6 +148,25 @@ fn when_the_ca_cannot_check_the_server_status_says_why_from_caddys_log() {
         message.contains("or at once when restarted (`docker restart selkie-caddy`)"),
         "{message}"
     );
+}
+
+/// The livekit preset at the server's address behind Caddy, with `pebble` as its ACME CA (no
+/// `--ip-cert`: a public address defaults to an ACME certificate): what setup printed.
+fn setup_at_ip(lab: &Lab, dir: &std::path::Path, pebble: &acme::Pebble) -> String {
+    setup(
+        lab,
+        dir,
+        &[
+            "--ip",
+            SERVER_IP,
+            "--proxy",
+            "caddy",
+            "--acme-ca",
+            &acme::directory(),
+            "--acme-ca-root",
+            pebble.endpoint_root.to_str().unwrap(),
+        ],
+    )
 }
 
 /// The leaf certificate served on 443 to a client that sends no server name, as DER.
