@@ -11,7 +11,7 @@ mod postgres;
 mod refusals;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use common::docker::{self as d, docker_ok};
@@ -29,22 +29,11 @@ fn backend() -> String {
 const BACKEND_FAIL: &str = "registry.example.com/reflector-backend-fail:1.0.0";
 
 use common::docker::Clean;
+use common::run::{self, text};
 
+/// `selkie ARGS` without `SELKIE_DIR` and `DOCKER_HOST` (Docker's default socket).
 fn selkie(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args(args)
-        .env_remove("SELKIE_DIR")
-        .env_remove("DOCKER_HOST")
-        .output()
-        .expect("the selkie binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    run::output(args, &["SELKIE_DIR", "DOCKER_HOST"])
 }
 
 fn setup(dir: &Path, extra: &[&str]) -> Output {
@@ -264,8 +253,7 @@ fn a_run_killed_halfway_converges_on_the_next_run() {
     let _clean = Clean::new();
     d::ensure_images(&reflector_images());
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args(reflector_args(dir.path(), &backend(), "120"))
+    let mut child = run::command(&reflector_args(dir.path(), &backend(), "120"), &[])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

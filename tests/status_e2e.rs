@@ -15,13 +15,14 @@ mod once;
 mod tmux;
 
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::docker as d;
+use common::run::{self, text};
 
 const LIVEKIT: &str = "selkie-livekit";
 
@@ -144,22 +145,9 @@ impl Deployment {
     }
 }
 
+/// `selkie ARGS` without `SELKIE_DIR`, `DOCKER_HOST` (Docker's default socket) and `NO_COLOR`.
 fn selkie(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args(args)
-        .env_remove("SELKIE_DIR")
-        .env_remove("DOCKER_HOST")
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("the selkie binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    run::output(args, &["SELKIE_DIR", "DOCKER_HOST", "NO_COLOR"])
 }
 
 /// One row of a `selkie status --once` table, by column name.

@@ -1,9 +1,11 @@
 //! What selkie refuses to touch in Docker, and what it says (tests/docker_e2e.rs): a foreign
 //! container with its name, a socket that is missing or forbidden, another deployment's stack.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::common::docker::{self as d, docker_ok, Clean};
+use crate::common::run;
 use crate::{ids, selkie, setup, text};
 
 #[test]
@@ -36,18 +38,23 @@ fn a_foreign_container_with_our_name_is_never_touched() {
     assert!(foreign.len() >= 12);
 }
 
+/// `setup --non-interactive --dir DIR --ip 127.0.0.1`.
+fn setup_at_localhost(dir: &Path) -> [&str; 6] {
+    let dir = dir.to_str().unwrap();
+    [
+        "setup",
+        "--non-interactive",
+        "--dir",
+        dir,
+        "--ip",
+        "127.0.0.1",
+    ]
+}
+
 #[test]
 fn a_missing_socket_and_a_forbidden_one_say_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args([
-            "setup",
-            "--non-interactive",
-            "--dir",
-            dir.path().to_str().unwrap(),
-            "--ip",
-            "127.0.0.1",
-        ])
+    let out = run::command(&setup_at_localhost(dir.path()), &[])
         .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
         .output()
         .unwrap();
@@ -77,20 +84,8 @@ fn a_missing_socket_and_a_forbidden_one_say_what_to_do() {
     std::os::unix::fs::chown(&deploy, Some(65534), Some(65534)).unwrap();
     std::fs::set_permissions(&deploy, std::fs::Permissions::from_mode(0o700)).unwrap();
     let out = Command::new("setpriv")
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            env!("CARGO_BIN_EXE_selkie"),
-        ])
-        .args([
-            "setup",
-            "--non-interactive",
-            "--dir",
-            deploy.to_str().unwrap(),
-            "--ip",
-            "127.0.0.1",
-        ])
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", run::BIN])
+        .args(setup_at_localhost(&deploy))
         .env("DOCKER_HOST", format!("unix://{}", socket.display()))
         .output()
         .unwrap();

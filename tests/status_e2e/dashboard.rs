@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::tmux::Tmux;
-use super::{common, d, Deployment, LIVEKIT};
+use super::{common, d, run, Deployment, LIVEKIT};
 
 /// The shell command a tmux session runs: `selkie status` with `env`, then `DONE-<exit code>`,
 /// then an interactive shell with a known prompt (the terminal is usable after the dashboard).
@@ -13,7 +13,7 @@ fn dashboard_command(dir: &str, env: &str, interval: &str) -> String {
         "unset NO_COLOR LC_ALL LC_CTYPE LANG SELKIE_DIR DOCKER_HOST; export {env}; \
          '{}' status --dir '{dir}' --interval {interval}; echo DONE-$?; \
          PS1='PROMPT> ' exec /bin/sh",
-        env!("CARGO_BIN_EXE_selkie")
+        run::BIN
     )
 }
 
