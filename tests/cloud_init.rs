@@ -2,17 +2,16 @@
 //! read them: Debian's cloud-init (`cloud-init schema`), shellcheck on the first-boot script,
 //! bash on the completion script, groff on the manual page. Fails (never skips) without them.
 
+#[path = "common/run.rs"]
+mod run;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 fn selkie(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_selkie"))
-        .args(args)
-        .env_remove("SELKIE_DIR")
-        .output()
-        .expect("run selkie")
+    run::output(args, &["SELKIE_DIR"])
 }
 
 fn text(bytes: &[u8]) -> String {

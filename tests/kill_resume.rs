@@ -3,21 +3,24 @@
 //! the ones made at the start, no temporary file or unfinished commit is left, and no file is
 //! ever reported as an operator's edit.
 
+#[path = "common/run.rs"]
+mod run;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
+
+use run::CALLER_ENV;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const KILLS: usize = 200;
 
 fn selkie(dir: &Path, extra: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_selkie"));
-    c.args(["setup", "--non-interactive", "--no-start", "--dir"])
-        .arg(dir)
-        .args(extra)
-        .env_remove("SELKIE_DIR")
-        .env_remove("SSH_CONNECTION")
-        .stdin(Stdio::null());
+    let mut c = run::command(
+        &["setup", "--non-interactive", "--no-start", "--dir"],
+        CALLER_ENV,
+    );
+    c.arg(dir).args(extra).stdin(Stdio::null());
     c
 }
 
@@ -92,14 +95,7 @@ fn inconsistencies(dir: &Path, secrets: &[u8]) -> Vec<String> {
 fn kill_9_at_any_moment_then_one_run_leaves_a_consistent_deployment() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("deployment");
-    let first = selkie(&dir, &["--domain", "meet.example.com"])
-        .output()
-        .unwrap();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    run::fresh_setup(&dir);
     let secrets = std::fs::read(dir.join("secrets.toml")).unwrap();
 
     // How long a changing run takes, to spread the kills over all of it.

@@ -9,6 +9,9 @@
 //! Needs root, `ip` (iproute2) and python3; fails, never skips, without them. Nothing touches
 //! the machine's own network: each namespace is made and removed by the test.
 
+#[path = "common/run.rs"]
+mod run;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -176,17 +179,13 @@ fn plan_in(ns: &Ns, dmi_dir: &Path) -> (Option<String>, bool, Duration) {
     let dir = work.path().join("deploy");
     let selkie = |args: &[&str]| {
         let started = Instant::now();
-        let out = ns
-            .command(env!("CARGO_BIN_EXE_selkie"))
-            .args(args)
+        let mut cmd = ns.command(run::BIN);
+        cmd.args(args)
             .arg("--dir")
             .arg(&dir)
             .env("SELKIE_DMI_DIR", dmi_dir)
-            .env("DOCKER_HOST", "unix:///nonexistent.sock")
-            .env_remove("SELKIE_DIR")
-            .env_remove("SSH_CONNECTION")
-            .output()
-            .unwrap();
+            .env("DOCKER_HOST", "unix:///nonexistent.sock");
+        let out = run::unset(&mut cmd, run::CALLER_ENV).output().unwrap();
         assert!(
             out.status.success(),
             "selkie {args:?}: {}{}",
@@ -195,15 +194,7 @@ fn plan_in(ns: &Ns, dmi_dir: &Path) -> (Option<String>, bool, Duration) {
         );
         (out.stdout, started.elapsed())
     };
-    selkie(&[
-        "setup",
-        "--non-interactive",
-        "--no-start",
-        "--domain",
-        "meet.example.com",
-        "--ssh-port",
-        "22",
-    ]);
+    selkie(&[&run::FRESH[..], &["--ssh-port", "22"]].concat());
     let (json, took) = selkie(&["plan", "--json"]);
     let plan: serde_json::Value = serde_json::from_slice(&json).expect("plan JSON");
     let lk = &plan["livekit"];

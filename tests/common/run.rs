@@ -31,19 +31,24 @@ pub const FRESH_AT_IP: [&str; 5] = [
     "203.0.113.7",
 ];
 
-/// The binary with `args`, each variable of `unset` removed from its environment.
-pub fn command<S: AsRef<OsStr>>(args: &[S], unset: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args);
-    for name in unset {
-        c.env_remove(name);
+/// Removes each variable of `names` from `cmd`'s environment.
+pub fn unset<'a>(cmd: &'a mut Command, names: &[&str]) -> &'a mut Command {
+    for name in names {
+        cmd.env_remove(name);
     }
+    cmd
+}
+
+/// The binary with `args`, each variable of `names` removed from its environment.
+pub fn command<S: AsRef<OsStr>>(args: &[S], names: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    unset(c.args(args), names);
     c
 }
 
 /// [`command`] run to its end (stdin null, stdout and stderr captured).
-pub fn output<S: AsRef<OsStr>>(args: &[S], unset: &[&str]) -> Output {
-    command(args, unset)
+pub fn output<S: AsRef<OsStr>>(args: &[S], names: &[&str]) -> Output {
+    command(args, names)
         .output()
         .expect("the selkie binary runs")
 }
