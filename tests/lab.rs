@@ -20,6 +20,8 @@ mod lab {
 mod host_firewalls;
 #[path = "lab/livekit_configs.rs"]
 mod livekit_configs;
+#[path = "common/run.rs"]
+mod run;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -20,6 +20,8 @@ mod lab {
 
 #[path = "lab/check/outside.rs"]
 mod outside;
+#[path = "common/run.rs"]
+mod run;
 #[path = "health/tmux.rs"]
 mod tmux;
 
@@ -35,11 +37,10 @@ use serde_json::Value;
 
 /// `selkie check --json ARGS` in a namespace, trusting `ca` (or nothing but the system's roots).
 fn check(lab: &Lab, on_server: bool, args: &[&str], ca: Option<&Path>) -> (i32, Value, Duration) {
-    let bin = env!("CARGO_BIN_EXE_selkie");
     let mut cmd = if on_server {
-        lab.on_server(bin)
+        lab.on_server(run::BIN)
     } else {
-        lab.on_client(bin)
+        lab.on_client(run::BIN)
     };
     cmd.arg("check")
         .arg("--json")
@@ -258,7 +259,7 @@ fn dashboard_check(lab: &Lab, dir: &Path) {
         "ip netns exec {} env LANG=C.UTF-8 DOCKER_HOST={} '{}' status --dir '{}' --interval 2",
         lab.server,
         lab.docker_host(),
-        env!("CARGO_BIN_EXE_selkie"),
+        run::BIN,
         dir.display()
     );
     let tmux = tmux::Tmux::start(&command);
@@ -321,21 +322,20 @@ fn no_proxy_plain_websocket() {
 /// Usage errors need no lab: `--url` without `--token`, a TTL out of range; exit 2 with a hint.
 #[test]
 fn usage_errors_exit_2_with_a_hint() {
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_selkie"))
-            .args(args)
-            .env_remove("SELKIE_DIR")
-            .output()
-            .unwrap()
-    };
-    let out = run(&["check", "--url", "wss://meet.example.org"]);
+    let out = run::output(
+        &["check", "--url", "wss://meet.example.org"],
+        &["SELKIE_DIR"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("--url and --token go together") && err.contains("hint:"),
         "{err}"
     );
-    let out = run(&["token", "--ttl", "2d", "--dir", "/nonexistent"]);
+    let out = run::output(
+        &["token", "--ttl", "2d", "--dir", "/nonexistent"],
+        &["SELKIE_DIR"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown unit"));
 }

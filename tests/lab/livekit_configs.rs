@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::lab::harness::{one_lab, LIVEKIT};
 use crate::lab::tools;
+use crate::run;
 
 /// Scenario 6: the real LiveKit server accepts the livekit.yaml selkie writes for every preset
 /// and proxy mode (its config loader refuses unknown keys), and starts on it.
@@ -57,11 +58,7 @@ fn livekit_starts_on_every_generated_config() {
                     "none",
                 ];
                 args.extend(images(preset));
-                let out = std::process::Command::new(env!("CARGO_BIN_EXE_selkie"))
-                    .args(&args)
-                    .env_remove("SELKIE_DIR")
-                    .output()
-                    .unwrap();
+                let out = run::output(&args, &["SELKIE_DIR"]);
                 if out.status.code() == Some(2) && !(preset == "livekit" && proxy == "caddy") {
                     refused += 1;
                     continue; // a combination the preset refuses, with a hint
