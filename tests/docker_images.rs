@@ -35,6 +35,23 @@ impl Project {
         all.extend_from_slice(args);
         docker::docker_ok(&all)
     }
+
+    /// The LiveKit stand-in, detached, as container `livekit` with `docker run` flags `extra`,
+    /// reading `yaml` from /etc/livekit/livekit.yaml: the config's directory (keep it) and the
+    /// container's name.
+    fn run_livekit(&self, yaml: &str, extra: &[&str]) -> (tempfile::TempDir, String) {
+        docker::ensure_images(&refs(&[LIVEKIT_STANDIN]));
+        let config = tempfile::tempdir().unwrap();
+        fs::write(config.path().join("livekit.yaml"), yaml).unwrap();
+        let name = self.container("livekit");
+        let mount = mount(config.path(), "/etc/livekit");
+        let mut args = vec!["--detach", "--name", &name];
+        args.extend_from_slice(extra);
+        args.extend(["--mount", &mount, LIVEKIT_STANDIN]);
+        args.extend(["--config", "/etc/livekit/livekit.yaml"]);
+        self.run(&args);
+        (config, name)
+    }
 }
 
 impl Drop for Project {
@@ -121,12 +138,7 @@ fn every_non_caddy_reference_is_tagged_as_the_one_stand_in() {
 fn the_livekit_stand_in_serves_ok_on_its_configured_port_and_stops_promptly() {
     let _serial = docker::serial();
     let project = Project::new("livekit");
-    let image = LIVEKIT_STANDIN;
-    docker::ensure_images(&refs(&[image]));
-
-    let config = tempfile::tempdir().unwrap();
-    fs::write(
-        config.path().join("livekit.yaml"),
+    let (_config, name) = project.run_livekit(
         "# livekit.yaml for the stand-in self-test\n\
          port: 17880\n\
          bind_addresses:\n- \"127.0.0.1\"\n\
@@ -134,21 +146,8 @@ fn the_livekit_stand_in_serves_ok_on_its_configured_port_and_stops_promptly() {
          key_file: /etc/livekit/keys.yaml\n\
          turn:\n  enabled: true\n  domain: meet.example.com\n  udp_port: 3478\n\
          logging:\n  level: info\n",
-    )
-    .unwrap();
-    let name = project.container("livekit");
-    project.run(&[
-        "--detach",
-        "--name",
-        &name,
-        "--network",
-        "host",
-        "--mount",
-        &mount(config.path(), "/etc/livekit"),
-        image,
-        "--config",
-        "/etc/livekit/livekit.yaml",
-    ]);
+        &["--network", "host"],
+    );
 
     let body = docker::wait_for_http("127.0.0.1:17880", "/", Duration::from_secs(10));
     assert_eq!(body, "OK");
@@ -175,26 +174,8 @@ fn the_livekit_stand_in_serves_ok_on_its_configured_port_and_stops_promptly() {
 #[test]
 fn the_livekit_stand_in_defaults_to_port_7880_on_every_address() {
     let project = Project::new("livekit-default");
-    let image = LIVEKIT_STANDIN;
-    docker::ensure_images(&refs(&[image]));
-    let config = tempfile::tempdir().unwrap();
-    fs::write(
-        config.path().join("livekit.yaml"),
-        "rtc:\n  udp_port: 7882\n",
-    )
-    .unwrap();
-    let name = project.container("livekit");
     // Its own network namespace: port 7880 there cannot clash with anything on the host.
-    project.run(&[
-        "--detach",
-        "--name",
-        &name,
-        "--mount",
-        &mount(config.path(), "/etc/livekit"),
-        image,
-        "--config",
-        "/etc/livekit/livekit.yaml",
-    ]);
+    let (_config, name) = project.run_livekit("rtc:\n  udp_port: 7882\n", &[]);
     let deadline = Instant::now() + Duration::from_secs(10);
     let logs = loop {
         let logs = docker::container_logs(&name);
