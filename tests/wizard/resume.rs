@@ -2,6 +2,8 @@
 //! from, and `--resume` over a written deployment (only what depends on a change changes; a
 //! hand-edited file is shown and kept).
 
+use std::path::PathBuf;
+
 use crate::harness::{read, Host, Term};
 
 #[test]
@@ -117,16 +119,19 @@ fn resume_changing_the_participants_changes_only_what_depends_on_them() {
     assert_eq!(before["livekit/keys.yaml"], after["livekit/keys.yaml"]);
 }
 
+/// Appends the line `line` to the deployment's file `rel`; returns its path and new contents.
+fn edit_by_hand(host: &Host, rel: &str, line: &str) -> (PathBuf, String) {
+    let path = host.dir().join(rel);
+    let edited = format!("{}{line}\n", std::fs::read_to_string(&path).unwrap());
+    std::fs::write(&path, &edited).unwrap();
+    (path, edited)
+}
+
 #[test]
 fn a_hand_edited_file_is_shown_and_kept_on_resume() {
     let host = Host::new(None);
     host.setup_non_interactive();
-    let yaml = host.dir().join("livekit/livekit.yaml");
-    let edited = format!(
-        "{}# my own tuning\n",
-        std::fs::read_to_string(&yaml).unwrap()
-    );
-    std::fs::write(&yaml, &edited).unwrap();
+    let (yaml, edited) = edit_by_hand(&host, "livekit/livekit.yaml", "# my own tuning");
     let t = Term::start(&host, "--resume --no-start");
     resume_with_200(&t);
     t.review_and_write();
@@ -149,12 +154,7 @@ fn a_hand_edited_file_is_shown_and_kept_on_resume() {
 fn a_hand_edit_the_plan_leaves_alone_is_reviewed_as_kept_not_as_a_change() {
     let host = Host::new(None);
     host.setup_non_interactive();
-    let caddyfile = host.dir().join("caddy/Caddyfile");
-    let edited = format!(
-        "{}# my own site block\n",
-        std::fs::read_to_string(&caddyfile).unwrap()
-    );
-    std::fs::write(&caddyfile, &edited).unwrap();
+    let (caddyfile, edited) = edit_by_hand(&host, "caddy/Caddyfile", "# my own site block");
     let t = Term::start(&host, "--resume --no-start");
     resume_with_200(&t);
     let summary = t.wait("What now?");
