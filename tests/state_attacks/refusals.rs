@@ -10,6 +10,13 @@ use super::{require_root, resume, selkie, sh, state_of, World, NOBODY};
 fn links_above_the_deployment_and_foreign_owners_are_refused() {
     require_root();
     let world = World::new();
+    links_and_a_directory_the_user_owns(&world);
+    foreign_secrets_a_hard_link_and_a_held_lock(&world);
+}
+
+/// Links the user made above the deployment, and a deployment inside a directory the user owns:
+/// refused, and nothing outside changes.
+fn links_and_a_directory_the_user_owns(world: &World) {
     let before = state_of(&world.outside);
     let evil = world.root.join("evil");
     std::fs::create_dir(&evil).unwrap();
@@ -51,7 +58,10 @@ fn links_above_the_deployment_and_foreign_owners_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("owned by uid 65534"));
     assert_eq!(state_of(&world.outside), before);
     assert!(!evil.join("new-deployment").exists());
+}
 
+/// A secrets.toml the user owns, a hard link to a file of root's, another run's lock: each refused.
+fn foreign_secrets_a_hard_link_and_a_held_lock(world: &World) {
     // secrets.toml owned by the user in a root-owned deployment: the user could choose root's
     // LiveKit secret, so it is refused.
     let dir = world.copy(
