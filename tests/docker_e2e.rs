@@ -138,6 +138,49 @@ fn inspect(name: &str) -> serde_json::Value {
     v[0].clone()
 }
 
+/// One container of the reflector stack as planned: running, labelled, restarted unless
+/// stopped, on its network, publishing only what the plan makes public, configs read-only.
+fn assert_container_as_planned(name: &str, state: &str) {
+    assert!(state.ends_with("running"), "{name}: {state}");
+    let c = inspect(name);
+    let labels = &c["Config"]["Labels"];
+    assert_eq!(labels["io.selkie.project"], "selkie");
+    assert_eq!(
+        labels["io.selkie.service"],
+        name.trim_start_matches("selkie-")
+    );
+    assert_eq!(labels["io.selkie.config-hash"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        c["HostConfig"]["RestartPolicy"]["Name"], "unless-stopped",
+        "{name}"
+    );
+    let mode = c["HostConfig"]["NetworkMode"].as_str().unwrap();
+    let host_net = name == "selkie-livekit" || name == "selkie-caddy";
+    assert_eq!(mode, if host_net { "host" } else { "selkie" }, "{name}");
+    // Published ports: loopback only, except what the plan makes public (Hatchet's dashboard).
+    if let Some(bindings) = c["HostConfig"]["PortBindings"].as_object() {
+        for (port, binds) in bindings {
+            for b in binds.as_array().unwrap() {
+                let ip = b["HostIp"].as_str().unwrap();
+                let public = name == "selkie-hatchet" && port == "8888/tcp";
+                assert!(
+                    ip == "127.0.0.1" || public,
+                    "{name} publishes {port} on {ip}"
+                );
+                assert!(
+                    !["5432/tcp", "6379/tcp", "7077/tcp"].contains(&port.as_str()),
+                    "{name} publishes internal {port}"
+                );
+            }
+        }
+    }
+    for m in c["Mounts"].as_array().unwrap() {
+        if m["Destination"] == "/etc/livekit" || m["Destination"] == "/etc/caddy" {
+            assert_eq!(m["RW"], false, "{name}: config directories are read-only");
+        }
+    }
+}
+
 #[test]
 fn a_fresh_apply_runs_every_planned_container_as_planned_and_a_second_changes_nothing() {
     let up = running_reflector();
@@ -164,44 +207,7 @@ fn a_fresh_apply_runs_every_planned_container_as_planned_and_a_second_changes_no
         ]
     );
     for (name, state) in &running {
-        assert!(state.ends_with("running"), "{name}: {state}");
-        let c = inspect(name);
-        let labels = &c["Config"]["Labels"];
-        assert_eq!(labels["io.selkie.project"], "selkie");
-        assert_eq!(
-            labels["io.selkie.service"],
-            name.trim_start_matches("selkie-")
-        );
-        assert_eq!(labels["io.selkie.config-hash"].as_str().unwrap().len(), 64);
-        assert_eq!(
-            c["HostConfig"]["RestartPolicy"]["Name"], "unless-stopped",
-            "{name}"
-        );
-        let mode = c["HostConfig"]["NetworkMode"].as_str().unwrap();
-        let host_net = name == "selkie-livekit" || name == "selkie-caddy";
-        assert_eq!(mode, if host_net { "host" } else { "selkie" }, "{name}");
-        // Published ports: loopback only, except what the plan makes public (Hatchet's dashboard).
-        if let Some(bindings) = c["HostConfig"]["PortBindings"].as_object() {
-            for (port, binds) in bindings {
-                for b in binds.as_array().unwrap() {
-                    let ip = b["HostIp"].as_str().unwrap();
-                    let public = name == "selkie-hatchet" && port == "8888/tcp";
-                    assert!(
-                        ip == "127.0.0.1" || public,
-                        "{name} publishes {port} on {ip}"
-                    );
-                    assert!(
-                        !["5432/tcp", "6379/tcp", "7077/tcp"].contains(&port.as_str()),
-                        "{name} publishes internal {port}"
-                    );
-                }
-            }
-        }
-        for m in c["Mounts"].as_array().unwrap() {
-            if m["Destination"] == "/etc/livekit" || m["Destination"] == "/etc/caddy" {
-                assert_eq!(m["RW"], false, "{name}: config directories are read-only");
-            }
-        }
+        assert_container_as_planned(name, state);
     }
     let backend = inspect("selkie-backend");
     let aliases = &backend["NetworkSettings"]["Networks"]["selkie"]["Aliases"];

@@ -9,21 +9,26 @@ fn a_fresh_setup_is_healthy_in_the_table_and_the_json() {
     let _serial = d::serial();
     let dep = Deployment::setup();
     let ssh = dep.ssh_label();
+    healthy_tables(&dep, &ssh);
+    healthy_json(&dep, &ssh);
+}
 
+/// The table setup ends with, and `status --once`'s: everything healthy.
+fn healthy_tables(dep: &Deployment, ssh: &str) {
     // Setup ends with the status table (stdout is not a terminal here).
     let setup = &dep.setup_output;
     assert!(setup.contains("All 2 services are healthy"), "{setup}");
     let from = setup
         .find("selkie status: ")
         .unwrap_or_else(|| panic!("no status table after setup:\n{setup}"));
-    assert_all_healthy(&setup[from..], &ssh);
+    assert_all_healthy(&setup[from..], ssh);
 
     let started = Instant::now();
     let out = dep.status(&["--once"]);
     let took = started.elapsed();
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
-    assert_all_healthy(&String::from_utf8_lossy(&out.stdout), &ssh);
+    assert_all_healthy(&String::from_utf8_lossy(&out.stdout), ssh);
     eprintln!("status --once (healthy) took {took:?}");
     assert!(
         t.contains("Public ports judged at 127.0.0.1 (the plan's address)"),
@@ -42,7 +47,10 @@ fn a_fresh_setup_is_healthy_in_the_table_and_the_json() {
         "OK",
         "{t}"
     );
+}
 
+/// `status --json`: the services and every check healthy.
+fn healthy_json(dep: &Deployment, ssh: &str) {
     let out = dep.status(&["--json"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
@@ -60,6 +68,11 @@ fn a_fresh_setup_is_healthy_in_the_table_and_the_json() {
         assert_eq!(s["status"], "healthy", "{s:#}");
         assert_eq!(s["container"], format!("selkie-{name}"), "{s:#}");
     }
+    json_checks(&json, ssh);
+}
+
+/// The checks of a healthy deployment's `status --json`, each as the probe left it.
+fn json_checks(json: &serde_json::Value, ssh: &str) {
     let checks = json["checks"].as_array().expect("checks");
     let check = |label: &str| {
         checks
@@ -123,7 +136,7 @@ fn a_fresh_setup_is_healthy_in_the_table_and_the_json() {
         "healthy",
         "the stand-in's rtc.tcp_port"
     );
-    assert_eq!(check(&ssh)["status"], "healthy");
+    assert_eq!(check(ssh)["status"], "healthy");
     for c in checks.iter().filter(|c| c["required"] == true) {
         assert!(
             c["status"] == "healthy" || c["status"] == "unknown",
