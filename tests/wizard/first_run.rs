@@ -80,7 +80,12 @@ fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_summary
         end.contains("A new SSH connection from 198.51.100.4 to port 22 is open"),
         "{end}"
     );
-    // Live in the server's namespace: ufw's chains with the plan's ports; SSH still answers.
+    applied_and_written(&t, &host, &machine, &key);
+}
+
+/// After the IP-mode run: what is live in the server's namespace (ufw's chains with the plan's
+/// ports; SSH still answers), the machine's own firewall untouched, and what was written.
+fn applied_and_written(t: &Term, host: &Host, machine: &str, key: &str) {
     let rules = t.net.ruleset();
     assert!(
         rules.contains("ufw-user-input") && rules.contains("50000-50199"),
@@ -108,14 +113,14 @@ fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_summary
         machine,
         "the machine's own firewall changed"
     );
-    let answers = read(&host, "selkie.toml");
+    let answers = read(host, "selkie.toml");
     assert!(
         answers.contains("[apply]\nfirewall = true\nsysctl = true"),
         "{answers}"
     );
     assert!(answers.contains("ip = \"203.0.113.7\""), "{answers}");
     assert!(answers.contains("participants = 80"), "{answers}");
-    assert!(read(&host, "secrets.toml").contains(&key));
+    assert!(read(host, "secrets.toml").contains(key));
     assert!(host.dir().join("caddy/Caddyfile").is_file());
     assert!(!host.dir().join(".selkie-draft.toml").exists());
     let logs: Vec<_> = std::fs::read_dir(host.dir().join("logs"))
@@ -123,7 +128,7 @@ fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_summary
         .collect();
     assert_eq!(logs.len(), 1);
     let log = std::fs::read_to_string(logs[0].as_ref().unwrap().path()).unwrap();
-    let secrets = read(&host, "secrets.toml");
+    let secrets = read(host, "secrets.toml");
     let secret = secrets
         .lines()
         .find_map(|l| l.strip_prefix("livekit_api_secret = \""))
