@@ -119,21 +119,24 @@ fn resume_changing_the_participants_changes_only_what_depends_on_them() {
     assert_eq!(before["livekit/keys.yaml"], after["livekit/keys.yaml"]);
 }
 
-/// Appends the line `line` to the deployment's file `rel`; returns its path and new contents.
-fn edit_by_hand(host: &Host, rel: &str, line: &str) -> (PathBuf, String) {
+/// A deployment written with flags, `line` appended by hand to its file `rel`, then a
+/// `--resume` run through [`resume_with_200`]: the host, the file's path, its edited contents
+/// and the terminal.
+fn resumed_after_a_hand_edit(rel: &str, line: &str) -> (Host, PathBuf, String, Term) {
+    let host = Host::new(None);
+    host.setup_non_interactive();
     let path = host.dir().join(rel);
     let edited = format!("{}{line}\n", std::fs::read_to_string(&path).unwrap());
     std::fs::write(&path, &edited).unwrap();
-    (path, edited)
+    let t = Term::start(&host, "--resume --no-start");
+    resume_with_200(&t);
+    (host, path, edited, t)
 }
 
 #[test]
 fn a_hand_edited_file_is_shown_and_kept_on_resume() {
-    let host = Host::new(None);
-    host.setup_non_interactive();
-    let (yaml, edited) = edit_by_hand(&host, "livekit/livekit.yaml", "# my own tuning");
-    let t = Term::start(&host, "--resume --no-start");
-    resume_with_200(&t);
+    let (host, yaml, edited, t) =
+        resumed_after_a_hand_edit("livekit/livekit.yaml", "# my own tuning");
     t.review_and_write();
     let seen = t.page_until("What should happen to livekit/livekit.yaml?");
     assert!(seen.contains("-# my own tuning"), "{seen}");
@@ -152,11 +155,8 @@ fn a_hand_edited_file_is_shown_and_kept_on_resume() {
 
 #[test]
 fn a_hand_edit_the_plan_leaves_alone_is_reviewed_as_kept_not_as_a_change() {
-    let host = Host::new(None);
-    host.setup_non_interactive();
-    let (caddyfile, edited) = edit_by_hand(&host, "caddy/Caddyfile", "# my own site block");
-    let t = Term::start(&host, "--resume --no-start");
-    resume_with_200(&t);
+    let (_host, caddyfile, edited, t) =
+        resumed_after_a_hand_edit("caddy/Caddyfile", "# my own site block");
     let summary = t.wait("What now?");
     assert!(
         summary.contains("Your edits:   caddy/Caddyfile (kept as you left them"),
