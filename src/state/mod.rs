@@ -161,19 +161,17 @@ impl Deployment {
             return Ok(files.iter().map(|_| Current::default()).collect());
         };
         let manifest = self.load_manifest(&root)?;
-        let on_disk = write::on_disk(&root, files, &manifest, false)?;
+        let contents = write::contents(&root, files)?;
+        let on_disk = write::hashes(files, &contents);
         let actions = classify::classify(files, &on_disk, &manifest, true).actions;
-        let now: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        files
-            .iter()
+        Ok(contents
+            .into_iter()
             .zip(actions)
-            .map(|(file, (_, action, _))| {
-                Ok(Current {
-                    bytes: Self::read_rendered(&root, &file.path, &now)?,
-                    kept_edit: action == FileAction::KeptEdit,
-                })
+            .map(|(bytes, (_, action, _))| Current {
+                bytes,
+                kept_edit: action == FileAction::KeptEdit,
             })
-            .collect()
+            .collect())
     }
 
     /// The files `write` would refuse to replace without `force`: edited by hand (or not written

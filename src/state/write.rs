@@ -65,13 +65,7 @@ pub(super) fn on_disk(
     orphans: bool,
 ) -> Result<BTreeMap<String, String>> {
     let now: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let mut out = BTreeMap::new();
-    for file in files {
-        paths::rendered(&file.path)?;
-        if let Some(bytes) = Deployment::read_rendered(root, &file.path, &now)? {
-            out.insert(file.path.clone(), sha256(&bytes));
-        }
-    }
+    let mut out = hashes(files, &contents(root, files)?);
     if !orphans {
         return Ok(out);
     }
@@ -84,6 +78,31 @@ pub(super) fn on_disk(
         }
     }
     Ok(out)
+}
+
+/// What `root` holds for each of `files`, in their order (`None` where one does not exist); each
+/// path is checked first, and no symbolic link is followed.
+pub(super) fn contents(root: &Dir, files: &[RenderedFile]) -> Result<Vec<Option<Vec<u8>>>> {
+    let now: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    files
+        .iter()
+        .map(|file| {
+            paths::rendered(&file.path)?;
+            Deployment::read_rendered(root, &file.path, &now)
+        })
+        .collect()
+}
+
+/// The SHA-256 of each file that exists, by relative path.
+pub(super) fn hashes(
+    files: &[RenderedFile],
+    contents: &[Option<Vec<u8>>],
+) -> BTreeMap<String, String> {
+    files
+        .iter()
+        .zip(contents)
+        .filter_map(|(file, bytes)| Some((file.path.clone(), sha256(bytes.as_ref()?))))
+        .collect()
 }
 
 /// Every whole-file replacement of this run: secrets, the rendered files that change, the
