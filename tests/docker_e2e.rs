@@ -138,6 +138,32 @@ fn inspect(name: &str) -> serde_json::Value {
     v[0].clone()
 }
 
+/// When Docker started a container.
+fn started_at(name: &str) -> std::time::SystemTime {
+    let at = inspect(name)["State"]["StartedAt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    selkie::utc::parse_rfc3339_exact(&at).unwrap_or_else(|| panic!("{name} started at {at:?}"))
+}
+
+/// Each service started after what it depends on, and Postgres, heading the longest chain
+/// (postgres > hatchet > backend > frontend), before the services that need nothing and have
+/// nothing waiting on them (LiveKit, Caddy).
+fn assert_started_in_order() {
+    let chain = ["postgres", "hatchet", "backend", "frontend"];
+    for pair in chain.windows(2) {
+        let (a, b) = (format!("selkie-{}", pair[0]), format!("selkie-{}", pair[1]));
+        assert!(started_at(&a) < started_at(&b), "{a} started before {b}");
+    }
+    for later in ["selkie-livekit", "selkie-caddy"] {
+        assert!(
+            started_at("selkie-postgres") < started_at(later),
+            "Postgres starts before {later}"
+        );
+    }
+}
+
 /// One container of the reflector stack as planned: running, labelled, restarted unless
 /// stopped, on its network, publishing only what the plan makes public, configs read-only.
 fn assert_container_as_planned(name: &str, state: &str) {
@@ -209,6 +235,7 @@ fn a_fresh_apply_runs_every_planned_container_as_planned_and_a_second_changes_no
     for (name, state) in &running {
         assert_container_as_planned(name, state);
     }
+    assert_started_in_order();
     let backend = inspect("selkie-backend");
     let aliases = &backend["NetworkSettings"]["Networks"]["selkie"]["Aliases"];
     assert!(

@@ -1,7 +1,9 @@
 //! Carrying out a converge's steps concurrently: every service starts as soon as the services it
 //! depends on are ready ([`super::reconcile::gates`]), so independent services are created and
 //! started together and the run waits out one dependency chain, not the sum of all services.
-//! A service whose dependency fails is not started, and is reported with the reason.
+//! Among the services that need nothing, the head of the longest chain is started first
+//! ([`super::reconcile::chain_below`]). A service whose dependency fails is not started, and is
+//! reported with the reason.
 
 use std::time::{Duration, Instant};
 
@@ -11,7 +13,7 @@ use futures_util::future::{join_all, try_join_all};
 use tokio::sync::watch;
 
 use super::converge::{call, remove, Outcome};
-use super::reconcile::{gates, Change, Step};
+use super::reconcile::{chain_below, gates, Change, Step};
 use super::spec::Desired;
 use super::wait::{self, Failure, Started};
 use super::DockerError;
@@ -24,6 +26,11 @@ struct Service<'a> {
     ready: watch::Sender<bool>,
     /// The dependencies it waits for, by name.
     after: Vec<(&'a str, watch::Receiver<bool>)>,
+    /// Set once its start call returned (or it needed none); dropped when that call failed.
+    started: watch::Sender<bool>,
+    /// The services that need nothing and head a longer chain than this one: it is started
+    /// after their start calls return.
+    behind: Vec<watch::Receiver<bool>>,
 }
 
 /// Removes what left the plan (first, so it frees its ports), then brings every other service
@@ -63,24 +70,39 @@ pub async fn launch(
     }
     let (senders, receivers): (Vec<_>, Vec<_>) =
         desired.iter().map(|_| watch::channel(false)).unzip();
-    // Each service holds its own sender: a dependency that ends without being ready closes its
+    let (start_senders, start_receivers): (Vec<_>, Vec<_>) =
+        desired.iter().map(|_| watch::channel(false)).unzip();
+    let gates = gates(desired);
+    let below = chain_below(&gates);
+    let root = |i: usize| gates[i].is_empty() && by_index[i].is_some();
+    // Each service holds its own senders: a dependency that ends without being ready closes its
     // channel, and its dependents are not started.
-    let services: Vec<Service> = gates(desired)
-        .into_iter()
-        .zip(senders)
+    let services: Vec<Service> = gates
+        .iter()
+        .zip(senders.into_iter().zip(start_senders))
         .enumerate()
-        .filter_map(|(i, (after, ready))| {
+        .filter_map(|(i, (after, (ready, started)))| {
+            let behind = match root(i) {
+                true => (0..desired.len())
+                    .filter(|&j| root(j) && below[j] > below[i])
+                    .map(|j| start_receivers[j].clone())
+                    .collect(),
+                false => Vec::new(),
+            };
             Some(Service {
                 want: &desired[i],
                 step: by_index[i]?,
                 ready,
                 after: after
-                    .into_iter()
-                    .map(|d| (desired[d].service.as_str(), receivers[d].clone()))
+                    .iter()
+                    .map(|&d| (desired[d].service.as_str(), receivers[d].clone()))
                     .collect(),
+                started,
+                behind,
             })
         })
         .collect();
+    drop(start_receivers);
     let results = try_join_all(services.into_iter().map(|s| bring_up(docker, s, timeout))).await?;
     for (service, change, failure) in results {
         outcome.changes.extend(change.map(|c| (service, c)));
@@ -105,6 +127,8 @@ async fn bring_up(
         step,
         ready,
         after,
+        started,
+        behind,
     } = service;
     let name = want.service.clone();
     if !matches!(step, Step::Keep { .. }) {
@@ -120,9 +144,15 @@ async fn bring_up(
             return Ok((name, None, Some(Failure::not_started(want, dep))));
         }
     }
-    let started = carry_out(docker, want, step).await?;
+    // Whether the chains ahead started or failed to, this one goes next.
+    join_all(behind.into_iter().map(|mut rx| async move {
+        let _ = rx.wait_for(|started| *started).await;
+    }))
+    .await;
+    let since = carry_out(docker, want, step).await?;
+    let _ = started.send(true);
     progress(&name, step.change().word());
-    let result = wait::wait(docker, want, started, timeout, || {
+    let result = wait::wait(docker, want, since, timeout, || {
         let _ = ready.send(true);
     })
     .await;

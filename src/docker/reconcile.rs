@@ -145,6 +145,31 @@ pub fn gates(desired: &[Desired]) -> Vec<Vec<usize>> {
         .collect()
 }
 
+/// For each desired container, the longest chain of services that wait on it, one after
+/// another ([`gates`]): 0 when nothing waits for it. Among the services that need nothing, the
+/// one heading the longest chain starts first, so the chain that decides when a run ends is
+/// not queued behind services that have time to spare (Docker starts containers on a network
+/// one after another, about half a second each).
+pub fn chain_below(gates: &[Vec<usize>]) -> Vec<usize> {
+    let mut below = vec![0; gates.len()];
+    // Gates only point at lower dependency levels, so this settles within one pass per level.
+    for _ in 0..gates.len() {
+        let mut changed = false;
+        for (waiter, deps) in gates.iter().enumerate() {
+            for &d in deps {
+                if below[d] < below[waiter] + 1 {
+                    below[d] = below[waiter] + 1;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    below
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +218,27 @@ mod tests {
                 vec![3, 4],
                 vec![]
             ]
+        );
+    }
+
+    #[test]
+    fn the_head_of_the_longest_chain_counts_the_most_services_waiting_behind_it() {
+        // Reflector's shape again: Postgres heads postgres > hatchet > backend > frontend.
+        let gates = vec![
+            vec![],
+            vec![],
+            vec![0],
+            vec![0, 1, 2],
+            vec![],
+            vec![3, 4],
+            vec![],
+        ];
+        assert_eq!(chain_below(&gates), vec![3, 2, 2, 1, 1, 0, 0]);
+        assert_eq!(chain_below(&[]), Vec::<usize>::new());
+        // Gates of a cycle never loop here either.
+        assert_eq!(
+            chain_below(&[vec![], vec![0], vec![1], vec![]]),
+            vec![2, 1, 0, 0]
         );
     }
 
