@@ -167,6 +167,23 @@ pub fn gen_tls_expiring() -> Snapshot {
     snapshot
 }
 
+/// Caddy has no certificate for the site yet, and its log says why (a long message).
+pub fn gen_no_certificate() -> Snapshot {
+    let mut snapshot = gen_snapshot(true);
+    set(
+        &mut snapshot,
+        "443/tcp",
+        Status::Down,
+        "no certificate for hearth.example yet: Caddy's last order (11 s ago, from \
+         acme-v02.api.letsencrypt.org) failed: 203.0.113.7: Fetching \
+         http://hearth.example/.well-known/acme-challenge/x: Timeout during connect; the CA \
+         could not reach this server on port 80: open TCP 80 and 443 to the internet. Caddy \
+         tries again in 48 s by itself, or at once when restarted (`docker restart \
+         selkie-caddy`) once the cause is fixed",
+    );
+    snapshot
+}
+
 /// What a round finds when the Docker socket does not answer (the containers keep serving).
 pub fn gen_docker_unreachable() -> Snapshot {
     let mut snapshot = gen_snapshot(true);
@@ -242,6 +259,13 @@ pub fn gen_state(name: &str) -> App {
         "tls_expiring" => vec![
             (0, snap(gen_snapshot(true))),
             (60, snap(gen_tls_expiring())),
+            (61, key(KeyCode::Tab)),
+            (62, char_key('j')),
+            (65, Event::Tick),
+        ],
+        "no_certificate" => vec![
+            (0, snap(gen_snapshot(true))),
+            (60, snap(gen_no_certificate())),
             (61, key(KeyCode::Tab)),
             (62, char_key('j')),
             (65, Event::Tick),

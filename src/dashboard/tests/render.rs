@@ -10,10 +10,11 @@ use super::{render, text};
 use crate::dashboard::event::Event;
 use crate::dashboard::theme::Theme;
 
-const STATES: [&str; 8] = [
+const STATES: [&str; 9] = [
     "healthy",
     "service_down",
     "tls_expiring",
+    "no_certificate",
     "docker_unreachable",
     "no_snapshot",
     "help",
@@ -49,6 +50,21 @@ fn resizing_redraws_the_same_content_at_the_new_size() {
     // The wide layout adds the purpose; the narrow one leaves it to the detail pane.
     assert!(large.contains("PURPOSE"));
     assert!(!small.contains("PURPOSE"));
+}
+
+#[test]
+fn a_long_reason_grows_the_detail_pane_and_keeps_the_lines_below_it() {
+    let screen = text(&render(&gen_state("no_certificate"), &colour(), 80, 24));
+    for whole in [
+        "once the cause is fixed",
+        "tls probe of caddy at 203.0.113.7",
+        "Purpose: HTTPS for the site",
+    ] {
+        assert!(screen.contains(whole), "{whole}:\n{screen}");
+    }
+    // The ports panel gave up its last rows for it, and says how to reach them.
+    assert!(screen.contains("4 more, select to scroll"), "{screen}");
+    assert!(screen.contains("443/tcp"), "{screen}");
 }
 
 #[test]

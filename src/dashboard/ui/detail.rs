@@ -18,6 +18,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = panel("Detail", None, false, theme);
     let inner = indent(block.inner(area));
     frame.render_widget(block, area);
+    frame.render_widget(text(app, inner, theme), inner);
+}
+
+/// The rows the pane needs at `width` to show all of its text, title included.
+pub fn height(app: &App, theme: &Theme, width: u16) -> u16 {
+    let area = Rect::new(0, 0, width, 1000);
+    let inner = indent(panel("Detail", None, false, theme).inner(area));
+    let rows = text(app, inner, theme).line_count(inner.width);
+    (area.height - inner.height).saturating_add(u16::try_from(rows).unwrap_or(u16::MAX))
+}
+
+/// The pane's text for the selected row, wrapped at the width of `inner`.
+fn text<'a>(app: &App, inner: Rect, theme: &Theme) -> Paragraph<'a> {
     let lines = match app.panel() {
         Panel::Services => match app
             .selected_service()
@@ -31,7 +44,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             None => waiting(theme),
         },
     };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    Paragraph::new(lines).wrap(Wrap { trim: false })
 }
 
 /// Whether the pane shows a log tail: a service is selected and its logs were fetched.

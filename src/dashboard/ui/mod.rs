@@ -19,6 +19,9 @@ use super::theme::Theme;
 
 /// Lines the detail pane keeps at the least: its title and four lines of text.
 const DETAIL_MIN: u16 = 5;
+/// Lines the ports panel keeps at the least when the detail pane needs more than its minimum
+/// for a long message: its title, its header and three rows (it scrolls to the selection).
+const PORTS_MIN: u16 = 5;
 /// The same when it shows a service's log tail: room for the facts and four log lines, even if
 /// the last ports rows then need scrolling to (the panel says so).
 const DETAIL_WITH_LOGS: u16 = 8;
@@ -46,10 +49,13 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     }
     // The ports panel takes what its rows need, as long as the detail pane keeps its minimum.
     let wanted = app.checks().len().max(1) as u16 + 2;
+    // A long message (a certificate's reason can take four lines) grows the pane, so the
+    // probe and purpose lines below it are not cut.
     let detail_min = if detail::shows_logs(app) {
         DETAIL_WITH_LOGS
     } else {
-        DETAIL_MIN
+        let room = rest.height.saturating_sub(PORTS_MIN).max(DETAIL_MIN);
+        detail::height(app, theme, rest.width).clamp(DETAIL_MIN, room)
     };
     let ports_height = wanted.min(rest.height.saturating_sub(detail_min));
     let [ports_area, detail_area] =
