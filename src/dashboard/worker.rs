@@ -33,6 +33,9 @@ async fn probe_loop(
 ) {
     let mut docker: Option<Docker> = None;
     let mut cpu = health::containers::CpuHistory::new();
+    // Why Docker was unreachable at the last round: the log gets a line when that changes, not
+    // one a round (a daemon down for a day would otherwise add one every few seconds).
+    let mut unreachable: Option<String> = None;
     loop {
         let started = tokio::time::Instant::now();
         if docker.is_none() {
@@ -46,10 +49,20 @@ async fn probe_loop(
             health::Stats::Instant(&mut cpu),
         )
         .await;
-        if let DockerState::Unreachable { reason } = &snapshot.docker {
-            // Reconnect next round: the daemon may be restarting.
-            log(&log_path, &format!("docker unreachable: {reason}"));
-            docker = None;
+        match &snapshot.docker {
+            DockerState::Unreachable { reason } => {
+                if unreachable.as_ref() != Some(reason) {
+                    log(&log_path, &format!("docker unreachable: {reason}"));
+                    unreachable = Some(reason.clone());
+                }
+                // Reconnect next round: the daemon may be restarting.
+                docker = None;
+            }
+            DockerState::Connected { .. } => {
+                if unreachable.take().is_some() {
+                    log(&log_path, "docker reachable again");
+                }
+            }
         }
         if events
             .send(Event::Snapshot(Box::new(snapshot)))

@@ -229,3 +229,42 @@ fn without_colour_or_utf8_the_dashboard_is_plain_ascii() {
     );
     quit_and_check_the_terminal(&tmux, "q");
 }
+
+/// With Docker unreachable the dashboard says so on screen, and `logs/status.log` gets one line
+/// for it, not one a round; a link planted at the log's place is never written through.
+#[test]
+fn with_docker_unreachable_the_log_gets_one_line_and_never_follows_a_link() {
+    common::require_tool("tmux", "tmux");
+    let t = tempfile::tempdir().unwrap();
+    let (plain, linked) = (t.path().join("plain"), t.path().join("linked"));
+    for dir in [&plain, &linked] {
+        run::fresh_setup(dir);
+    }
+    let outside = t.path().join("outside.txt");
+    std::fs::write(&outside, "keep").unwrap();
+    std::fs::create_dir_all(linked.join("logs")).unwrap();
+    std::os::unix::fs::symlink(&outside, linked.join("logs/status.log")).unwrap();
+    let nowhere = format!(
+        "DOCKER_HOST=unix://{}",
+        t.path().join("no-docker.sock").display()
+    );
+    for dir in [&plain, &linked] {
+        let tmux = Tmux::start(&dashboard_command(dir.to_str().unwrap(), &nowhere, "1"));
+        tmux.wait("the Docker banner", Duration::from_secs(15), |s| {
+            s.contains("Docker unreachable")
+        });
+        // Some more rounds, one a second, each finding Docker unreachable again.
+        std::thread::sleep(Duration::from_secs(4));
+        quit_and_check_the_terminal(&tmux, "q");
+    }
+    let log = std::fs::read_to_string(plain.join("logs/status.log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 1, "one line while nothing changed:\n{log}");
+    assert!(lines[0].contains("docker unreachable"), "{log}");
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
+    let link = std::fs::symlink_metadata(linked.join("logs/status.log")).unwrap();
+    assert!(
+        link.file_type().is_symlink(),
+        "the planted link stays as it was"
+    );
+}
