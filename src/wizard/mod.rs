@@ -222,6 +222,8 @@ fn begin<'a>(
         host,
     } = cx;
     let by_flag = flags.apply_firewall.is_some() || flags.apply_sysctl.is_some();
+    // Where the questions start: a kept draft's step and answers, or the first step.
+    let mut from_draft = None;
     if let Some(d) = draft {
         let question = format!(
             "A setup stopped at the {} step was found. Continue from there?",
@@ -234,36 +236,29 @@ fn begin<'a>(
         )?;
         if go_on {
             log.note(format!("continued a draft from the {} step", d.step.name()));
-            let preset = preset::find(&d.answers.preset)?;
-            let w = Wizard {
-                options,
-                dir,
-                host,
-                style,
-                log,
-                answers: d.answers,
-                preset,
-                notes: Vec::new(),
-                resume: d.resume,
-                reached: d.step,
-                secrets: None,
-                consent_by_flag: by_flag,
-                consent: None,
-                asked: BTreeSet::new(),
-            };
-            return Ok((w, d.step));
+            from_draft = Some(d);
+        } else {
+            draft::remove(dir)?;
         }
-        draft::remove(dir)?;
     }
-    setup::check_mode(dir, saved.is_some(), options.resume, true)?;
-    let (answers, preset, notes) = match saved {
-        Some(saved) => answers::resume(&saved, flags)?,
-        None => {
-            let (mut a, p, n) = answers::guess(flags, host)?;
-            if a.domain.is_none() && a.ip.is_none() {
-                a.ip = host.public_ip.map(PublicAddress::from);
-            }
-            (a, p, n)
+    let (answers, preset, notes, resume, step) = match (from_draft, saved) {
+        (Some(d), _) => {
+            let preset = preset::find(&d.answers.preset)?;
+            (d.answers, preset, Vec::new(), d.resume, d.step)
+        }
+        (None, saved) => {
+            setup::check_mode(dir, saved.is_some(), options.resume, true)?;
+            let (answers, preset, notes) = match saved {
+                Some(saved) => answers::resume(&saved, flags)?,
+                None => {
+                    let (mut a, p, n) = answers::guess(flags, host)?;
+                    if a.domain.is_none() && a.ip.is_none() {
+                        a.ip = host.public_ip.map(PublicAddress::from);
+                    }
+                    (a, p, n)
+                }
+            };
+            (answers, preset, notes, options.resume, Step::Preset)
         }
     };
     let w = Wizard {
@@ -275,14 +270,14 @@ fn begin<'a>(
         answers,
         preset,
         notes,
-        resume: options.resume,
-        reached: Step::Preset,
+        resume,
+        reached: step,
         secrets: None,
         consent_by_flag: by_flag,
         consent: None,
         asked: BTreeSet::new(),
     };
-    Ok((w, Step::Preset))
+    Ok((w, step))
 }
 
 /// The questions from `from` on (each that applies; Esc goes back one), then the summary until

@@ -6,11 +6,10 @@ use std::path::PathBuf;
 
 use crate::harness::{read, Host, Term};
 
-#[test]
-fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
-    let host = Host::new(None);
+/// A run stopped with Ctrl-C at the participants step: it keeps a draft, and only that.
+fn stop_at_the_participants_step(host: &Host) {
     {
-        let t = Term::start(&host, "--no-start");
+        let t = Term::start(host, "--no-start");
         t.preflight();
         t.wait("Which stack should this server run?");
         t.keys(&["Down", "Up", "Enter"]);
@@ -31,6 +30,12 @@ fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
         vec![".selkie-draft.toml"],
         "only the draft is written"
     );
+}
+
+#[test]
+fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
+    let host = Host::new(None);
+    stop_at_the_participants_step(&host);
     let t = Term::start(&host, "--no-start");
     t.preflight();
     t.enter_at("A setup stopped at the participants step was found.");
@@ -52,6 +57,22 @@ fn ctrl_c_keeps_a_draft_and_the_next_run_continues_from_it() {
     assert_eq!(t.exit_code(), 0, "{}", t.screen());
     assert!(read(&host, "selkie.toml").contains("participants = 120"));
     assert!(!host.dir().join(".selkie-draft.toml").exists());
+}
+
+#[test]
+fn declining_a_draft_starts_over_from_the_first_step() {
+    let host = Host::new(None);
+    stop_at_the_participants_step(&host);
+    let t = Term::start(&host, "--no-start");
+    t.preflight();
+    t.wait("A setup stopped at the participants step was found.");
+    t.keys(&["n", "Enter"]);
+    let screen = t.wait("Which stack should this server run?");
+    assert!(screen.contains("(1 of 6)"), "{screen}");
+    assert!(
+        !host.dir().join(".selkie-draft.toml").exists(),
+        "the declined draft is removed"
+    );
 }
 
 /// Through a `--resume` run, changing only the participants to 200.
