@@ -232,7 +232,7 @@ fn a_public_port_on_loopback_only_is_down_and_one_on_every_address_is_healthy() 
                 .unwrap();
             health::collect(
                 &plan,
-                None,
+                Err("no Docker in this test"),
                 proc_dir,
                 Duration::from_secs(1),
                 health::Stats::Skip,

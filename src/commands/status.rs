@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use super::CommandError;
 use crate::cli::StatusArgs;
-use crate::docker::connect;
 use crate::error::Result;
 use crate::health::{self, Snapshot, Status};
 use crate::plan::Plan;
@@ -52,13 +51,10 @@ fn show(args: &StatusArgs, dir: &Path) -> Result<()> {
 /// One probe round, connecting to Docker if it answers; `stats` says whether CPU and memory
 /// are worth Docker's sampling time.
 pub async fn once(plan: &Plan, timeout: Duration, stats: health::Stats<'_>) -> Snapshot {
-    let docker = tokio::time::timeout(timeout, connect::connect())
-        .await
-        .ok()
-        .and_then(|r| r.ok());
+    let docker = crate::docker::live::try_connect(timeout).await;
     health::collect(
         plan,
-        docker.as_ref(),
+        docker.as_ref().map_err(String::as_str),
         PathBuf::from("/proc"),
         timeout,
         stats,

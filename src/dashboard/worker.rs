@@ -38,12 +38,16 @@ async fn probe_loop(
     let mut unreachable: Option<String> = None;
     loop {
         let started = tokio::time::Instant::now();
+        let mut why = String::new();
         if docker.is_none() {
-            docker = try_connect(timeout).await;
+            match try_connect(timeout).await {
+                Ok(d) => docker = Some(d),
+                Err(e) => why = e,
+            }
         }
         let snapshot = health::collect(
             &plan,
-            docker.as_ref(),
+            docker.as_ref().ok_or(why.as_str()),
             PathBuf::from("/proc"),
             timeout,
             health::Stats::Instant(&mut cpu),
@@ -82,7 +86,7 @@ async fn probe_loop(
 /// Docker's event stream for the project's containers; reconnects when it ends.
 async fn watch_docker(events: mpsc::Sender<Event>, refresh: Arc<Notify>, log_path: PathBuf) {
     loop {
-        if let Some(docker) = try_connect(Duration::from_secs(2)).await {
+        if let Ok(docker) = try_connect(Duration::from_secs(2)).await {
             let mut stream = std::pin::pin!(live::events(&docker));
             while let Some(item) = stream.next().await {
                 match item {
@@ -124,15 +128,15 @@ async fn handle_commands(
         let event = match command {
             Command::FetchLogs(service) => {
                 let lines = match try_connect(Duration::from_secs(2)).await {
-                    Some(d) => docker_wait::tail_logs(&d, &container(&service), 200).await,
-                    None => vec!["Docker is unreachable: no logs right now".to_string()],
+                    Ok(d) => docker_wait::tail_logs(&d, &container(&service), 200).await,
+                    Err(why) => vec![format!("No logs right now: {why}")],
                 };
                 Event::Logs { service, lines }
             }
             Command::Restart(service) => {
                 let result = match try_connect(Duration::from_secs(2)).await {
-                    Some(d) => live::restart(&d, &container(&service)).await,
-                    None => Err("Docker is unreachable".to_string()),
+                    Ok(d) => live::restart(&d, &container(&service)).await,
+                    Err(why) => Err(why),
                 };
                 if let Err(e) = &result {
                     log(&log_path, &format!("restart of {service} failed: {e}"));

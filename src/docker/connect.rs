@@ -42,6 +42,26 @@ pub enum Unreachable {
 }
 
 impl Unreachable {
+    /// Why, with what to do, in one line: what `selkie status` shows as Docker's state.
+    pub fn reason(&self) -> String {
+        match self {
+            Unreachable::NoSocket(path) => format!(
+                "no socket at {}: Docker is not running (`sudo systemctl start docker`) or not \
+                 installed",
+                path.display()
+            ),
+            Unreachable::PermissionDenied(path) => format!(
+                "permission denied on {}: run selkie as root or in the docker group",
+                path.display()
+            ),
+            Unreachable::TooOld(api) => format!(
+                "its API {api} is older than {}.{} (Docker 20.10), the oldest selkie drives",
+                MIN_API.0, MIN_API.1
+            ),
+            Unreachable::Other(why) => format!("{}: {why}", endpoint()),
+        }
+    }
+
     /// The error selkie reports (exit 1) with its hint.
     pub fn into_error(self) -> Error {
         DockerError::from(self).into()
@@ -189,5 +209,21 @@ mod tests {
         assert!(perm.hint().unwrap().contains("usermod -aG docker"));
         let old = Unreachable::TooOld("1.40".into()).into_error();
         assert!(old.to_string().contains("older than 1.41"));
+    }
+
+    #[test]
+    fn status_shows_each_failure_in_one_line_with_what_to_do() {
+        assert_eq!(
+            Unreachable::NoSocket("/nope.sock".into()).reason(),
+            "no socket at /nope.sock: Docker is not running (`sudo systemctl start docker`) \
+             or not installed"
+        );
+        assert_eq!(
+            Unreachable::PermissionDenied("/s".into()).reason(),
+            "permission denied on /s: run selkie as root or in the docker group"
+        );
+        assert!(Unreachable::TooOld("1.40".into())
+            .reason()
+            .starts_with("its API 1.40 is older than 1.41"));
     }
 }

@@ -12,12 +12,18 @@ use super::connect;
 use super::spec::LABEL_PROJECT;
 use crate::plan::PROJECT;
 
-/// A connection within `timeout`, or none (the daemon may be restarting).
-pub async fn try_connect(timeout: Duration) -> Option<Docker> {
-    tokio::time::timeout(timeout, connect::connect())
-        .await
-        .ok()?
-        .ok()
+/// A connection within `timeout`, or why there is none, in the operator's words (the daemon
+/// may be restarting, or not installed).
+pub async fn try_connect(timeout: Duration) -> Result<Docker, String> {
+    match tokio::time::timeout(timeout, connect::connect()).await {
+        Ok(Ok(docker)) => Ok(docker),
+        Ok(Err(why)) => Err(why.reason()),
+        Err(_) => Err(format!(
+            "no answer from Docker at {} within {:.1} s",
+            connect::endpoint(),
+            timeout.as_secs_f64()
+        )),
+    }
 }
 
 /// One item per change to one of the project's containers; an error ends the stream.

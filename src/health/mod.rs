@@ -175,10 +175,11 @@ fn unknown_services(plan: &Plan) -> Vec<ServiceState> {
 }
 
 /// One probe round: containers (when Docker answers) and every check of the plan, concurrently.
-/// Each probe has `timeout`, so the round takes about that long whatever is down.
+/// `docker`: the connection, or why there is none (shown as Docker's state). Each probe has
+/// `timeout`, so the round takes about that long whatever is down.
 pub async fn collect(
     plan: &Plan,
-    docker: Option<&Docker>,
+    docker: Result<&Docker, &str>,
     proc_dir: PathBuf,
     timeout: Duration,
     stats: Stats<'_>,
@@ -195,12 +196,14 @@ pub async fn collect(
             .then_some(probes::CADDY_ADMIN),
         roots: Arc::clone(&probes::system_roots()),
     };
-    let version = match docker {
-        Some(d) => crate::docker::inspect::version(d, timeout).await,
-        None => Err("not connected".to_string()),
+    let connected = match docker {
+        Ok(d) => crate::docker::inspect::version(d, timeout)
+            .await
+            .map(|version| (d, version)),
+        Err(why) => Err(why.to_string()),
     };
-    match (docker, version) {
-        (Some(d), Ok(version)) => {
+    match connected {
+        Ok((d, version)) => {
             let (inspected, container_ips) = containers::inspect_all(d, plan, timeout).await;
             let ctx = probes::Context {
                 container_ips,
@@ -229,7 +232,7 @@ pub async fn collect(
                 checks,
             }
         }
-        (_, Err(reason)) | (None, Ok(reason)) => Snapshot {
+        Err(reason) => Snapshot {
             docker: DockerState::Unreachable { reason },
             judged_from: vantage,
             services: unknown_services(plan),

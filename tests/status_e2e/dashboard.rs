@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::tmux::Tmux;
-use super::{common, d, run, Deployment, LIVEKIT};
+use super::{common, d, run, text, Deployment, LIVEKIT};
 
 /// The shell command a tmux session runs: `selkie status` with `env`, then `DONE-<exit code>`,
 /// then an interactive shell with a known prompt (the terminal is usable after the dashboard).
@@ -230,10 +230,11 @@ fn without_colour_or_utf8_the_dashboard_is_plain_ascii() {
     quit_and_check_the_terminal(&tmux, "q");
 }
 
-/// With Docker unreachable the dashboard says so on screen, and `logs/status.log` gets one line
-/// for it, not one a round; a link planted at the log's place is never written through.
+/// With no Docker at `DOCKER_HOST`, `--once`, `--json` and the dashboard say why and what to
+/// do; `logs/status.log` gets one line for it, not one a round, and a link planted at the
+/// log's place is never written through.
 #[test]
-fn with_docker_unreachable_the_log_gets_one_line_and_never_follows_a_link() {
+fn with_docker_unreachable_status_says_why_and_logs_it_once_never_through_a_link() {
     common::require_tool("tmux", "tmux");
     let t = tempfile::tempdir().unwrap();
     let (plain, linked) = (t.path().join("plain"), t.path().join("linked"));
@@ -244,14 +245,34 @@ fn with_docker_unreachable_the_log_gets_one_line_and_never_follows_a_link() {
     std::fs::write(&outside, "keep").unwrap();
     std::fs::create_dir_all(linked.join("logs")).unwrap();
     std::os::unix::fs::symlink(&outside, linked.join("logs/status.log")).unwrap();
-    let nowhere = format!(
-        "DOCKER_HOST=unix://{}",
-        t.path().join("no-docker.sock").display()
+    let socket = t.path().join("no-docker.sock");
+    let nowhere = format!("DOCKER_HOST=unix://{}", socket.display());
+    let why = format!(
+        "no socket at {}: Docker is not running (`sudo systemctl start docker`) or not installed",
+        socket.display()
     );
+    let once = |format: &str| {
+        let mut status = run::command(
+            &["status", format, "--dir", plain.to_str().unwrap()],
+            run::CALLER_ENV,
+        );
+        status.env("DOCKER_HOST", format!("unix://{}", socket.display()));
+        status.output().unwrap()
+    };
+    let out = once("--once");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("Docker unreachable: {why}")),
+        "{}",
+        text(&out)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&once("--json").stdout).unwrap();
+    assert_eq!(json["docker"]["state"], "unreachable", "{json}");
+    assert_eq!(json["docker"]["reason"], why.as_str(), "{json}");
     for dir in [&plain, &linked] {
         let tmux = Tmux::start(&dashboard_command(dir.to_str().unwrap(), &nowhere, "1"));
         tmux.wait("the Docker banner", Duration::from_secs(15), |s| {
-            s.contains("Docker unreachable")
+            s.contains("Docker unreachable: no socket at")
         });
         // Some more rounds, one a second, each finding Docker unreachable again.
         std::thread::sleep(Duration::from_secs(4));
@@ -260,7 +281,10 @@ fn with_docker_unreachable_the_log_gets_one_line_and_never_follows_a_link() {
     let log = std::fs::read_to_string(plain.join("logs/status.log")).unwrap();
     let lines: Vec<&str> = log.lines().collect();
     assert_eq!(lines.len(), 1, "one line while nothing changed:\n{log}");
-    assert!(lines[0].contains("docker unreachable"), "{log}");
+    assert!(
+        lines[0].ends_with(&format!("docker unreachable: {why}")),
+        "{log}"
+    );
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
     let link = std::fs::symlink_metadata(linked.join("logs/status.log")).unwrap();
     assert!(
