@@ -194,11 +194,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn each_service_waits_for_its_dependencies_in_the_plan() {
-        // Reflector's shape: the app waits for its backend, the backend for the databases and
-        // Hatchet, Hatchet for Postgres; LiveKit and the proxy need nothing.
-        let desired = [
+    /// Reflector's shape: the app waits for its backend, the backend for the databases and
+    /// Hatchet, Hatchet for Postgres; LiveKit and the proxy need nothing.
+    fn reflector_shape() -> [Desired; 7] {
+        [
             needing("postgres", &[]),
             needing("redis", &[]),
             needing("hatchet", &["postgres"]),
@@ -206,9 +205,13 @@ mod tests {
             needing("livekit", &[]),
             needing("frontend", &["backend", "livekit"]),
             needing("caddy", &[]),
-        ];
+        ]
+    }
+
+    #[test]
+    fn each_service_waits_for_its_dependencies_in_the_plan() {
         assert_eq!(
-            gates(&desired),
+            gates(&reflector_shape()),
             vec![
                 vec![],
                 vec![],
@@ -223,17 +226,11 @@ mod tests {
 
     #[test]
     fn the_head_of_the_longest_chain_counts_the_most_services_waiting_behind_it() {
-        // Reflector's shape again: Postgres heads postgres > hatchet > backend > frontend.
-        let gates = vec![
-            vec![],
-            vec![],
-            vec![0],
-            vec![0, 1, 2],
-            vec![],
-            vec![3, 4],
-            vec![],
-        ];
-        assert_eq!(chain_below(&gates), vec![3, 2, 2, 1, 1, 0, 0]);
+        // Postgres heads postgres > hatchet > backend > frontend.
+        assert_eq!(
+            chain_below(&gates(&reflector_shape())),
+            vec![3, 2, 2, 1, 1, 0, 0]
+        );
         assert_eq!(chain_below(&[]), Vec::<usize>::new());
         // Gates of a cycle never loop here either.
         assert_eq!(
