@@ -29,7 +29,7 @@ struct Service<'a> {
     /// Set once its start call returned (or it needed none); dropped when that call failed.
     started: watch::Sender<bool>,
     /// The services that need nothing and head a longer chain than this one: it is started
-    /// after their start calls return.
+    /// after their start calls return (a container it replaces is removed meanwhile).
     behind: Vec<watch::Receiver<bool>>,
 }
 
@@ -144,12 +144,7 @@ async fn bring_up(
             return Ok((name, None, Some(Failure::not_started(want, dep))));
         }
     }
-    // Whether the chains ahead started or failed to, this one goes next.
-    join_all(behind.into_iter().map(|mut rx| async move {
-        let _ = rx.wait_for(|started| *started).await;
-    }))
-    .await;
-    let since = carry_out(docker, want, step).await?;
+    let since = carry_out(docker, want, step, behind).await?;
     let _ = started.send(true);
     progress(&name, step.change().word());
     let result = wait::wait(docker, want, since, timeout, || {
@@ -159,12 +154,14 @@ async fn bring_up(
     Ok((name, Some(step.change()), result.err()))
 }
 
-/// One step's Docker calls (a new container was created up front); when it started the
-/// container, when and with which restart count.
+/// One step's Docker calls (a new container was created up front), its start only once the
+/// start calls of `behind` returned; when it started the container, when and with which restart
+/// count.
 async fn carry_out(
     docker: &Docker,
     want: &Desired,
     step: &Step,
+    behind: Vec<watch::Receiver<bool>>,
 ) -> Result<Option<Started>, DockerError> {
     let (id, restarts) = match step {
         Step::Remove { .. } | Step::Keep { .. } => return Ok(None),
@@ -179,6 +176,11 @@ async fn carry_out(
         // The count it has from before is read at the first look.
         Step::Start { id, .. } => (id.as_str(), None),
     };
+    // Whether the chains ahead started or failed to, this one goes next.
+    join_all(behind.into_iter().map(|mut rx| async move {
+        let _ = rx.wait_for(|started| *started).await;
+    }))
+    .await;
     docker
         .start_container(id, None::<StartContainerOptions>)
         .await
