@@ -59,6 +59,18 @@ pub struct Verdict {
     /// How long the probe took, when it got an answer.
     #[serde(skip_serializing_if = "Option::is_none", with = "millis")]
     pub latency: Option<Duration>,
+    /// What a failure is about, where that changes what to do (`--json` carries it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+}
+
+/// What a failing check is about, where its fix is not the network's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The TLS server answered but holds no certificate for the name yet (Caddy before its CA
+    /// issued one): status explains it from Caddy's log.
+    NoCertificate,
 }
 
 impl Verdict {
@@ -68,6 +80,15 @@ impl Verdict {
             status,
             message: message.into(),
             latency: None,
+            cause: None,
+        }
+    }
+
+    /// The same, about `cause`.
+    pub fn because(self, cause: Cause) -> Self {
+        Verdict {
+            cause: Some(cause),
+            ..self
         }
     }
 }

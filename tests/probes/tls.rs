@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use selkie::health::probes::Context;
-use selkie::health::Status;
+use selkie::health::{Cause, Status};
 
 use super::blackhole::Blackhole;
 use super::{
@@ -120,6 +120,7 @@ async fn tls_real_caddy_internal_certificates_are_trusted_as_the_deployments_own
         Status::Down,
         "no certificate for wrong.localhost yet",
     );
+    assert_eq!(verdict.cause, Some(Cause::NoCertificate), "{verdict:?}");
 }
 
 /// `date -u` for a moment relative to now, in the form `openssl ca -startdate` takes.

@@ -38,5 +38,6 @@ pub(super) async fn probe(name: &str, expect: Option<IpAddr>) -> Verdict {
         status,
         message,
         latency,
+        cause: None,
     }
 }

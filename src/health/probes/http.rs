@@ -35,6 +35,7 @@ pub(super) async fn probe(addr: SocketAddr, path: &str) -> Verdict {
         status,
         message,
         latency,
+        cause: None,
     }
 }
 

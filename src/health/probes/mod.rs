@@ -80,7 +80,7 @@ pub async fn run(check: &Check, ctx: &Context) -> Verdict {
 /// A TLS check's verdict that the server holds no certificate for the site yet (Caddy before
 /// its CA issued one), which [`crate::health::acme`] explains from Caddy's log.
 pub fn awaits_certificate(verdict: &Verdict) -> bool {
-    verdict.status == Status::Down && verdict.message.starts_with(tls::NO_CERTIFICATE)
+    verdict.status == Status::Down && verdict.cause == Some(crate::health::Cause::NoCertificate)
 }
 
 /// Run every check concurrently; a round takes about as long as the slowest timeout.
@@ -203,6 +203,19 @@ mod tests {
         assert_eq!(show_duration(Duration::from_secs(2)), "2s");
         assert_eq!(show_duration(Duration::from_millis(1500)), "1.5s");
         assert_eq!(show_duration(Duration::from_millis(300)), "300ms");
+    }
+
+    #[test]
+    fn a_missing_certificate_is_known_by_its_cause_not_its_words() {
+        let missing = tls::no_certificate("meet.example.com");
+        assert!(awaits_certificate(&missing), "{missing:?}");
+        let json = serde_json::to_value(&missing).unwrap();
+        assert_eq!(json["cause"], "no_certificate", "{json}");
+        // The same words from elsewhere are not that failure; and a plain verdict has no cause.
+        let lookalike = Verdict::new(Status::Down, missing.message.clone());
+        assert!(!awaits_certificate(&lookalike));
+        let json = serde_json::to_value(&lookalike).unwrap();
+        assert!(json.get("cause").is_none(), "{json}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub(super) async fn probe(addr: SocketAddr) -> Verdict {
             status: Status::Healthy,
             message: "accepting connections".into(),
             latency: Some(started.elapsed()),
+            cause: None,
         },
         Err(e) => Verdict::new(Status::Down, io_reason(&e)),
     }

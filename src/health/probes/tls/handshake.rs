@@ -9,6 +9,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{AlertDescription, ClientConfig, DigitallySignedStruct, SignatureScheme};
 
 use crate::health::probes::io_reason;
+use crate::health::{Cause, Status, Verdict};
 
 /// One client configuration for every probe: ring crypto, any chain accepted (and verified
 /// apart afterwards).
@@ -84,26 +85,27 @@ impl ServerCertVerifier for AcceptAnyChain {
 }
 
 /// What a handshake says when the server holds no certificate for `name` yet.
-pub(in crate::health::probes) fn no_certificate(name: &str) -> String {
-    format!("{NO_CERTIFICATE}{name} yet (server sent alert internal_error)")
+pub(in crate::health::probes) fn no_certificate(name: &str) -> Verdict {
+    let message = format!("{NO_CERTIFICATE}{name} yet (server sent alert internal_error)");
+    Verdict::new(Status::Down, message).because(Cause::NoCertificate)
 }
 
-/// How [`no_certificate`]'s message begins.
+/// How [`no_certificate`]'s message begins (status's fuller reason begins the same).
 pub const NO_CERTIFICATE: &str = "no certificate for ";
 
-/// Why the handshake failed, in an operator's words.
-pub(super) fn failure(e: &std::io::Error, name: Option<&str>) -> String {
+/// Why the handshake failed, in an operator's words: down, with its cause where known.
+pub(super) fn failure(e: &std::io::Error, name: Option<&str>) -> Verdict {
     let Some(tls) = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     else {
-        return format!("handshake failed: {}", io_reason(e));
+        return Verdict::new(Status::Down, format!("handshake failed: {}", io_reason(e)));
     };
-    match tls {
+    let message = match tls {
         // Caddy (certmagic) aborts with internal_error when it holds no certificate for the
         // name: before ACME has issued one, or for a name it does not serve at all.
         rustls::Error::AlertReceived(AlertDescription::InternalError) => {
-            no_certificate(name.unwrap_or("this address"))
+            return no_certificate(name.unwrap_or("this address"));
         }
         rustls::Error::AlertReceived(AlertDescription::UnrecognisedName) => {
             let name = name.unwrap_or("this address");
@@ -116,7 +118,8 @@ pub(super) fn failure(e: &std::io::Error, name: Option<&str>) -> String {
             "handshake failed: the port does not speak TLS".into()
         }
         other => format!("handshake failed: {other}"),
-    }
+    };
+    Verdict::new(Status::Down, message)
 }
 
 /// `internal_error` rather than rustls's `InternalError`, as the RFC and other tools spell it.

@@ -26,6 +26,8 @@ use tokio_rustls::TlsConnector;
 
 use super::{io_reason, Context};
 use crate::health::{Status, Verdict};
+#[cfg(test)]
+pub(super) use handshake::no_certificate;
 pub use handshake::NO_CERTIFICATE;
 use trust::Trust;
 
@@ -71,7 +73,7 @@ pub(super) async fn probe(addr: SocketAddr, site: Site<'_>, ctx: &Context) -> Ve
                 .server_name
                 .map(str::to_string)
                 .or(site.ip.map(|i| i.to_string()));
-            return Verdict::new(Status::Down, handshake::failure(&e, shown.as_deref()));
+            return handshake::failure(&e, shown.as_deref());
         }
     };
     let latency = Some(started.elapsed());
