@@ -68,7 +68,8 @@ impl CommandError {
             }
             CommandError::NoSecrets { .. } => "run `selkie setup` first",
             CommandError::NotHealthy { .. } => {
-                "`selkie status` shows why; `selkie setup --resume` restarts what is not running as planned"
+                "each row above says why (each `message`, in --json); `selkie setup --resume` \
+                 restarts what is not running as planned"
             }
             CommandError::SignallingFailed(_) | CommandError::PathsFailed { .. } => {
                 "each failed line above names its fix"

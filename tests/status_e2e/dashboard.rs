@@ -266,6 +266,11 @@ fn with_docker_unreachable_status_says_why_and_logs_it_once_never_through_a_link
         "{}",
         text(&out)
     );
+    assert!(
+        text(&out).contains("hint: each row above says why"),
+        "{}",
+        text(&out)
+    );
     let json: serde_json::Value = serde_json::from_slice(&once("--json").stdout).unwrap();
     assert_eq!(json["docker"]["state"], "unreachable", "{json}");
     assert_eq!(json["docker"]["reason"], why.as_str(), "{json}");
