@@ -116,6 +116,7 @@ fn when_the_ca_cannot_check_the_server_status_says_why_from_caddys_log() {
         // certmagic logs the failed order, then when it tries again.
         if message.contains("Caddy's last order") && message.contains("Caddy tries again in") {
             assert_eq!(tls["status"], "down", "{tls:#}");
+            assert_eq!(tls["cause"], "no_certificate", "{tls:#}");
             break message;
         }
         assert!(
