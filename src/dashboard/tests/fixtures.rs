@@ -167,9 +167,13 @@ pub fn gen_tls_expiring() -> Snapshot {
     snapshot
 }
 
-/// Caddy has no certificate for the site yet, and its log says why (a long message).
+/// Caddy has no certificate for the site yet, and its log says why (a long message), on a
+/// stack of Reflector's size (eight services).
 pub fn gen_no_certificate() -> Snapshot {
     let mut snapshot = gen_snapshot(true);
+    for s in ["postgres", "redis", "hatchet", "backend", "frontend"] {
+        snapshot.services.push(gen_service(s, true));
+    }
     set(
         &mut snapshot,
         "443/tcp",

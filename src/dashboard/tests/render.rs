@@ -62,8 +62,13 @@ fn a_long_reason_grows_the_detail_pane_and_keeps_the_lines_below_it() {
     ] {
         assert!(screen.contains(whole), "{whole}:\n{screen}");
     }
-    // The ports panel gave up its last rows for it, and says how to reach them.
-    assert!(screen.contains("4 more, select to scroll"), "{screen}");
+    // The ports panel and then the services panel gave up their last rows for it, and each
+    // says how to reach them.
+    assert!(screen.contains("7 more, select to scroll"), "{screen}");
+    assert!(
+        screen.contains("Services — 2 more, Tab shows them"),
+        "{screen}"
+    );
     assert!(screen.contains("443/tcp"), "{screen}");
 }
 

@@ -22,6 +22,9 @@ const DETAIL_MIN: u16 = 5;
 /// Lines the ports panel keeps at the least when the detail pane needs more than its minimum
 /// for a long message: its title, its header and three rows (it scrolls to the selection).
 const PORTS_MIN: u16 = 5;
+/// Lines the services panel keeps at the least when a check's long message needs its room:
+/// its title, its header and three rows.
+const SERVICES_MIN: u16 = 5;
 /// The same when it shows a service's log tail: room for the facts and four log lines, even if
 /// the last ports rows then need scrolling to (the panel says so).
 const DETAIL_WITH_LOGS: u16 = 8;
@@ -39,7 +42,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     header::draw(frame, top, app, theme);
     footer::draw(frame, bottom, app, theme);
 
-    let services_height = (app.services().rows.len().max(1) as u16 + 2).min(body.height);
+    let mut services_height = (app.services().rows.len().max(1) as u16 + 2).min(body.height);
+    // A check's long message (a certificate's reason can take six lines) is worth more than
+    // the services' last rows while the checks have the keyboard: the services panel gives
+    // rows down to three, and says how many it hides.
+    if app.panel() == Panel::Ports && matches!(app.overlay(), Overlay::None) {
+        let needed = detail::height(app, theme, body.width) + PORTS_MIN;
+        let left = body.height.saturating_sub(services_height);
+        let spare = services_height.saturating_sub(SERVICES_MIN);
+        services_height -= needed.saturating_sub(left).min(spare);
+    }
     let [services_area, rest] =
         Layout::vertical([Constraint::Length(services_height), Constraint::Min(0)]).areas(body);
     services::draw(frame, services_area, app, theme);

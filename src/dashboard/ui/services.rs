@@ -20,9 +20,19 @@ const HEADER: [&str; 8] = [
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = app.services();
     let is_focused = focused(app, Panel::Services);
-    let note = rows
-        .stale
-        .then(|| format!("{} last known, stale", theme.symbols.dash));
+    // Rows past the panel's height (it gives room to a long check message) are counted.
+    let hidden = rows
+        .rows
+        .len()
+        .saturating_sub(usize::from(area.height.saturating_sub(2)));
+    let note = match (rows.stale, hidden) {
+        (true, _) => Some(format!("{} last known, stale", theme.symbols.dash)),
+        (false, 0) => None,
+        (false, n) if is_focused => {
+            Some(format!("{} {n} more, select to scroll", theme.symbols.dash))
+        }
+        (false, n) => Some(format!("{} {n} more, Tab shows them", theme.symbols.dash)),
+    };
     let block = panel("Services", note, is_focused, theme);
     if rows.rows.is_empty() {
         let text = format!("  {} probing", theme.symbols.ellipsis);
