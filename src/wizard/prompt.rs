@@ -77,22 +77,22 @@ pub fn reason(e: &Error) -> String {
 
 /// Ask for a value of `T`, defaulting to `default`; a value `T` refuses is explained and asked
 /// again, so a typo never ends the wizard.
-pub fn parsed<T>(message: &str, default: Option<&str>, help: &str) -> Asked<T>
+pub fn parsed<T>(message: &str, default: Option<&str>) -> Asked<T>
 where
     T: FromStr<Err = Error>,
 {
-    text(message, default, help, |s| s.parse::<T>())
+    text(message, default, |s| s.parse::<T>())
 }
 
 /// Ask for text that `parse` turns into a value; its errors are shown and the prompt asked again.
 /// Enter on an empty line takes `default` (which is checked like anything typed).
-pub fn text<T, F>(message: &str, default: Option<&str>, help: &str, parse: F) -> Asked<T>
+pub fn text<T, F>(message: &str, default: Option<&str>, parse: F) -> Asked<T>
 where
     F: Fn(&str) -> Result<T, Error>,
 {
-    let question = match default {
-        Some(d) => format!("{message} ({d})"),
-        None => message.to_string(),
+    let (question, help) = match default {
+        Some(d) => (format!("{message} ({d})"), TEXT_HELP),
+        None => (message.to_string(), TEXT_HELP_NO_DEFAULT),
     };
     let mut line = Line::default();
     let mut problem: Option<String> = None;
@@ -317,9 +317,12 @@ pub fn choice<T>(label: impl Into<String>, value: T) -> Choice<T> {
 /// The help line of every menu.
 pub const MENU_HELP: &str =
     "up/down, Enter to choose; Esc goes back; Ctrl-C stops (your answers are kept)";
-/// The help line of every text prompt.
-pub const TEXT_HELP: &str =
+/// The help line of a text prompt with a default.
+const TEXT_HELP: &str =
     "Enter takes the default in (); Esc goes back; Ctrl-C stops (your answers are kept)";
+/// The same without one.
+const TEXT_HELP_NO_DEFAULT: &str =
+    "type the answer, then Enter; Esc goes back; Ctrl-C stops (your answers are kept)";
 /// The help line of a yes/no question.
 pub const CONFIRM_HELP: &str = "y or n, Enter for the default; Esc goes back; Ctrl-C stops";
 

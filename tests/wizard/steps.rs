@@ -36,3 +36,24 @@ fn a_step_asked_because_the_range_did_not_fit_stays_in_the_flow_once_settled() {
     t.keys(&["C-c"]);
     assert_eq!(t.exit_code(), 1);
 }
+
+/// A preset without a public image asks for the operator's; a question with no default says
+/// so in its help line, and an empty answer is explained and asked again.
+#[test]
+fn an_image_question_has_no_default_to_take_and_an_empty_answer_is_asked_again() {
+    let host = Host::new(None);
+    let t = Term::start(&host, "--no-start");
+    t.preflight();
+    t.wait("Which stack should this server run?");
+    t.keys(&["Down", "Enter"]);
+    let screen = t.wait("Image for frontend:");
+    assert!(screen.contains("type the answer, then Enter"), "{screen}");
+    assert!(!screen.contains("the default in ()"), "{screen}");
+    t.keys(&["Enter"]);
+    let screen = t.wait("it is empty");
+    assert!(screen.contains("Image for frontend:"), "{screen}");
+    t.typed("registry.example.com/reflector-frontend:1.0.0");
+    t.wait("Image for backend:");
+    t.keys(&["C-c"]);
+    assert_eq!(t.exit_code(), 1);
+}

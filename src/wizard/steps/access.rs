@@ -42,12 +42,7 @@ pub fn ask(w: &mut Wizard, all: bool) -> Asked<()> {
         }
         let now = ports_now(w);
         println!();
-        let ports = prompt::text(
-            "Port(s) sshd listens on:",
-            Some(&now),
-            prompt::TEXT_HELP,
-            parse_ports,
-        )?;
+        let ports = prompt::text("Port(s) sshd listens on:", Some(&now), parse_ports)?;
         w.answers.ssh.ports = ports;
     }
     if all || address_unknown(w) {
@@ -68,7 +63,6 @@ pub fn ask(w: &mut Wizard, all: bool) -> Asked<()> {
         w.answers.ssh.allow_from = prompt::text(
             "Allow SSH from (an address, a network, or anywhere):",
             Some(&now),
-            prompt::TEXT_HELP,
             parse_from,
         )?;
     }

@@ -46,18 +46,18 @@ pub fn ask(w: &mut Wizard) -> Asked<()> {
     loop {
         let current = w.answers.address().ok().map(|a| a.to_string());
         let preset = w.preset.name.clone();
-        let address = prompt::text(
-            "Domain name or IP address:",
-            current.as_deref(),
-            prompt::TEXT_HELP,
-            move |s| match parse(s)? {
-                Address::Domain(_) if vpn => Err(Error::invalid(
-                    format!("the {preset} preset is reached over its VPN, not by a domain"),
-                    "enter the server's VPN address (see `tailscale ip -4`)",
-                )),
-                other => Ok(other),
-            },
-        )?;
+        let address =
+            prompt::text(
+                "Domain name or IP address:",
+                current.as_deref(),
+                move |s| match parse(s)? {
+                    Address::Domain(_) if vpn => Err(Error::invalid(
+                        format!("the {preset} preset is reached over its VPN, not by a domain"),
+                        "enter the server's VPN address (see `tailscale ip -4`)",
+                    )),
+                    other => Ok(other),
+                },
+            )?;
         let accepted = match &address {
             Address::Domain(name) => check_dns(w, name)?,
             Address::Ip(ip) => {

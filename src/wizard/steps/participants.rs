@@ -30,7 +30,6 @@ pub fn ask(w: &mut Wizard) -> Asked<()> {
     let count: Participants = prompt::parsed(
         "Expected peak number of people in calls at once:",
         Some(&current),
-        prompt::TEXT_HELP,
     )?;
     if count != w.answers.participants {
         w.answers.participants = count;
@@ -91,7 +90,7 @@ pub fn ask_ports(w: &mut Wizard) -> Asked<()> {
                     .as_ref()
                     .map(|p| p.media.start.to_string())
                     .unwrap_or_else(|_| "50000".into());
-                match prompt::parsed::<UdpStart>("First UDP port:", Some(&now), prompt::TEXT_HELP) {
+                match prompt::parsed::<UdpStart>("First UDP port:", Some(&now)) {
                     Ok(start) => {
                         w.answers.udp_start = Some(start);
                         w.answers.udp_end = None;

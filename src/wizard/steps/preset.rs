@@ -75,11 +75,7 @@ fn ask_images(w: &mut Wizard, all: bool) -> Asked<()> {
             "The {} preset has no public image for `{service}`: {hint}",
             w.preset.name
         ));
-        let image = prompt::parsed(
-            &format!("Image for {service}:"),
-            current.as_deref(),
-            prompt::TEXT_HELP,
-        )?;
+        let image = prompt::parsed(&format!("Image for {service}:"), current.as_deref())?;
         w.answers.images.insert(service, image);
     }
     Ok(())

@@ -148,16 +148,8 @@ fn ask_hosts(w: &mut Wizard, domain: &Hostname) -> Asked<()> {
     let (lk, turn) = if keep {
         (lk, turn)
     } else {
-        let lk: Hostname = prompt::parsed(
-            "Host name for LiveKit signalling:",
-            Some(lk.as_str()),
-            prompt::TEXT_HELP,
-        )?;
-        let turn: Hostname = prompt::parsed(
-            "Host name for TURN over TLS:",
-            Some(turn.as_str()),
-            prompt::TEXT_HELP,
-        )?;
+        let lk: Hostname = prompt::parsed("Host name for LiveKit signalling:", Some(lk.as_str()))?;
+        let turn: Hostname = prompt::parsed("Host name for TURN over TLS:", Some(turn.as_str()))?;
         (lk, turn)
     };
     w.answers.hosts.livekit = Some(lk);
