@@ -160,17 +160,17 @@ fn pick(w: &Wizard) -> Asked<Step> {
     prompt::choose("Change which answer?", choices, None, prompt::MENU_HELP)
 }
 
-/// What the write applies on the host itself, in a few words.
+/// What the write will apply on the host itself, in a few words (said before anything is).
 fn host_line(w: &Wizard) -> String {
     let a = &w.answers.apply;
     let kind = a
         .host_firewall
         .unwrap_or_else(|| installed_host_firewall(w.answers.provider));
     match (a.firewall, a.sysctl) {
-        (true, true) => format!("firewall ({kind}) and kernel settings applied"),
-        (true, false) => format!("firewall ({kind}) applied"),
-        (false, true) => "kernel settings applied".into(),
-        (false, false) => "nothing applied (firewall/, sysctl/ by hand)".into(),
+        (true, true) => format!("apply the firewall ({kind}) and kernel settings"),
+        (true, false) => format!("apply the firewall ({kind})"),
+        (false, true) => "apply the kernel settings".into(),
+        (false, false) => "apply nothing (firewall/, sysctl/ by hand)".into(),
     }
 }
 

@@ -40,7 +40,7 @@ fn a_first_run_in_ip_mode_takes_the_defaults_and_changes_a_step_from_the_summary
     let summary = t.wait("What now?");
     assert!(!summary.contains("-- more"), "{summary}");
     assert!(
-        summary.contains("Host:         firewall (ufw) and kernel settings applied"),
+        summary.contains("Host:         apply the firewall (ufw) and kernel settings"),
         "{summary}"
     );
     assert!(
@@ -179,7 +179,7 @@ fn a_first_run_in_domain_mode_explains_dns_and_writes_the_domain() {
     t.keys(&["n", "Enter"]);
     let summary = t.review_and_write();
     assert!(
-        summary.contains("Host:         nothing applied (firewall/, sysctl/ by hand)"),
+        summary.contains("Host:         apply nothing (firewall/, sysctl/ by hand)"),
         "{summary}"
     );
     assert_eq!(t.exit_code(), 0, "{}", t.screen());
