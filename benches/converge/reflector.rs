@@ -178,6 +178,18 @@ pub fn converge_reflector(number: u32, what: &str, overrides: &[String], real: b
         "  selkie's last run started, after the command began: {}",
         order.join(", ")
     );
+    // The chain each service of which waits for the one before to be ready: no scheduler can
+    // start the frontend before it has run through.
+    let at = |name: &str| starts.iter().find(|(n, _)| n == name).map(|(_, at)| *at);
+    if let (Some(first), Some(last)) = (at("postgres"), at("frontend")) {
+        println!(
+            "  postgres > hatchet > backend > frontend: {} from the first start to the last \
+             (each waits for the one before to be ready); at most 0.5x would be {} for the \
+             whole run",
+            secs(last.saturating_sub(first)),
+            secs(h.mul_f64(0.5))
+        );
+    }
     println!(
         "  compose's containers that Docker restarted before all were healthy: {}",
         if restarted.is_empty() {
