@@ -67,17 +67,14 @@ fn domain_behind_caddy_media_over_udp_then_tcp() {
         bad.is_empty(),
         "status against the real stack: {bad:?}\n{healthy:#}"
     );
-    lab.nft(
-        &lab.server,
-        "table inet lab_block {\n  chain input {\n    type filter hook input priority -10;\n    tcp dport 7881 drop\n  }\n}\n",
-    );
+    lab.block_on_server(&["tcp dport 7881"]);
     let blocked = status_json(&lab, &dir, &root);
     assert_eq!(
         failing_checks(&blocked),
         vec!["7881/tcp".to_string()],
         "only the blocked port is down: {blocked:#}"
     );
-    lab.nft(&lab.server, "delete table inet lab_block\n");
+    lab.unblock_on_server();
 
     lab.block_on_link(&["meta l4proto udp"]);
     let joined = client::join(&lab, &dir, &url, Some(&root), false);

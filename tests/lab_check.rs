@@ -117,16 +117,6 @@ fn token(lab: &Lab, dir: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// Blocks `rule` (an nft match) on the server's input: a host firewall that closes a path.
-fn server_drops(lab: &Lab, rule: &str) {
-    lab.nft(
-        &lab.server,
-        &format!(
-            "table inet lab_block\ndelete table inet lab_block\ntable inet lab_block {{\n  chain input {{\n    type filter hook input priority -10;\n    {rule} drop\n  }}\n}}\n"
-        ),
-    );
-}
-
 /// The livekit preset behind Caddy with a Pebble certificate: every path from the server; then a
 /// server firewall rule closes UDP, then 7881; the outside view with a link rule the server
 /// cannot see; 443 closed; bad tokens, a URL that is not LiveKit, an untrusted certificate.
@@ -142,7 +132,7 @@ fn caddy_domain_paths_from_both_sides() {
     } = domain_with_pebble("caddy", CADDY, &["meet.lab.test"]);
     assert_all_ok(&lab, &dir, Some(&root), &["udp", "tcp", "turn_udp"]);
 
-    server_drops(&lab, "udp dport 50000-50119");
+    lab.block_on_server(&["udp dport 50000-50119"]);
     let (code, report, took) = on_server(&lab, &dir, Some(&root));
     assert_eq!(code, 1, "{report:#}");
     let udp = path(&report, "udp");
@@ -160,7 +150,7 @@ fn caddy_domain_paths_from_both_sides() {
         "never hangs on dead paths (one ICE timeout, 7 s, in benches/check.rs): {took:?}"
     );
 
-    server_drops(&lab, "tcp dport 7881");
+    lab.block_on_server(&["tcp dport 7881"]);
     let (code, report, _) = on_server(&lab, &dir, Some(&root));
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(path(&report, "tcp")["status"], "failed", "{report:#}");
@@ -169,7 +159,7 @@ fn caddy_domain_paths_from_both_sides() {
         .unwrap()
         .contains("7881/tcp"));
     assert_ok(&report, "udp");
-    lab.nft(&lab.server, "delete table inet lab_block\n");
+    lab.unblock_on_server();
 
     outside_view(&lab, &dir, &root, &url);
     bad_inputs(&lab, &dir, &root, &url);

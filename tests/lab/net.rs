@@ -271,20 +271,47 @@ impl Lab {
         );
     }
 
+    /// Loads table `table` anew into a namespace (replacing one of that name, if any): one
+    /// filter chain on `hook` at `priority`, with one line of `rules` per statement.
+    pub fn nft_chain(
+        &self,
+        namespace: &str,
+        table: &str,
+        hook: &str,
+        priority: i32,
+        rules: &[String],
+    ) {
+        let rules: String = rules.iter().map(|r| format!("    {r}\n")).collect();
+        self.nft(
+            namespace,
+            &format!(
+                "table inet {table}\ndelete table inet {table}\n\
+                 table inet {table} {{\n  chain {hook} {{\n    type filter hook {hook} priority {priority};\n{rules}  }}\n}}\n"
+            ),
+        );
+    }
+
     /// Drops what the client sends to the server when it matches `matches` (an nft expression,
     /// e.g. `meta l4proto udp` or `tcp dport 7881`): a client network that blocks it.
     pub fn block_on_link(&self, matches: &[&str]) {
-        let rules: String = matches
+        let rules: Vec<String> = matches
             .iter()
-            .map(|m| format!("    ip daddr {SERVER_IP} {m} drop\n"))
+            .map(|m| format!("ip daddr {SERVER_IP} {m} drop"))
             .collect();
-        self.nft(
-            &self.client,
-            &format!(
-                "table inet lab_link\ndelete table inet lab_link\n\
-                 table inet lab_link {{\n  chain out {{\n    type filter hook output priority 0;\n{rules}  }}\n}}\n"
-            ),
-        );
+        self.nft_chain(&self.client, "lab_link", "output", 0, &rules);
+    }
+
+    /// Drops what reaches the server when it matches `matches` (an nft expression), ahead of
+    /// anything the server runs: a host firewall that closes a path. Undone by
+    /// [`Lab::unblock_on_server`].
+    pub fn block_on_server(&self, matches: &[&str]) {
+        let rules: Vec<String> = matches.iter().map(|m| format!("{m} drop")).collect();
+        self.nft_chain(&self.server, "lab_block", "input", -10, &rules);
+    }
+
+    /// Removes what [`Lab::block_on_server`] blocked.
+    pub fn unblock_on_server(&self) {
+        self.nft(&self.server, "delete table inet lab_block\n");
     }
 
     /// Whether a TCP connection from the client to the server's `port` succeeds within 2 s.

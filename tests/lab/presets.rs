@@ -119,17 +119,11 @@ pub fn create_room(lab: &Lab, deployment: &Path, url: &str, room: &str, ca: &Pat
 /// Counters in the server namespace on the input hook *after* every host firewall's chain
 /// (priority 100): a packet a firewall dropped never reaches them.
 pub fn count_udp(lab: &Lab, ports: &[&str]) {
-    let rules: String = ports
+    let rules: Vec<String> = ports
         .iter()
-        .map(|p| format!("    udp dport {p} counter\n"))
+        .map(|p| format!("udp dport {p} counter"))
         .collect();
-    lab.nft(
-        &lab.server,
-        &format!(
-            "table inet lab_count\ndelete table inet lab_count\n\
-             table inet lab_count {{\n  chain input {{\n    type filter hook input priority 100;\n{rules}  }}\n}}\n"
-        ),
-    );
+    lab.nft_chain(&lab.server, "lab_count", "input", 100, &rules);
 }
 
 /// The packets each counter of [`count_udp`] saw, by port expression.
