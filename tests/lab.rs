@@ -50,14 +50,11 @@ fn domain_behind_caddy_media_over_udp_then_tcp() {
     let _ssh = decoys(&lab, &[("0.0.0.0", 22)]);
 
     let joined = client::join(&lab, &dir, &url, Some(&root), false);
-    for pair in joined.assert_media() {
-        let (proto, port, _) = client::remote(pair);
-        assert_eq!(proto, "udp", "media over UDP: {pair}");
-        assert!(
-            (50000..=50119).contains(&port),
-            "the server's media port {port} is inside the planned 50000-50119: {pair}"
-        );
-    }
+    joined.assert_media_via(
+        "udp",
+        50000..=50119,
+        "media over UDP, on a server port inside the planned 50000-50119",
+    );
 
     // selkie's own view agrees: everything healthy, judged at the public address with the
     // certificate verified; a port closed on the server turns exactly its check down.
@@ -78,14 +75,11 @@ fn domain_behind_caddy_media_over_udp_then_tcp() {
 
     lab.block_on_link(&["meta l4proto udp"]);
     let joined = client::join(&lab, &dir, &url, Some(&root), false);
-    for pair in joined.assert_media() {
-        let (proto, port, _) = client::remote(pair);
-        assert_eq!(
-            (proto.as_str(), port),
-            ("tcp", 7881),
-            "with UDP blocked, media goes over ICE/TCP 7881: {pair}"
-        );
-    }
+    joined.assert_media_via(
+        "tcp",
+        7881..=7881,
+        "with UDP blocked, media goes over ICE/TCP 7881",
+    );
 }
 
 /// Scenario 3: caddy-l4 (LiveKit and TURN/TLS behind layer-4 SNI routing on 443). A real client
@@ -110,9 +104,7 @@ fn layer4_routes_signalling_and_turn_tls_on_443() {
         &["meet.lab.test", "turn.meet.lab.test"],
     );
     let joined = client::join(&lab, &dir, &url, Some(&root), false);
-    for pair in joined.assert_media() {
-        assert_eq!(client::remote(pair).0, "udp", "media over UDP: {pair}");
-    }
+    joined.assert_media_via("udp", .., "media over UDP");
 
     lab.block_on_link(&["meta l4proto udp", "tcp dport 7881"]);
     // The relay's peer: a UDP echo on the server (LiveKit's TURN relays to public addresses).
@@ -200,22 +192,10 @@ fn ip_behind_caddy_then_udp_mux() {
     let _one = one_lab();
     let (lab, dir) = at_ip("caddy-ip", "caddy", &["--ip-cert", "internal"]);
     let root = caddy_internal_root(&lab);
-    let url = format!("https://{SERVER_IP}/");
-    wait_for_certificate(&lab, &url, &root, None);
-    let joined = client::join(
-        &lab,
-        &dir,
-        &format!("wss://{SERVER_IP}"),
-        Some(&root),
-        false,
-    );
-    for pair in joined.assert_media() {
-        let (proto, port, _) = client::remote(pair);
-        assert!(
-            proto == "udp" && (50000..=50119).contains(&port),
-            "media on the planned UDP range: {pair}"
-        );
-    }
+    wait_for_certificate(&lab, &format!("https://{SERVER_IP}/"), &root, None);
+    let url = format!("wss://{SERVER_IP}");
+    let joined = client::join(&lab, &dir, &url, Some(&root), false);
+    joined.assert_media_via("udp", 50000..=50119, "media on the planned UDP range");
 
     let out = selkie(
         &lab,
@@ -248,20 +228,8 @@ fn ip_behind_caddy_then_udp_mux() {
             })
         })
         .expect("the plan names the mux port");
-    let joined = client::join(
-        &lab,
-        &dir,
-        &format!("wss://{SERVER_IP}"),
-        Some(&root),
-        false,
-    );
-    for pair in joined.assert_media() {
-        assert_eq!(
-            client::remote(pair).1,
-            mux,
-            "media on the single mux port: {pair}"
-        );
-    }
+    let joined = client::join(&lab, &dir, &url, Some(&root), false);
+    joined.assert_media_via("udp", mux..=mux, "media on the single mux port");
 }
 
 /// Scenario 4: `external` with Debian's real nginx running selkie's snippet (only the

@@ -89,13 +89,7 @@ fn reflector_runs_for_real() {
         Some(&root),
         false,
     );
-    for pair in joined.assert_media() {
-        let (proto, port, _) = client::remote(pair);
-        assert!(
-            proto == "udp" && (44200..=44300).contains(&port),
-            "media on Reflector's 44200-44300/udp: {pair}"
-        );
-    }
+    joined.assert_media_via("udp", 44200..=44300, "media on Reflector's 44200-44300/udp");
 
     s3_put_and_get(&lab, &root, s3);
     hatchet_works(&lab, &dir);
@@ -149,13 +143,7 @@ fn hearth_routes_pocketbase_and_livekit_by_sni() {
 
     create_room(&lab, &dir, &format!("https://{lk}"), "lab", &root);
     let joined = client::join(&lab, &dir, &format!("wss://{lk}"), Some(&root), false);
-    for pair in joined.assert_media() {
-        let (proto, port, _) = client::remote(pair);
-        assert!(
-            proto == "udp" && (50000..=60000).contains(&port),
-            "media on Hearth's 50000-60000/udp: {pair}"
-        );
-    }
+    joined.assert_media_via("udp", 50000..=60000, "media on Hearth's 50000-60000/udp");
 }
 
 /// The XR hub (seed 001): the hub terminates HTTPS on 8080 with its own self-signed
@@ -204,14 +192,7 @@ fn xr_hub_serves_livekit_through_its_own_https() {
     );
 
     let joined = client::join(&lab, &dir, &url, Some(&ca), false);
-    for pair in joined.assert_media() {
-        let (proto, port, _) = client::remote(pair);
-        assert_eq!(
-            (proto.as_str(), port),
-            ("udp", 7882),
-            "media on the mux port: {pair}"
-        );
-    }
+    joined.assert_media_via("udp", 7882..=7882, "media on the mux port");
 }
 
 /// Private (seed 004): the real tailscaled (containerboot, as the official image) binds

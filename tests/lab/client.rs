@@ -1,6 +1,7 @@
 //! Runs the lab's real WebRTC client (client.py, LiveKit's Python SDK) in the client namespace and
 //! reads what it saw.
 
+use std::ops::RangeBounds;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -52,6 +53,18 @@ impl Joined {
             self.json
         );
         pairs
+    }
+
+    /// [`Joined::assert_media`], and every selected pair's remote (the server's side) is on
+    /// `proto` at a port in `ports`: the path `what` says the scenario expects.
+    pub fn assert_media_via(&self, proto: &str, ports: impl RangeBounds<u64>, what: &str) {
+        for pair in self.assert_media() {
+            let (remote_proto, port, _) = remote(pair);
+            assert!(
+                remote_proto == proto && ports.contains(&port),
+                "{what}: {pair}"
+            );
+        }
     }
 }
 

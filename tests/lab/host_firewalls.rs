@@ -62,6 +62,7 @@ fn host_firewalls_open_exactly_the_public_ports() {
         &["--ssh-port", "22", "--ip-cert", "internal"],
     );
     let root = caddy_internal_root(&lab);
+    let url = format!("wss://{SERVER_IP}");
     let plan = plan_json(&lab, &dir);
     let public_tcp: Vec<u16> = plan["ports"]
         .as_array()
@@ -114,20 +115,8 @@ fn host_firewalls_open_exactly_the_public_ports() {
                 "{kind}: {port}/tcp, not a public port of the plan, is closed to the client"
             );
         }
-        let joined = client::join(
-            &lab,
-            &dir,
-            &format!("wss://{SERVER_IP}"),
-            Some(&root),
-            false,
-        );
-        for pair in joined.assert_media() {
-            assert_eq!(
-                client::remote(pair).0,
-                "udp",
-                "{kind}: media over UDP: {pair}"
-            );
-        }
+        let joined = client::join(&lab, &dir, &url, Some(&root), false);
+        joined.assert_media_via("udp", .., &format!("{kind}: media over UDP"));
         // Back to no firewall for the next kind.
         let reset = format!(
             "nft delete table inet selkie 2>/dev/null || true\n\
