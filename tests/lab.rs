@@ -37,13 +37,7 @@ use net::{Lab, SERVER_IP};
 #[test]
 fn domain_behind_caddy_media_over_udp_then_tcp() {
     let _one = one_lab();
-    let Domain {
-        lab,
-        pebble: _pebble,
-        dir,
-        root,
-        url,
-    } = domain_with_pebble("caddy", CADDY, &["meet.lab.test"]);
+    let (lab, dir, root, url, _pebble) = caddy_domain();
     assert_eq!(url, "wss://meet.lab.test");
     assert_eq!(livekit_root(&lab), "OK", "LiveKit's GET / on 7880");
     // sshd's port, which status checks like any public port (no sshd runs in the lab).
@@ -92,17 +86,7 @@ fn domain_behind_caddy_media_over_udp_then_tcp() {
 #[test]
 fn layer4_routes_signalling_and_turn_tls_on_443() {
     let _one = one_lab();
-    let Domain {
-        lab,
-        pebble: _pebble,
-        dir,
-        root,
-        url,
-    } = domain_with_pebble(
-        "caddy-l4",
-        CADDY_L4,
-        &["meet.lab.test", "turn.meet.lab.test"],
-    );
+    let (lab, dir, root, url, _pebble) = layer4_domain();
     let joined = client::join(&lab, &dir, &url, Some(&root), false);
     joined.assert_media_via("udp", .., "media over UDP");
 

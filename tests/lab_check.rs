@@ -123,13 +123,7 @@ fn token(lab: &Lab, dir: &Path) -> String {
 #[test]
 fn caddy_domain_paths_from_both_sides() {
     let _one = one_lab();
-    let Domain {
-        lab,
-        pebble: _pebble,
-        dir,
-        root,
-        url,
-    } = domain_with_pebble("caddy", CADDY, &["meet.lab.test"]);
+    let (lab, dir, root, url, _pebble) = caddy_domain();
     assert_all_ok(&lab, &dir, Some(&root), &["udp", "tcp", "turn_udp"]);
 
     lab.block_on_server(&["udp dport 50000-50119"]);
@@ -196,17 +190,7 @@ fn ip_behind_caddy_trusts_its_own_ca() {
 #[test]
 fn layer4_every_path_and_turn_tls_alone_through_an_https_only_network() {
     let _one = one_lab();
-    let Domain {
-        lab,
-        pebble: _pebble,
-        dir,
-        root,
-        url,
-    } = domain_with_pebble(
-        "caddy-l4",
-        CADDY_L4,
-        &["meet.lab.test", "turn.meet.lab.test"],
-    );
+    let (lab, dir, root, url, _pebble) = layer4_domain();
     assert_all_ok(
         &lab,
         &dir,

@@ -1,7 +1,8 @@
 //! What the lab's scenarios share: selkie run in the server namespace against the lab's daemon,
 //! a healthy setup or a clear failure with the containers' logs, waiting for a certificate the
-//! client trusts, `status --json` and `plan --json`, and a domain deployment with Pebble as its
-//! CA. Test scaffolding, used by every lab test binary (each uses part of it).
+//! client trusts, `status --json` and `plan --json`, and a domain deployment (behind Caddy or
+//! layer 4) with Pebble as its CA. Test scaffolding, used by every lab test binary (each uses
+//! part of it).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -163,22 +164,31 @@ pub fn livekit_root(lab: &Lab) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// A domain deployment whose certificate comes from Pebble over the link.
-pub struct Domain {
-    // Pebble runs in the lab's client namespace: dropped before the lab.
-    pub pebble: acme::Pebble,
-    pub lab: Lab,
-    pub dir: PathBuf,
-    /// Pebble's issuing root, which the client trusts.
-    pub root: PathBuf,
-    /// The LiveKit URL of the plan.
-    pub url: String,
+/// A domain deployment whose certificate comes from Pebble over the link: the lab, the
+/// deployment directory, Pebble's issuing root (which the client trusts), the LiveKit URL of the
+/// plan, and Pebble itself, last so that it is dropped before the lab (it runs in the lab's client
+/// namespace).
+pub type Domain = (Lab, PathBuf, PathBuf, String, acme::Pebble);
+
+/// The livekit preset at meet.lab.test behind Caddy, its certificate from Pebble.
+pub fn caddy_domain() -> Domain {
+    domain_with_pebble("caddy", CADDY, &["meet.lab.test"])
+}
+
+/// The livekit preset at meet.lab.test behind Caddy's layer-4 routing on 443 (LiveKit, and
+/// TURN/TLS at turn.meet.lab.test), its certificates from Pebble.
+pub fn layer4_domain() -> Domain {
+    domain_with_pebble(
+        "caddy-l4",
+        CADDY_L4,
+        &["meet.lab.test", "turn.meet.lab.test"],
+    )
 }
 
 /// selkie sets up the livekit preset at meet.lab.test behind `proxy` (image `proxy_image`),
 /// with Pebble as its ACME CA; returns once the LiveKit URL serves a certificate the client
 /// trusts. `names` resolve to the server on both sides.
-pub fn domain_with_pebble(proxy: &str, proxy_image: &str, names: &[&str]) -> Domain {
+fn domain_with_pebble(proxy: &str, proxy_image: &str, names: &[&str]) -> Domain {
     let mut lab = Lab::new();
     lab.start_docker(&[LIVEKIT, proxy_image]);
     lab.client_hosts(names);
@@ -214,13 +224,7 @@ pub fn domain_with_pebble(proxy: &str, proxy_image: &str, names: &[&str]) -> Dom
     for name in names.iter().filter(|n| !url.contains(*n)) {
         wait_for_tls(&lab, name, &root);
     }
-    Domain {
-        pebble,
-        lab,
-        dir,
-        root,
-        url,
-    }
+    (lab, dir, root, url, pebble)
 }
 
 /// Waits (at most 90 s) until `name` on port 443 completes a TLS handshake with a certificate
