@@ -181,26 +181,7 @@ fn ip_behind_caddy_then_udp_mux() {
     let joined = client::join(&lab, &dir, &url, Some(&root), false);
     joined.assert_media_via("udp", 50000..=50119, "media on the planned UDP range");
 
-    let out = selkie(
-        &lab,
-        &[
-            "setup",
-            "--resume",
-            "--non-interactive",
-            "--dir",
-            dir.to_str().unwrap(),
-            "--udp",
-            "mux",
-            "--health-timeout",
-            "90",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "resume with --udp mux: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    resume(&lab, &dir, &["--udp", "mux"]);
     let plan = plan_json(&lab, &dir);
     let mux = plan["livekit"]["udp_port"]
         .as_u64()

@@ -260,32 +260,15 @@ fn no_proxy_plain_websocket() {
     let (lab, dir) = at_ip("check-none", "none", &[]);
     assert_all_ok(&lab, &dir, None, &["udp", "tcp", "turn_udp"]);
     dashboard_check(&lab, &dir);
-    let d = dir.to_str().unwrap();
-    let resume = |extra: &[&str]| {
-        let mut args = vec![
-            "setup",
-            "--resume",
-            "--non-interactive",
-            "--dir",
-            d,
-            "--health-timeout",
-            "90",
-        ];
-        args.extend_from_slice(extra);
-        let out = selkie(&lab, &args);
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(out.status.success(), "{stdout}");
-        stdout
-    };
     // A change (LiveKit recreated for a larger range): setup ends with the check.
-    let stdout = resume(&["--participants", "60"]);
+    let stdout = resume(&lab, &dir, &["--participants", "60"]);
     assert!(
         stdout.contains("Media paths, joined as a browser would")
             && stdout.contains("every required path works"),
         "setup ends with the check: {stdout}"
     );
     // Nothing changed: no check, and it says how to run one.
-    let stdout = resume(&[]);
+    let stdout = resume(&lab, &dir, &[]);
     assert!(
         !stdout.contains("Media paths, joined as a browser would")
             && stdout.contains("Nothing changed, so no media check ran"),

@@ -1,8 +1,8 @@
 //! What the lab's scenarios share: selkie run in the server namespace against the lab's daemon,
-//! a healthy setup or a clear failure with the containers' logs, waiting for a certificate the
-//! client trusts, `status --json` and `plan --json`, and a domain deployment (behind Caddy or
-//! layer 4) with Pebble as its CA. Test scaffolding, used by every lab test binary (each uses
-//! part of it).
+//! a healthy setup or a clear failure with the containers' logs, a resumed setup, waiting for a
+//! certificate the client trusts, `status --json` and `plan --json`, and a domain deployment
+//! (behind Caddy or layer 4) with Pebble as its CA. Test scaffolding, used by every lab test
+//! binary (each uses part of it).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -35,16 +35,32 @@ pub fn selkie(lab: &Lab, args: &[&str]) -> Output {
         .expect("run selkie")
 }
 
-/// `selkie setup --non-interactive --dir DIR ARGS`, which must succeed (the stack healthy): what
-/// it printed.
+/// `selkie setup --non-interactive --dir DIR --provider none ARGS`, which must succeed (the
+/// stack healthy): what it printed.
 pub fn setup(lab: &Lab, dir: &Path, args: &[&str]) -> String {
+    let out = setup_ok(lab, dir, &[&["--provider", "none"], args].concat());
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `selkie setup --resume --non-interactive --dir DIR ARGS` on a deployment set up before, which
+/// must succeed (the stack healthy): what it printed on stdout.
+pub fn resume(lab: &Lab, dir: &Path, args: &[&str]) -> String {
+    let out = setup_ok(lab, dir, &[&["--resume"], args].concat());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `selkie setup --non-interactive --dir DIR --health-timeout 90 ARGS`; a failure panics with
+/// what it printed and the containers' logs.
+fn setup_ok(lab: &Lab, dir: &Path, args: &[&str]) -> Output {
     let mut all = vec![
         "setup",
         "--non-interactive",
         "--dir",
         dir.to_str().unwrap(),
-        "--provider",
-        "none",
         "--health-timeout",
         "90",
     ];
@@ -64,11 +80,7 @@ pub fn setup(lab: &Lab, dir: &Path, args: &[&str]) -> String {
             String::from_utf8_lossy(&caddy.stderr),
         );
     }
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    out
 }
 
 /// Waits until the client can fetch `url` over HTTPS trusting only `ca` (the certificate was
