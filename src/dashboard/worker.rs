@@ -31,23 +31,20 @@ async fn probe_loop(
     timeout: Duration,
     log_path: PathBuf,
 ) {
-    let mut docker: Option<Docker> = None;
+    // The connection kept from round to round, or why there is none.
+    let mut docker: Result<Docker, String> = Err(String::new());
     let mut cpu = health::containers::CpuHistory::new();
     // Why Docker was unreachable at the last round: the log gets a line when that changes, not
     // one a round (a daemon down for a day would otherwise add one every few seconds).
     let mut unreachable: Option<String> = None;
     loop {
         let started = tokio::time::Instant::now();
-        let mut why = String::new();
-        if docker.is_none() {
-            match try_connect(timeout).await {
-                Ok(d) => docker = Some(d),
-                Err(e) => why = e,
-            }
+        if docker.is_err() {
+            docker = try_connect(timeout).await;
         }
         let snapshot = health::collect(
             &plan,
-            docker.as_ref().ok_or(why.as_str()),
+            docker.as_ref().map_err(String::as_str),
             PathBuf::from("/proc"),
             timeout,
             health::Stats::Instant(&mut cpu),
@@ -60,7 +57,7 @@ async fn probe_loop(
                     unreachable = Some(reason.clone());
                 }
                 // Reconnect next round: the daemon may be restarting.
-                docker = None;
+                docker = Err(reason.clone());
             }
             DockerState::Connected { .. } => {
                 if unreachable.take().is_some() {

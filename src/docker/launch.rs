@@ -102,7 +102,6 @@ pub async fn launch(
             })
         })
         .collect();
-    drop(start_receivers);
     let results = try_join_all(services.into_iter().map(|s| bring_up(docker, s, timeout))).await?;
     for (service, change, failure) in results {
         outcome.changes.extend(change.map(|c| (service, c)));

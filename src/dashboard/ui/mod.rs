@@ -43,14 +43,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     footer::draw(frame, bottom, app, theme);
 
     let mut services_height = (app.services().rows.len().max(1) as u16 + 2).min(body.height);
-    // A check's long message (a certificate's reason can take six lines) is worth more than
-    // the services' last rows while the checks have the keyboard: the services panel gives
-    // rows down to three, and says how many it hides.
-    if app.panel() == Panel::Ports && matches!(app.overlay(), Overlay::None) {
-        let needed = detail::height(app, theme, body.width) + PORTS_MIN;
+    // A long message (a certificate's reason can take six lines) grows the detail pane, so the
+    // probe and purpose lines below it are not cut: the ports panel gives rows down to three,
+    // then, while the checks have the keyboard, the services panel too.
+    let shows_logs = detail::shows_logs(app);
+    let detail_needs = (!shows_logs).then(|| detail::height(app, theme, body.width));
+    let checks_have_keys = app.panel() == Panel::Ports && matches!(app.overlay(), Overlay::None);
+    if let (Some(needs), true) = (detail_needs, checks_have_keys) {
         let left = body.height.saturating_sub(services_height);
         let spare = services_height.saturating_sub(SERVICES_MIN);
-        services_height -= needed.saturating_sub(left).min(spare);
+        services_height -= (needs + PORTS_MIN).saturating_sub(left).min(spare);
     }
     let [services_area, rest] =
         Layout::vertical([Constraint::Length(services_height), Constraint::Min(0)]).areas(body);
@@ -61,13 +63,12 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     }
     // The ports panel takes what its rows need, as long as the detail pane keeps its minimum.
     let wanted = app.checks().len().max(1) as u16 + 2;
-    // A long message (a certificate's reason can take four lines) grows the pane, so the
-    // probe and purpose lines below it are not cut.
-    let detail_min = if detail::shows_logs(app) {
-        DETAIL_WITH_LOGS
-    } else {
-        let room = rest.height.saturating_sub(PORTS_MIN).max(DETAIL_MIN);
-        detail::height(app, theme, rest.width).clamp(DETAIL_MIN, room)
+    let detail_min = match detail_needs {
+        None => DETAIL_WITH_LOGS,
+        Some(needs) => {
+            let room = rest.height.saturating_sub(PORTS_MIN).max(DETAIL_MIN);
+            needs.clamp(DETAIL_MIN, room)
+        }
     };
     let ports_height = wanted.min(rest.height.saturating_sub(detail_min));
     let [ports_area, detail_area] =
